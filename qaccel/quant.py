@@ -1,0 +1,100 @@
+"""The seed's quantizers and QuantConv2d (FORMATS.md, "Quantizers").
+
+Weights: per-tensor normalisation, divide by the learnable ``wgt_alpha``, clamp to [-1, 1], round
+the magnitude to ``2^(w_bits-1) - 1`` levels, restore the sign, multiply back.
+Activations: divide by the learnable ``act_alpha``, clamp from above at 1 (no lower clamp), round
+to ``2^a_bits - 1`` levels, multiply back.
+
+Gradients are straight-through. As in the seed, clipped activations pass no gradient while weight
+gradients are never clipped; each alpha gets the PACT-style gradient: 1 (times sign for weights)
+from clipped elements, the rounding residual from the others.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def weight_levels(w_bits: int) -> int:
+    """Positive integer levels of a signed ``w_bits`` weight (7 for 4 bits)."""
+    return 2 ** (w_bits - 1) - 1
+
+
+def act_levels(a_bits: int) -> int:
+    """Integer levels of an unsigned ``a_bits`` activation (15 for 4 bits)."""
+    return 2**a_bits - 1
+
+
+class _WeightQuant(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, normalised: torch.Tensor, alpha: torch.Tensor, levels: int) -> torch.Tensor:
+        scaled = normalised / alpha
+        clipped = scaled.clamp(-1.0, 1.0)
+        quantised = torch.round(clipped.abs() * levels) / levels * clipped.sign()
+        ctx.save_for_backward(scaled, quantised)
+        return quantised * alpha
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):
+        scaled, quantised = ctx.saved_tensors
+        outside = (scaled.abs() > 1.0).to(grad_output.dtype)
+        grad_alpha = (grad_output * (scaled.sign() * outside + (quantised - scaled) * (1 - outside))).sum()
+        return grad_output, grad_alpha.reshape(()), None
+
+
+class _ActQuant(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, alpha: torch.Tensor, levels: int) -> torch.Tensor:
+        scaled = x / alpha
+        quantised = torch.round(scaled.clamp(max=1.0) * levels) / levels
+        ctx.save_for_backward(scaled, quantised)
+        return quantised * alpha
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):
+        scaled, quantised = ctx.saved_tensors
+        outside = (scaled > 1.0).to(grad_output.dtype)
+        grad_alpha = (grad_output * (outside + (quantised - scaled) * (1 - outside))).sum()
+        return grad_output * (1 - outside), grad_alpha.reshape(()), None
+
+
+def quantize_weight(weight: torch.Tensor, alpha: torch.Tensor, w_bits: int) -> torch.Tensor:
+    """Normalise ``weight`` per tensor (statistics without gradient) and quantise it."""
+    mean = weight.detach().mean()
+    std = weight.detach().std()
+    return _WeightQuant.apply((weight - mean) / std, alpha, weight_levels(w_bits))
+
+
+def quantize_activation(x: torch.Tensor, alpha: torch.Tensor, a_bits: int) -> torch.Tensor:
+    return _ActQuant.apply(x, alpha, act_levels(a_bits))
+
+
+class WeightQuantizer(nn.Module):
+    """Holds ``wgt_alpha`` under the seed's name (``weight_quant.wgt_alpha``)."""
+
+    def __init__(self, w_bits: int, alpha_init: float = 3.0):
+        super().__init__()
+        self.w_bits = w_bits
+        self.wgt_alpha = nn.Parameter(torch.tensor(alpha_init))
+
+    def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        return quantize_weight(weight, self.wgt_alpha, self.w_bits)
+
+
+class QuantConv2d(nn.Conv2d):
+    """3x3 conv whose weights and input activations are quantised; keeps ``weight_q`` as the seed."""
+
+    def __init__(self, in_channels: int, out_channels: int, w_bits: int = 4, a_bits: int = 4):
+        super().__init__(in_channels, out_channels, kernel_size=3, stride=1, padding=1, bias=False)
+        self.w_bits = w_bits
+        self.a_bits = a_bits
+        self.weight_quant = WeightQuantizer(w_bits)
+        self.act_alpha = nn.Parameter(torch.tensor(8.0))
+        self.weight_q: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weight_q = self.weight_quant(self.weight)
+        self.weight_q = weight_q.detach()
+        x_q = quantize_activation(x, self.act_alpha, self.a_bits)
+        return F.conv2d(x_q, weight_q, None, self.stride, self.padding)
