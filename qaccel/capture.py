@@ -1,0 +1,63 @@
+"""Per-layer activation capture with forward hooks, as the seed's SaveOutput pre-hook.
+
+For one QuantConv2d the capture holds its input (forward pre-hook), its own output, and, when a
+ReLU follows the conv directly, that ReLU's output (the next layer's input): the references that
+the integer conversion must reproduce. Tensors are cloned because the model's ReLUs are in place.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from .model import VGGQuant, relu_follows_directly, require_quant_conv
+
+
+def input_follows_relu(model: VGGQuant, index: int) -> bool:
+    """True when the layer's input comes out of a ReLU (possibly through max-pools): unsigned ints."""
+    for module in reversed(list(model.features)[:index]):
+        if isinstance(module, nn.ReLU):
+            return True
+        if not isinstance(module, nn.MaxPool2d):
+            return False
+    return False
+
+
+@torch.no_grad()
+def capture_layer(model: VGGQuant, images: torch.Tensor, index: int) -> dict:
+    """Run ``images`` through ``model`` (eval mode) and return what ``features[index]`` saw and made."""
+    conv = require_quant_conv(model, index)
+    relu = relu_follows_directly(model, index)
+    seen: dict[str, torch.Tensor] = {}
+
+    def save_input(module, inputs):
+        seen["input"] = inputs[0].detach().clone()
+
+    def save_output(module, inputs, output):
+        seen["conv_output"] = output.detach().clone()
+
+    def save_relu(module, inputs, output):
+        seen["relu_output"] = output.detach().clone()
+
+    handles = [conv.register_forward_pre_hook(save_input), conv.register_forward_hook(save_output)]
+    if relu:
+        handles.append(model.features[index + 1].register_forward_hook(save_relu))
+    model.eval()
+    try:
+        logits = model(images)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return {
+        "layer": index,
+        "relu": relu,
+        "act_signed": not input_follows_relu(model, index),
+        "w_bits": conv.w_bits,
+        "a_bits": conv.a_bits,
+        "input": seen["input"],
+        "conv_output": seen["conv_output"],
+        "reference": seen["relu_output"] if relu else seen["conv_output"],
+        "weight_q": conv.weight_q.clone(),
+        "act_alpha": conv.act_alpha.detach().clone(),
+        "wgt_alpha": conv.weight_quant.wgt_alpha.detach().clone(),
+        "logits": logits,
+    }

@@ -1,0 +1,108 @@
+"""CIFAR-10 in one cached canonical form: an .npz of uint8 images (N, 32, 32, 3) and int64 labels.
+
+Two sources: torchvision's official download (the default), or an offline archive of JPEGs laid
+out as ``<top>/{train,test}/<class>/<name>.jpg`` (the form of ``shared/data/cifar10-jpeg.tar.gz``).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tarfile
+from pathlib import Path
+
+import numpy as np
+
+CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+SPLITS = ("train", "test")
+IMAGE_SHAPE = (32, 32, 3)
+
+
+class DatasetError(RuntimeError):
+    """The dataset source is missing, corrupt or laid out unexpectedly."""
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def from_torchvision(root: Path, log=print) -> dict[str, np.ndarray]:
+    import torchvision
+
+    arrays = {}
+    for split in SPLITS:
+        log(f"torchvision CIFAR10 {split} split (downloads into {root} if missing)")
+        dataset = torchvision.datasets.CIFAR10(root=str(root), train=split == "train", download=True)
+        arrays[f"{split}_images"] = np.asarray(dataset.data, dtype=np.uint8)
+        arrays[f"{split}_labels"] = np.asarray(dataset.targets, dtype=np.int64)
+    return arrays
+
+
+def from_jpeg_archive(archive: Path, expected_sha256: str | None, log=print) -> dict[str, np.ndarray]:
+    from PIL import Image
+
+    archive = Path(archive)
+    if not archive.is_file():
+        raise DatasetError(f"data.archive: {archive} does not exist")
+    if expected_sha256:
+        actual = sha256_of(archive)
+        if actual != expected_sha256.lower():
+            raise DatasetError(f"data.archive: {archive} has sha256 {actual}, config says {expected_sha256}")
+    images: dict[str, list[tuple[str, int, np.ndarray]]] = {split: [] for split in SPLITS}
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            for count, member in enumerate(tar, start=1):
+                parts = Path(member.name).parts
+                if not member.isfile() or len(parts) < 3 or not member.name.lower().endswith(".jpg"):
+                    continue
+                split, label_name = parts[-3], parts[-2]
+                if split not in images or label_name not in CLASSES:
+                    raise DatasetError(f"{archive}: unexpected member {member.name} (want <top>/{{train,test}}/<class>/*.jpg)")
+                data = tar.extractfile(member).read()
+                try:
+                    pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.uint8)
+                except Exception as error:
+                    raise DatasetError(f"{archive}: {member.name} is not a readable JPEG ({error})") from error
+                if pixels.shape != IMAGE_SHAPE:
+                    raise DatasetError(f"{archive}: {member.name} has shape {pixels.shape}, expected {IMAGE_SHAPE}")
+                images[split].append((member.name, CLASSES.index(label_name), pixels))
+                if count % 10000 == 0:
+                    log(f"  decoded {count} archive members")
+    except (tarfile.TarError, EOFError, OSError) as error:
+        raise DatasetError(f"{archive}: corrupt or unreadable archive ({error})") from error
+    arrays = {}
+    for split, entries in images.items():
+        if not entries:
+            raise DatasetError(f"{archive}: no {split} images found")
+        entries.sort(key=lambda entry: (entry[1], entry[0]))  # class order, then file name
+        arrays[f"{split}_images"] = np.stack([pixels for _, _, pixels in entries])
+        arrays[f"{split}_labels"] = np.array([label for _, label, _ in entries], dtype=np.int64)
+        log(f"  {split}: {len(entries)} images")
+    return arrays
+
+
+def prepare(source: str, out_path: Path, archive: Path | None = None, archive_sha256: str | None = None,
+            download_root: Path | None = None, log=print) -> None:
+    """Build the canonical .npz at ``out_path`` (written through a temporary name)."""
+    if source == "torchvision":
+        arrays = from_torchvision(Path(download_root), log)
+    elif source == "archive":
+        if archive is None:
+            raise DatasetError("data.source is 'archive' but data.archive is not set")
+        arrays = from_jpeg_archive(Path(archive), archive_sha256, log)
+    else:
+        raise DatasetError(f"data.source: {source!r} is neither 'torchvision' nor 'archive'")
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_path.with_name(out_path.name + ".partial.npz")
+    np.savez(partial, **arrays)
+    os.replace(partial, out_path)
+
+
+def load(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as data:
+        return {key: data[key] for key in data.files}

@@ -1,0 +1,343 @@
+"""Quantization-aware training of VGG16_quant: resumable, seeded, with per-epoch metrics.
+
+Two batch sources: ``dataloader`` is the seed's (torchvision transforms in a DataLoader with CPU
+workers); ``device`` keeps the uint8 dataset on the training device and augments whole batches
+there (random crop with 4-pixel zero padding, horizontal flip), which removes the CPU bottleneck.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import data as cifar
+from .model import VGGQuant
+
+ARCH = "VGG16_quant"
+CHECKPOINT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Recipe:
+    epochs: int
+    batch_size: int
+    lr: float
+    momentum: float
+    weight_decay: float
+    nesterov: bool = False
+    schedule: str = "step"  # step: lr *= gamma at each milestone epoch; onecycle: warmup then linear decay
+    milestones: tuple[int, ...] = (25, 35, 45)
+    gamma: float = 0.1
+    warmup_epochs: float = 0.0
+    label_smoothing: float = 0.0
+    loader: str = "dataloader"
+    num_workers: int = 2
+    precision: str = "fp32"
+    channels_last: bool = False
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Recipe":
+        values = dict(values)
+        values["milestones"] = tuple(values.get("milestones", ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    device: str = "auto"
+    seed: int = 0
+    threads: int = 1
+    train_subset: int | None = None
+    test_subset: int | None = None
+    max_steps: int | None = None
+    mean: tuple[float, ...] = (0.491, 0.482, 0.447)
+    std: tuple[float, ...] = (0.247, 0.243, 0.262)
+    w_bits: int = 4
+    a_bits: int = 4
+    log_every: int = 50
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"train.device is {name!r} but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def subset_indices(count: int, limit: int | None, seed: int) -> np.ndarray:
+    """A seeded random subset (all of them when ``limit`` is None), so subsets span all classes."""
+    if limit is None or limit >= count:
+        return np.arange(count)
+    return np.sort(np.random.default_rng(seed).permutation(count)[:limit])
+
+
+def normalise(images_uint8_nhwc: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    """As the seed's ToTensor + Normalize: x / 255, then (x - mean) / std, channels first."""
+    x = images_uint8_nhwc.permute(0, 3, 1, 2).float().div_(255.0)
+    return (x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+
+
+class DeviceBatches:
+    """Shuffled, augmented batches drawn from a uint8 dataset held on the training device."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, device: torch.device,
+                 mean, std, seed: int, augment: bool = True, shuffle: bool = True):
+        self.images = torch.from_numpy(images).to(device)
+        self.labels = torch.from_numpy(labels).to(device)
+        self.batch_size = batch_size
+        self.device = device
+        self.mean = torch.tensor(mean, device=device)
+        self.std = torch.tensor(std, device=device)
+        self.augment = augment
+        self.shuffle = shuffle
+        self.generator = torch.Generator(device=device).manual_seed(seed)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.labels) / self.batch_size)
+
+    def _augment(self, batch: torch.Tensor) -> torch.Tensor:
+        n, height, width, _ = batch.shape
+        padded = F.pad(batch, (0, 0, 4, 4, 4, 4))  # zero pixels, like RandomCrop(32, padding=4)
+        oy = torch.randint(0, 9, (n,), device=self.device, generator=self.generator)
+        ox = torch.randint(0, 9, (n,), device=self.device, generator=self.generator)
+        rows = oy[:, None] + torch.arange(height, device=self.device)
+        cols = ox[:, None] + torch.arange(width, device=self.device)
+        cropped = padded[torch.arange(n, device=self.device)[:, None, None], rows[:, :, None], cols[:, None, :]]
+        flip = torch.rand(n, device=self.device, generator=self.generator) < 0.5
+        return torch.where(flip[:, None, None, None], cropped.flip(2), cropped)
+
+    def __iter__(self):
+        count = len(self.labels)
+        order = (torch.randperm(count, device=self.device, generator=self.generator) if self.shuffle
+                 else torch.arange(count, device=self.device))
+        for start in range(0, count, self.batch_size):
+            index = order[start : start + self.batch_size]
+            batch = self.images[index]
+            if self.augment:
+                batch = self._augment(batch)
+            yield normalise(batch, self.mean, self.std), self.labels[index]
+
+
+class _ArrayDataset(torch.utils.data.Dataset):
+    def __init__(self, images: np.ndarray, labels: np.ndarray, transform):
+        self.images, self.labels, self.transform = images, labels, transform
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index):
+        return self.transform(self.images[index]), int(self.labels[index])
+
+
+def seed_dataloader(images, labels, batch_size, mean, std, workers, seed, train: bool):
+    """The seed's input pipeline: torchvision transforms per image in worker processes."""
+    import torchvision.transforms as T
+
+    steps = [T.ToTensor()]
+    if train:
+        steps += [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()]
+    steps.append(T.Normalize(mean=list(mean), std=list(std)))
+    return torch.utils.data.DataLoader(
+        _ArrayDataset(images, labels, T.Compose(steps)), batch_size=batch_size, shuffle=train,
+        num_workers=workers, generator=torch.Generator().manual_seed(seed), persistent_workers=workers > 0,
+    )
+
+
+def lr_at(recipe: Recipe, epoch: int, step_in_epoch: int, steps_per_epoch: int) -> float:
+    if recipe.schedule == "step":
+        return recipe.lr * recipe.gamma ** sum(epoch >= m for m in recipe.milestones)
+    if recipe.schedule == "onecycle":
+        progress = epoch + step_in_epoch / steps_per_epoch
+        if progress < recipe.warmup_epochs:
+            return recipe.lr * progress / recipe.warmup_epochs
+        remaining = max(recipe.epochs - recipe.warmup_epochs, 1e-9)
+        return recipe.lr * max(0.0, 1.0 - (progress - recipe.warmup_epochs) / remaining)
+    raise ValueError(f"train recipe schedule {recipe.schedule!r}: expected 'step' or 'onecycle'")
+
+
+def fingerprint(recipe: Recipe, settings: RunSettings, data_path: Path) -> str:
+    """Identifies a training run; a resume state from another run is ignored, never mixed in."""
+    payload = json.dumps({"recipe": asdict(recipe), "settings": asdict(settings), "data": str(data_path)},
+                         sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, batches, device: torch.device, autocast_dtype) -> tuple[float, float]:
+    model.eval()
+    correct, total, loss_sum = 0, 0, 0.0
+    for inputs, targets in batches:
+        inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+        with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+            logits = model(inputs)
+        loss_sum += F.cross_entropy(logits.float(), targets, reduction="sum").item()
+        correct += (logits.argmax(1) == targets).sum().item()
+        total += targets.numel()
+    return 100.0 * correct / total, loss_sum / total
+
+
+@dataclass
+class TrainResult:
+    metrics: list[dict] = field(default_factory=list)
+    resumed_from_epoch: int = 0
+
+
+def save_checkpoint(path: Path, model: nn.Module, settings: RunSettings, extra: dict) -> None:
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    torch.save({"format": CHECKPOINT_FORMAT, "arch": ARCH, "w_bits": settings.w_bits, "a_bits": settings.a_bits,
+                "state_dict": model.state_dict(), **extra}, partial)
+    os.replace(partial, path)
+
+
+def load_model(path: Path, map_location="cpu") -> VGGQuant:
+    """Load a checkpoint written by ``train`` (weights_only), refusing other architectures by name."""
+    path = Path(path)
+    try:
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as error:
+        raise ValueError(f"{path}: not a readable checkpoint ({error})") from error
+    if not isinstance(checkpoint, dict) or checkpoint.get("arch") != ARCH:
+        found = checkpoint.get("arch") if isinstance(checkpoint, dict) else type(checkpoint).__name__
+        raise ValueError(f"{path}: checkpoint architecture is {found!r}, expected {ARCH!r}")
+    model = VGGQuant(w_bits=checkpoint["w_bits"], a_bits=checkpoint["a_bits"])
+    try:
+        model.load_state_dict(checkpoint["state_dict"])
+    except RuntimeError as error:
+        raise ValueError(f"{path}: state dict does not fit {ARCH}: {error}") from error
+    return model
+
+
+def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Path, recipe: Recipe,
+          settings: RunSettings, log=print) -> TrainResult:
+    torch.set_num_threads(settings.threads)
+    device = resolve_device(settings.device)
+    seed_everything(settings.seed)
+    dataset = cifar.load(data_path)
+    train_idx = subset_indices(len(dataset["train_labels"]), settings.train_subset, settings.seed)
+    test_idx = subset_indices(len(dataset["test_labels"]), settings.test_subset, settings.seed + 1)
+    train_x, train_y = dataset["train_images"][train_idx], dataset["train_labels"][train_idx]
+    test_x, test_y = dataset["test_images"][test_idx], dataset["test_labels"][test_idx]
+
+    if recipe.loader == "device":
+        train_batches = DeviceBatches(train_x, train_y, recipe.batch_size, device, settings.mean, settings.std,
+                                      settings.seed)
+        test_batches = DeviceBatches(test_x, test_y, 1000, device, settings.mean, settings.std, settings.seed,
+                                     augment=False, shuffle=False)
+    elif recipe.loader == "dataloader":
+        train_batches = seed_dataloader(train_x, train_y, recipe.batch_size, settings.mean, settings.std,
+                                        recipe.num_workers, settings.seed, train=True)
+        test_batches = seed_dataloader(test_x, test_y, recipe.batch_size, settings.mean, settings.std,
+                                       recipe.num_workers, settings.seed, train=False)
+    else:
+        raise ValueError(f"train recipe loader {recipe.loader!r}: expected 'dataloader' or 'device'")
+
+    model = VGGQuant(w_bits=settings.w_bits, a_bits=settings.a_bits).to(device)
+    memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
+    model = model.to(memory_format=memory_format)
+    optimizer = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
+                                weight_decay=recipe.weight_decay, nesterov=recipe.nesterov)
+    autocast_dtype = torch.bfloat16 if recipe.precision == "bf16" else None
+    criterion = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
+
+    run_id = fingerprint(recipe, settings, data_path)
+    result = TrainResult()
+    start_epoch, global_step = 0, 0
+    if Path(resume_path).is_file():
+        state = torch.load(resume_path, map_location=device, weights_only=True)
+        if state.get("fingerprint") == run_id:
+            model.load_state_dict(state["state_dict"])
+            optimizer.load_state_dict(state["optimizer"])
+            torch.set_rng_state(state["cpu_rng"])
+            train_batches.generator.set_state(state["loader_rng"])
+            start_epoch, global_step = state["epoch"], state["global_step"]
+            result.metrics = json.loads(state["metrics"])
+            result.resumed_from_epoch = start_epoch
+            log(f"resuming from {resume_path} after epoch {start_epoch} (step {global_step})")
+        else:
+            log(f"ignoring {resume_path}: it belongs to another training configuration")
+
+    steps_per_epoch = len(train_batches)
+    total_steps = recipe.epochs * steps_per_epoch
+    if settings.max_steps is not None:
+        total_steps = min(total_steps, settings.max_steps)
+    log(f"training {ARCH} on {device}: {len(train_y)} train / {len(test_y)} test images, "
+        f"{recipe.epochs} epochs x {steps_per_epoch} steps (batch {recipe.batch_size}), "
+        f"{total_steps} steps in all, loader={recipe.loader}, precision={recipe.precision}")
+
+    epoch = start_epoch
+    estimate_told = False
+    while epoch < recipe.epochs and global_step < total_steps:
+        model.train()
+        epoch_start = time.perf_counter()
+        loss_sum, correct, seen = 0.0, 0, 0
+        for step, (inputs, targets) in enumerate(train_batches):
+            if global_step >= total_steps:
+                break
+            inputs = inputs.to(device, non_blocking=True).contiguous(memory_format=memory_format)
+            targets = targets.to(device, non_blocking=True)
+            for group in optimizer.param_groups:
+                group["lr"] = lr_at(recipe, epoch, step, steps_per_epoch)
+            with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+                logits = model(inputs)
+                loss = criterion(logits.float(), targets)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            global_step += 1
+            loss_sum += loss.detach().float() * targets.numel()
+            correct += (logits.argmax(1) == targets).sum()
+            seen += targets.numel()
+            if not estimate_told and global_step - start_epoch * steps_per_epoch == 5:
+                per_step = (time.perf_counter() - epoch_start) / (step + 1)
+                left = per_step * (total_steps - global_step)
+                log(f"about {per_step:.3f} s per step on {device}: training needs about {left / 60:.1f} more "
+                    f"minutes (plus evaluation). For a quick CPU run use --configfile configs/cpu-quick.yaml "
+                    f"(train.max_steps, train.train_subset).")
+                estimate_told = True
+            if global_step % settings.log_every == 0:
+                log(f"epoch {epoch + 1}/{recipe.epochs} step {step + 1}/{steps_per_epoch} "
+                    f"(total {global_step}/{total_steps}) loss {loss.item():.4f} lr {optimizer.param_groups[0]['lr']:.5f}")
+        train_seconds = time.perf_counter() - epoch_start
+        test_acc, test_loss = evaluate(model, test_batches, device, autocast_dtype)
+        epoch += 1
+        record = {"epoch": epoch, "steps": global_step, "train_loss": float(loss_sum) / max(seen, 1),
+                  "train_acc": 100.0 * float(correct) / max(seen, 1), "test_loss": test_loss, "test_acc": test_acc,
+                  "train_seconds": train_seconds, "seconds": time.perf_counter() - epoch_start,
+                  "lr": optimizer.param_groups[0]["lr"]}
+        result.metrics.append(record)
+        log(f"epoch {epoch}: train loss {record['train_loss']:.4f} acc {record['train_acc']:.2f}% | "
+            f"test acc {test_acc:.2f}% | {record['seconds']:.1f} s")
+        resume_state = {"fingerprint": run_id, "epoch": epoch, "global_step": global_step,
+                        "state_dict": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "cpu_rng": torch.get_rng_state(), "loader_rng": train_batches.generator.get_state(),
+                        "metrics": json.dumps(result.metrics)}
+        partial = Path(str(resume_path) + ".partial")
+        torch.save(resume_state, partial)
+        os.replace(partial, resume_path)
+
+    model = model.to(memory_format=torch.contiguous_format).cpu()
+    final = result.metrics[-1] if result.metrics else {}
+    save_checkpoint(model_path, model, settings, {"test_acc": final.get("test_acc"), "epochs": epoch,
+                                                  "steps": global_step})
+    Path(metrics_path).write_text(json.dumps({"arch": ARCH, "device": str(device), "recipe": asdict(recipe),
+                                              "settings": asdict(settings), "epochs": result.metrics},
+                                             indent=1) + "\n")
+    return result
