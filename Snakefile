@@ -1,0 +1,24 @@
+# qaccel: CIFAR-10 -> 4-bit QAT VGG16 -> per-layer integers -> WS/OS vectors -> RTL simulation.
+# One rules file per stage under workflow/rules/; every parameter reaches a rule through params:.
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/capture.smk"
+include: "workflow/rules/integerize.smk"
+include: "workflow/rules/tile.smk"
+include: "workflow/rules/serialize.smk"
+
+
+wildcard_constraints:
+    layer=r"\d+",
+    dataflow="ws|os",
+
+
+rule all:
+    input:
+        vector_targets(),
+    default_target: True

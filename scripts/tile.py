@@ -1,0 +1,23 @@
+"""Rule tile: WS or OS tiling of one integer layer, checked against conv2d on the integers."""
+import json
+from dataclasses import asdict
+
+import numpy as np
+
+from qaccel.stage_log import StageLog
+from qaccel.tile_check import check_against_conv2d
+from qaccel.tiling import tile_os, tile_ws
+
+p = snakemake.params
+dataflow = snakemake.wildcards.dataflow
+with StageLog(snakemake.log[0], f"tile layer {snakemake.wildcards.layer} {dataflow}") as log:
+    layer = np.load(snakemake.input[0])
+    tiler = tile_ws if dataflow == "ws" else tile_os
+    tiles = tiler(layer["act_int"], layer["weight_int"], p.rows, p.cols, bool(layer["relu"]))
+    check = check_against_conv2d(tiles.output, layer["act_int"], layer["weight_int"], bool(layer["relu"]),
+                                 f"layer {snakemake.wildcards.layer} {dataflow}")
+    np.savez(snakemake.output.tiles, **asdict(tiles))
+    with open(snakemake.output.check, "w") as handle:
+        json.dump({**check, "rows": p.rows, "cols": p.cols, "shapes": {k: list(v.shape) for k, v in asdict(tiles).items()}},
+                  handle, indent=1)
+    log(f"{check['outputs']} outputs equal to conv2d; shapes {({k: v.shape for k, v in asdict(tiles).items()})}")
