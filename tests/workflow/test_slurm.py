@@ -1,0 +1,81 @@
+"""The cluster path (issue 5): the tiny configuration through `--profile profiles/slurm` on the
+single-node SLURM of .ci/slurm/start.sh gives the same outputs, byte for byte, as a local run.
+
+CI: .ci/slurm/start.sh before pytest, .ci/slurm/stop.sh after it (in a trap)."""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import REPO, config_args, run_snakemake
+
+pytestmark = [pytest.mark.slurm, pytest.mark.slow]
+
+# Files under the output directories that are no workflow output: the training rule's resume state
+# is a param on purpose (it must survive a failed job) and records wall-clock times.
+NOT_OUTPUTS = {"results/train/resume.pt"}
+# Wall-clock durations the training writes into each epoch record of metrics.json.
+TIMING_KEYS = ("train_seconds", "seconds")
+
+
+def cluster_problem():
+    """Why the test cluster cannot run jobs, or None when it can."""
+    if shutil.which("sinfo") is None:
+        return "sinfo not found: no SLURM client tools (.ci/slurm/install.sh)"
+    try:
+        import snakemake_executor_plugin_slurm  # noqa: F401
+    except ImportError:
+        return "snakemake-executor-plugin-slurm is not installed (pip install -e '.[slurm]')"
+    try:
+        sinfo = subprocess.run(["sinfo", "--noheader", "--format=%T"], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        return "sinfo timed out: slurmctld is not answering"
+    if sinfo.returncode != 0:
+        return f"no SLURM cluster is up (start one with .ci/slurm/start.sh): {sinfo.stderr.strip()[-300:]}"
+    states = sinfo.stdout.split()
+    if not {"idle", "mixed", "allocated"} & set(states):
+        return f"no SLURM node can run jobs, node states: {states}"
+    return None
+
+
+@pytest.fixture
+def slurm_cluster():
+    problem = cluster_problem()
+    if problem:
+        pytest.skip(problem)
+
+
+def output_files(workdir):
+    return sorted(
+        str(path.relative_to(workdir))
+        for directory in ("resources", "results")
+        for path in (workdir / directory).rglob("*")
+        if path.is_file() and str(path.relative_to(workdir)) not in NOT_OUTPUTS
+    )
+
+
+def comparable_content(path):
+    """The file's bytes; for training metrics, the JSON without its wall-clock durations."""
+    if path.name != "metrics.json":
+        return path.read_bytes()
+    metrics = json.loads(path.read_text())
+    for epoch in metrics["epochs"]:
+        for key in TIMING_KEYS:
+            epoch.pop(key)
+    return metrics
+
+
+def test_slurm_run_reproduces_the_local_run(slurm_cluster, tiny_workflow, tiny_config, tmp_path):
+    workdir = tmp_path / "cluster"
+    workdir.mkdir()
+    # The user's command: profiles/default (the workflow profile) is picked up beside the Snakefile.
+    result = run_snakemake(workdir, *config_args(tiny_config), "--profile", str(REPO / "profiles/slurm"),
+                           timeout=1500)
+    assert "has been submitted with SLURM jobid" in result.stdout, result.stdout[-4000:]
+
+    local_files, cluster_files = output_files(tiny_workflow), output_files(workdir)
+    assert cluster_files == local_files
+    differing = [name for name in local_files
+                 if comparable_content(workdir / name) != comparable_content(tiny_workflow / name)]
+    assert differing == []
