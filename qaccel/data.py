@@ -35,8 +35,14 @@ def from_torchvision(root: Path, log=print) -> dict[str, np.ndarray]:
 
     arrays = {}
     for split in SPLITS:
-        log(f"torchvision CIFAR10 {split} split (downloads into {root} if missing)")
-        dataset = torchvision.datasets.CIFAR10(root=str(root), train=split == "train", download=True)
+        log(f"torchvision CIFAR10 {split} split (downloads about 170 MB into {root} if missing)")
+        try:
+            dataset = torchvision.datasets.CIFAR10(root=str(root), train=split == "train", download=True)
+        except (OSError, RuntimeError) as error:
+            raise DatasetError(
+                f"data.source torchvision: CIFAR-10 could not be downloaded to or read from {root} ({error}); "
+                f"without a network use data.source: archive (configs/offline.yaml)"
+            ) from error
         arrays[f"{split}_images"] = np.asarray(dataset.data, dtype=np.uint8)
         arrays[f"{split}_labels"] = np.asarray(dataset.targets, dtype=np.int64)
     return arrays
