@@ -44,6 +44,7 @@ class Recipe:
     num_workers: int = 2
     precision: str = "fp32"
     channels_last: bool = False
+    compile: bool = False  # torch.compile the training forward/backward (GPU; compilation counts as training time)
 
     @classmethod
     def from_dict(cls, values: dict) -> "Recipe":
@@ -255,6 +256,7 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
     optimizer = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
                                 weight_decay=recipe.weight_decay, nesterov=recipe.nesterov)
     autocast_dtype = torch.bfloat16 if recipe.precision == "bf16" else None
+    forward = torch.compile(model) if recipe.compile else model  # shares parameters with ``model``
     criterion = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
 
     run_id = fingerprint(recipe, settings, data_path)
@@ -296,7 +298,7 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(recipe, epoch, step, steps_per_epoch)
             with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
-                logits = model(inputs)
+                logits = forward(inputs)
                 loss = criterion(logits.float(), targets)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
