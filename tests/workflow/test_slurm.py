@@ -2,6 +2,7 @@
 single-node SLURM of .ci/slurm/start.sh gives the same outputs, byte for byte, as a local run.
 
 CI: .ci/slurm/start.sh before pytest, .ci/slurm/stop.sh after it (in a trap)."""
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -23,23 +24,24 @@ def cluster_problem():
     """Why the test cluster cannot run jobs, or None when it can."""
     if shutil.which("sinfo") is None:
         return "sinfo not found: no SLURM client tools (.ci/slurm/install.sh)"
-    try:
-        import snakemake_executor_plugin_slurm  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
         return "snakemake-executor-plugin-slurm is not installed (pip install -e '.[slurm]')"
     try:
         sinfo = subprocess.run(["sinfo", "--noheader", "--format=%T"], capture_output=True, text=True, timeout=30)
     except subprocess.TimeoutExpired:
         return "sinfo timed out: slurmctld is not answering"
     if sinfo.returncode != 0:
-        return f"no SLURM cluster is up (start one with .ci/slurm/start.sh): {sinfo.stderr.strip()[-300:]}"
+        last_error = (sinfo.stderr.strip().splitlines() or ["no error output"])[-1]
+        return f"no SLURM cluster is up (start one with .ci/slurm/start.sh): {last_error}"
     states = sinfo.stdout.split()
     if not {"idle", "mixed", "allocated"} & set(states):
         return f"no SLURM node can run jobs, node states: {states}"
     return None
 
 
-@pytest.fixture
+# Session scope and first in the test's arguments: pytest sets up session fixtures first, and the
+# check must skip before tiny_workflow spends minutes on the local reference run.
+@pytest.fixture(scope="session")
 def slurm_cluster():
     problem = cluster_problem()
     if problem:
