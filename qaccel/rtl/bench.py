@@ -114,16 +114,16 @@ def backdoor_read(dut, memory: str, words: int, lanes: int, bits: int) -> Memory
 
 
 async def host_read(dut, memory: str, words: int, lanes: int, bits: int) -> MemoryImage:
-    """Read words through the host port (read data one cycle after the address)."""
+    """Read words through the host port: the address is registered at a rising edge and its
+    data shows after it."""
     values = []
     dut.host_rd_sel.value = int(memory == "out")
-    for address in range(words + 1):
-        dut.host_rd_en.value = int(address < words)
-        dut.host_rd_addr.value = min(address, words - 1)
+    dut.host_rd_en.value = 1
+    for address in range(words):
+        dut.host_rd_addr.value = address
         await FallingEdge(dut.clk)
-        if address:
-            value = dut.host_rd_data.value
-            values.append(value.to_unsigned() if value.is_resolvable else None)
+        value = dut.host_rd_data.value
+        values.append(value.to_unsigned() if value.is_resolvable else None)
     dut.host_rd_en.value = 0
     return split_lanes(values, lanes, bits)
 

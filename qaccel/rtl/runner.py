@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import time
+import xml.etree.ElementTree as ElementTree
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -102,8 +103,9 @@ def simulator_version(simulator: str) -> str:
 
 
 def build_core(simulator: str, parameters: dict, build_dir: Path, rtl_dir: Path = RTL_DIR,
-               log_file: Path | None = None):
-    """Build the core with ``parameters`` into ``build_dir``; returns the cocotb runner."""
+               log_file: Path | None = None, toplevel: str = TOPLEVEL):
+    """Build ``toplevel`` (the core, or one block for a unit bench) with ``parameters`` into
+    ``build_dir``; returns the cocotb runner."""
     if simulator not in SIMULATORS:
         raise SimulationError(f"simulator {simulator!r}: expected one of {', '.join(SIMULATORS)}")
     if simulator == "verilator":
@@ -112,16 +114,29 @@ def build_core(simulator: str, parameters: dict, build_dir: Path, rtl_dir: Path 
     build_dir.mkdir(parents=True, exist_ok=True)
     with build_environment(simulator):
         try:
-            runner.build(sources=rtl_sources(rtl_dir), hdl_toplevel=TOPLEVEL, parameters=parameters,
+            runner.build(sources=rtl_sources(rtl_dir), hdl_toplevel=toplevel, parameters=parameters,
                          build_dir=build_dir, timescale=TIMESCALE, always=True, log_file=log_file)
         except RuntimeError as error:
             where = f"; see {log_file}" if log_file else ""
-            raise SimulationError(f"{simulator} build of {TOPLEVEL} in {build_dir} failed: {error}{where}") from error
+            raise SimulationError(f"{simulator} build of {toplevel} in {build_dir} failed: {error}{where}") from error
     return runner
 
 
+def failed_tests(results_xml: Path) -> dict[str, str]:
+    """{test name: failure message} of a cocotb results XML; every test if the file is missing."""
+    if not Path(results_xml).is_file():
+        return {"*": f"no results file {results_xml}: the simulator did not finish"}
+    failed = {}
+    for case in ElementTree.parse(results_xml).getroot().iter("testcase"):
+        for outcome in ("failure", "error"):
+            element = case.find(outcome)
+            if element is not None:
+                failed[case.get("name")] = element.get("message") or element.text or outcome
+    return failed
+
+
 def run_bench(runner, build_dir: Path, test_module: str, testcase: str | None, extra_env: dict,
-              log_file: Path | None = None) -> Path:
+              log_file: Path | None = None, toplevel: str = TOPLEVEL) -> Path:
     """Run cocotb tests on a built core; returns the results XML path.
 
     A failing cocotb test is not an exception here: callers read what the bench wrote. Under
@@ -129,7 +144,7 @@ def run_bench(runner, build_dir: Path, test_module: str, testcase: str | None, e
     """
     results_xml = build_dir / f"{testcase or 'tests'}.results.xml"
     try:
-        runner.test(test_module=test_module, testcase=testcase, hdl_toplevel=TOPLEVEL, build_dir=build_dir,
+        runner.test(test_module=test_module, testcase=testcase, hdl_toplevel=toplevel, build_dir=build_dir,
                     test_dir=build_dir, extra_env=extra_env, results_xml=str(results_xml), log_file=log_file)
     except SystemExit:
         pass
@@ -139,8 +154,11 @@ def run_bench(runner, build_dir: Path, test_module: str, testcase: str | None, e
 
 
 def simulate_layer(manifest_dir: Path, simulator: str = "icarus", build_dir: Path | None = None,
-                   rtl_dir: Path = RTL_DIR, load: str = "backdoor") -> dict:
+                   rtl_dir: Path = RTL_DIR, load: str = "backdoor", addr_bits: int | None = None) -> dict:
     """Simulate one layer's vector set on the core; returns the sim.json dict.
+
+    ``addr_bits`` builds larger memories than the layer needs (so several layers can share one
+    build); by default the core gets the smallest that holds the layer.
 
     Keys: passed, layer, dataflow, simulator, simulator_version, cycles (start to done),
     array_cycles, sfp_cycles, model (SCALE-Sim cycles), cycles_per_second (while the core runs),
@@ -151,7 +169,10 @@ def simulate_layer(manifest_dir: Path, simulator: str = "icarus", build_dir: Pat
     began = time.perf_counter()
     manifest_dir = Path(manifest_dir).resolve()
     program = compile_layer(manifest_dir)
-    addr_bits = program.addr_bits
+    if addr_bits is None:
+        addr_bits = program.addr_bits
+    elif addr_bits < program.addr_bits:
+        raise SimulationError(f"{manifest_dir}: needs ADDR_BITS >= {program.addr_bits}, asked for {addr_bits}")
     parameters = program.shape.parameters(addr_bits)
     build_dir = Path(build_dir if build_dir is not None else manifest_dir / "sim_build" / simulator).resolve()
     build_log, sim_log = build_dir / "build.log", build_dir / "sim.log"
@@ -163,18 +184,17 @@ def simulate_layer(manifest_dir: Path, simulator: str = "icarus", build_dir: Pat
     result_json.unlink(missing_ok=True)
     env = {"QACCEL_MANIFEST_DIR": str(manifest_dir), "QACCEL_RESULT_JSON": str(result_json),
            "QACCEL_ADDR_BITS": str(addr_bits), "QACCEL_LOAD": load}
-    run_bench(runner, build_dir, BENCH_MODULE, "run_layer", env, log_file=sim_log)
+    results_xml = run_bench(runner, build_dir, BENCH_MODULE, "run_layer", env, log_file=sim_log)
     finished = time.perf_counter()
 
-    if result_json.is_file():
-        bench = json.loads(result_json.read_text())
-        error = None
-    else:
-        bench = {"passed": False}
-        error = f"the bench wrote no result (crash or timeout); see {sim_log}"
+    failures = failed_tests(results_xml)
+    bench = json.loads(result_json.read_text()) if result_json.is_file() else {"passed": False}
+    error = "; ".join(failures.values()) if failures else None
+    if error is None and not result_json.is_file():
+        error = f"the bench wrote no result; see {sim_log}"
     manifest = program.manifest
     return {
-        "passed": bool(bench["passed"]),
+        "passed": bool(bench["passed"]) and error is None,
         "layer": manifest.get("layer"),
         "dataflow": program.dataflow,
         "manifest": str(manifest_dir / "manifest.json"),
