@@ -2,7 +2,8 @@
 import glob
 import os
 
-RTL_DIR = os.path.join(workflow.basedir, "rtl")
+# rtl/ beside workflow/, found from this rules file so any --directory works.
+RTL_DIR = os.path.normpath(os.path.join(str(workflow.current_basedir), "..", "..", "rtl"))
 RTL_SOURCES = sorted(glob.glob(os.path.join(RTL_DIR, "*.v")))
 
 
