@@ -3,6 +3,8 @@
 
 configfile: "config.yaml"
 
+report: "workflow/report/workflow.rst"
+
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
@@ -11,6 +13,8 @@ include: "workflow/rules/capture.smk"
 include: "workflow/rules/integerize.smk"
 include: "workflow/rules/tile.smk"
 include: "workflow/rules/serialize.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/summary.smk"
 
 
 wildcard_constraints:
@@ -21,4 +25,5 @@ wildcard_constraints:
 rule all:
     input:
         vector_targets(),
+        SUMMARY,
     default_target: True

@@ -20,6 +20,9 @@ with StageLog(snakemake.log[0], f"simulate layer {layer} {dataflow}") as log:
     log(f"building rtl/ with {simulator} in {snakemake.params.build_dir}")
     result = simulate_layer(Path(snakemake.input.manifest).parent, simulator, Path(snakemake.params.build_dir),
                             rtl_dir=Path(snakemake.params.rtl_dir))
+    # Paths relative to the working directory: sim.json stays the same wherever the run happened.
+    result["manifest"] = snakemake.input.manifest
+    result["logs"] = [os.path.relpath(path) for path in result["logs"]]
     model = result["model"]
     log(f"{result['simulator_version']}: built in {result['build_wall_s']:.1f} s, simulated in "
         f"{result['sim_wall_s']:.1f} s")

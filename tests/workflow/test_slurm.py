@@ -14,10 +14,13 @@ from conftest import REPO, config_args, run_snakemake
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 # Files under the output directories that are no workflow output: the training rule's resume state
-# is a param on purpose (it must survive a failed job) and records wall-clock times.
+# is a param on purpose (it must survive a failed job) and records wall-clock times; simulator build
+# directories hold compiler output and logs.
 NOT_OUTPUTS = {"results/train/resume.pt"}
-# Wall-clock durations the training writes into each epoch record of metrics.json.
+NOT_OUTPUT_DIRS = ("resources/sim_build/",)
+# Wall-clock figures: per epoch in metrics.json, per simulation in sim.json.
 TIMING_KEYS = ("train_seconds", "seconds")
+SIM_TIMING_KEYS = ("run_wall_s", "cycles_per_second", "build_wall_s", "sim_wall_s", "wall_s")
 
 
 def cluster_problem():
@@ -54,18 +57,24 @@ def output_files(workdir):
         for directory in ("resources", "results")
         for path in (workdir / directory).rglob("*")
         if path.is_file() and str(path.relative_to(workdir)) not in NOT_OUTPUTS
+        and not str(path.relative_to(workdir)).startswith(NOT_OUTPUT_DIRS)
     )
 
 
 def comparable_content(path):
-    """The file's bytes; for training metrics, the JSON without its wall-clock durations."""
-    if path.name != "metrics.json":
-        return path.read_bytes()
-    metrics = json.loads(path.read_text())
-    for epoch in metrics["epochs"]:
-        for key in TIMING_KEYS:
-            epoch.pop(key)
-    return metrics
+    """The file's bytes; for training metrics and simulation results, the JSON without wall-clock figures."""
+    if path.name == "metrics.json":
+        metrics = json.loads(path.read_text())
+        for epoch in metrics["epochs"]:
+            for key in TIMING_KEYS:
+                epoch.pop(key)
+        return metrics
+    if path.name == "sim.json":
+        sim = json.loads(path.read_text())
+        for key in SIM_TIMING_KEYS:
+            sim.pop(key)
+        return sim
+    return path.read_bytes()
 
 
 def test_slurm_run_reproduces_the_local_run(slurm_cluster, tiny_workflow, tiny_config, tmp_path):

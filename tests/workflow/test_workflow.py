@@ -64,14 +64,19 @@ def test_a_finished_run_has_nothing_left_to_do(tiny_workflow):
 
 
 @pytest.mark.parametrize("change,expected", [
-    ({"hardware": {"rows": 4}}, {"tile": 2, "serialize": 2}),
-    ({"hardware": {"psum_bits": 20}}, {"serialize": 2}),
-    ({"capture": {"image": 3}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2}),
-    ({"integerize": {"max_recovered_error": 0.01}}, {"integerize": 1, "tile": 2, "serialize": 2}),
+    ({"hardware": {"rows": 4}}, {"tile": 2, "serialize": 2, "simulate": 2, "summary": 1}),
+    ({"hardware": {"psum_bits": 20}}, {"serialize": 2, "simulate": 2, "summary": 1}),
+    ({"sim": {"simulator": "verilator"}}, {"simulate": 2, "summary": 1}),
+    ({"sim": {"mem_mb": 3000}}, {}),
+    ({"capture": {"image": 3}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
+                                 "summary": 1}),
+    ({"integerize": {"max_recovered_error": 0.01}}, {"integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
+                                                     "summary": 1}),
     ({"train": {"recipes": {"seed": {"lr": 0.02}}}}, {"train": 1, "capture": 1, "integerize": 1, "tile": 2,
-                                                      "serialize": 2}),
+                                                      "serialize": 2, "simulate": 2, "summary": 1}),
     ({"train": {"recipes": {"fast": {"lr": 0.5}}}}, {}),
-    ({"export": {"layers": [27, 29]}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2}),
+    ({"export": {"layers": [27, 29]}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
+                                        "summary": 1}),
 ])
 def test_a_changed_parameter_reruns_exactly_the_stages_that_depend_on_it(tiny_workflow, tmp_path, change, expected):
     jobs = planned_jobs(tiny_workflow, overlay(tmp_path, "change", change))
@@ -83,6 +88,8 @@ def test_one_target_builds_only_its_chain(tmp_path):
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(tiny_settings()))
     jobs = planned_jobs(tmp_path, target=("results/layer27/os/out.txt",))
     assert jobs == {"data": 1, "train": 1, "capture": 1, "integerize": 1, "tile": 1, "serialize": 1}
+    sim_jobs = planned_jobs(tmp_path, target=("results/layer27/ws/sim.json",))
+    assert sim_jobs == {"data": 1, "train": 1, "capture": 1, "integerize": 1, "tile": 1, "serialize": 1, "simulate": 1}
 
 
 def test_a_config_typo_is_rejected_before_anything_runs(tiny_workflow, tmp_path):
@@ -115,3 +122,26 @@ def test_a_failing_stage_loses_nothing_already_built(copy_of_tiny_workflow):
     assert "layer 27" in result.stdout
     assert {path: path.read_bytes() for path in before} == before
     assert (workdir / "results/layer27/ws/tiles.npz").is_file()
+
+
+def test_outputs_include_rtl_results_and_summary(tiny_workflow):
+    for dataflow in ("ws", "os"):
+        sim = json.loads((tiny_workflow / f"results/layer27/{dataflow}/sim.json").read_text())
+        assert sim["passed"] is True and sim["mismatches"] == 0 and sim["simulator"] == "icarus"
+        assert sim["cycles"] >= sim["model"]["cycles"] > 0
+    rows = (tiny_workflow / "results/summary.tsv").read_text().splitlines()
+    assert rows[0].split("\t")[:2] == ["layer", "dataflow"]
+    assert [row.split("\t")[:2] + [row.split("\t")[5]] for row in rows[1:]] == [["27", "ws", "True"], ["27", "os", "True"]]
+
+
+def test_a_planted_fault_fails_the_simulate_rule_naming_its_place(copy_of_tiny_workflow):
+    workdir = copy_of_tiny_workflow
+    psum = workdir / "results/layer27/ws/psum_kij5.txt"
+    lines = psum.read_text().splitlines(keepends=True)
+    line = lines[11]
+    lines[11] = line[:-2] + ("1" if line[-2] == "0" else "0") + "\n"  # flip the LSB of field 0 on file line 12
+    psum.write_text("".join(lines))
+    result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml"), "--cores", "1", "--workflow-profile", "none",
+                           "--forcerun", "simulate", "results/layer27/ws/sim.json", check=False)
+    assert result.returncode != 0
+    assert "psum_kij5.txt:12 field 0" in result.stdout

@@ -7,19 +7,24 @@ validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 DATA = "resources/cifar10.npz"
 MODEL = "results/train/model.pt"
+SUMMARY = "results/summary.tsv"
 
 
 def layer_dir(layer):
     return f"results/layer{layer}"
 
 
-def vector_targets():
+def exported(name):
+    """``name`` in every exported layer and dataflow directory, layer by layer."""
     return [
         f"{layer_dir(layer)}/{dataflow}/{name}"
         for layer in config["export"]["layers"]
         for dataflow in config["export"]["dataflows"]
-        for name in ("manifest.json", "out.txt")
     ]
+
+
+def vector_targets():
+    return exported("manifest.json") + exported("out.txt") + exported("sim.json")
 
 
 def train_recipe_json(wildcards=None):

@@ -1,0 +1,16 @@
+rule summary:
+    input:
+        metrics="results/train/metrics.json",
+        integers=expand("results/layer{layer}/integerize.json", layer=config["export"]["layers"]),
+        manifests=exported("manifest.json"),
+        sims=exported("sim.json"),
+    output:
+        table=report("results/summary.tsv", caption="../report/summary.rst", category="Summary"),
+        json="results/summary.json",
+    log:
+        "logs/summary.log",
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../../scripts/summary.py"
