@@ -63,7 +63,7 @@ class WSTiles:
 
 
 def tile_ws(act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int, relu: bool) -> WSTiles:
-    cout, cin, height, width = weight_int.shape[0], act_int.shape[0], act_int.shape[1], act_int.shape[2]
+    cout, (cin, height, width) = weight_int.shape[0], act_int.shape
     a_pad = pad_activation(act_int)  # (Cin, T)
     activation = split_channels(a_pad, 0, rows).transpose(0, 2, 1)  # (ict, T, r)
     w = weight_int.reshape(cout, cin, KIJ).astype(np.int64)
@@ -99,7 +99,7 @@ class OSTiles:
 
 def tile_os(act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int, relu: bool) -> OSTiles:
     """Pixels map to the ``rows`` lanes of a tile and output channels to the ``cols`` lanes."""
-    cout, cin, height, width = weight_int.shape[0], act_int.shape[0], act_int.shape[1], act_int.shape[2]
+    cout, (cin, height, width) = weight_int.shape[0], act_int.shape
     a_pad = pad_activation(act_int)
     pixel_count = height * width
     pixels = np.full(ceil_div(pixel_count, rows) * rows, -1, dtype=np.int64)

@@ -1,41 +1,14 @@
-"""Shared fixtures: the offline CIFAR-10 archive, a tiny workflow configuration, and one tiny
-end-to-end run of the whole DAG per test session (the real Snakemake, the real data)."""
+"""Shared fixtures: a tiny workflow configuration and one tiny end-to-end run of the whole DAG per
+test session (the real Snakemake on the real offline data). Helpers live in support.py."""
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-ARCHIVE_SHA256 = "b379c20532d0d7113e4257fb4fe37c05481e5a503319cd10c2de3889728c9e18"
-
-
-def offline_archive() -> Path:
-    """The offline CIFAR-10 copy: $QACCEL_CIFAR_ARCHIVE, else ../shared/data beside the repo."""
-    path = Path(os.environ.get("QACCEL_CIFAR_ARCHIVE", REPO.parent / "shared/data/cifar10-jpeg.tar.gz"))
-    if not path.is_file():
-        pytest.fail(f"offline CIFAR-10 archive not found at {path}; set QACCEL_CIFAR_ARCHIVE")
-    return path
-
-
-def tiny_settings() -> dict:
-    """A few hundred CPU training steps on a subset of the offline archive; layer 27, WS and OS."""
-    return {
-        "data": {"source": "archive", "archive": str(offline_archive()), "archive_sha256": ARCHIVE_SHA256},
-        "train": {
-            "device": "cpu", "threads": 2, "train_subset": 2000, "test_subset": 200, "max_steps": 200,
-            "log_every": 50,
-            "recipes": {"seed": {"epochs": 100, "batch_size": 16, "lr": 0.01, "momentum": 0.9,
-                                 "weight_decay": 4.0e-4, "loader": "device"}},
-        },
-        "capture": {"batch_size": 8},
-    }
+from support import config_args, run_snakemake, tiny_settings
 
 
 @pytest.fixture
@@ -43,36 +16,6 @@ def tiny_config(tmp_path) -> Path:
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(tiny_settings()))
     return path
-
-
-def config_args(*overlays: Path) -> list[str]:
-    """--configfile with the repo's config.yaml first: a --configfile replaces the Snakefile's own."""
-    return ["--configfile", str(REPO / "config.yaml"), *map(str, overlays)]
-
-
-def snakemake_command(workdir: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-            *args]
-
-
-def run_snakemake(workdir: Path, *args: str, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the workflow in ``workdir``; on timeout send SIGINT (Snakemake cleans up), then kill."""
-    process = subprocess.Popen(snakemake_command(workdir, *args), cwd=workdir, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        output, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            output, _ = process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate()
-        raise AssertionError(f"snakemake {' '.join(args)} timed out after {timeout} s:\n{output[-4000:]}")
-    result = subprocess.CompletedProcess(process.args, process.returncode, output, "")
-    if check and process.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed ({process.returncode}):\n{output[-6000:]}")
-    return result
 
 
 @pytest.fixture(scope="session")

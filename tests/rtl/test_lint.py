@@ -3,7 +3,6 @@ reach Verilator as sized 32-bit values) and for each block as its own top, and I
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, config_args, run_snakemake
+from support import REPO, config_args, run_snakemake
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 

@@ -10,7 +10,7 @@ from qaccel.tile_check import reference_output
 from qaccel.train import load_model
 from qaccel.vectors import read_vectors
 
-from conftest import config_args, run_snakemake, tiny_settings
+from support import config_args, run_snakemake, tiny_settings
 
 pytestmark = pytest.mark.slow
 
