@@ -310,9 +310,10 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
             if not estimate_told and global_step - start_epoch * steps_per_epoch == 5:
                 per_step = (time.perf_counter() - epoch_start) / (step + 1)
                 left = per_step * (total_steps - global_step)
+                hint = (" That is long for this machine: for a quick CPU run add configs/cpu-quick.yaml to "
+                        "--configfile (train.max_steps, train.train_subset)." if left > 15 * 60 else "")
                 log(f"about {per_step:.3f} s per step on {device}: training needs about {left / 60:.1f} more "
-                    f"minutes (plus evaluation). For a quick CPU run use --configfile configs/cpu-quick.yaml "
-                    f"(train.max_steps, train.train_subset).")
+                    f"minutes (plus evaluation).{hint}")
                 estimate_told = True
             if global_step % settings.log_every == 0:
                 log(f"epoch {epoch + 1}/{recipe.epochs} step {step + 1}/{steps_per_epoch} "
