@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .tiling import KERNEL, PADDING, OSTiles, WSTiles, tile_os, tile_ws
+from .tiling import KERNEL, PADDING, OSTiles, WSTiles, tile
 from .vectors import write_vectors
 
 MANIFEST = "manifest.json"
@@ -160,12 +160,6 @@ def serialize(out_dir: Path, dataflow: str, tiles: WSTiles | OSTiles, act_shape:
     return write_vector_set(out_dir, files, manifest, label)
 
 
-def tile(dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, relu: bool, hw: Hardware) -> WSTiles | OSTiles:
-    if dataflow == "ws":
-        return tile_ws(act_int, weight_int, hw.rows, hw.cols, relu)
-    if dataflow == "os":
-        return tile_os(act_int, weight_int, hw.rows, hw.cols, relu)
-    raise ValueError(f"dataflow {dataflow!r}: expected 'ws' or 'os'")
 
 
 def export_layer(out_dir: Path, dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, relu: bool,
@@ -174,6 +168,6 @@ def export_layer(out_dir: Path, dataflow: str, act_int: np.ndarray, weight_int: 
     hw = hw if isinstance(hw, Hardware) else Hardware.from_dict(hw)
     act_int = np.asarray(act_int, dtype=np.int64)
     weight_int = np.asarray(weight_int, dtype=np.int64)
-    tiles = tile(dataflow, act_int, weight_int, relu, hw)
+    tiles = tile(dataflow, act_int, weight_int, hw.rows, hw.cols, relu)
     return serialize(out_dir, dataflow, tiles, act_int.shape, weight_int.shape[0], relu, hw, layer,
                      act_signed=act_signed)

@@ -117,3 +117,12 @@ def tile_os(act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int, r
     valid = pixels.reshape(-1) >= 0
     output = tile_output.transpose(0, 2, 1, 3).reshape(pixels.size, -1)[valid][:, :cout]
     return OSTiles(pixels=pixels, activation=activation, weight=weight, tile_output=tile_output, output=output)
+
+
+def tile(dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int,
+         relu: bool) -> WSTiles | OSTiles:
+    if dataflow == "ws":
+        return tile_ws(act_int, weight_int, rows, cols, relu)
+    if dataflow == "os":
+        return tile_os(act_int, weight_int, rows, cols, relu)
+    raise ValueError(f"dataflow {dataflow!r}: expected 'ws' or 'os'")

@@ -6,14 +6,13 @@ import numpy as np
 
 from qaccel.stage_log import StageLog
 from qaccel.tile_check import check_against_conv2d
-from qaccel.tiling import tile_os, tile_ws
+from qaccel.tiling import tile
 
 p = snakemake.params
 dataflow = snakemake.wildcards.dataflow
 with StageLog(snakemake.log[0], f"tile layer {snakemake.wildcards.layer} {dataflow}") as log:
     layer = np.load(snakemake.input[0])
-    tiler = tile_ws if dataflow == "ws" else tile_os
-    tiles = tiler(layer["act_int"], layer["weight_int"], p.rows, p.cols, bool(layer["relu"]))
+    tiles = tile(dataflow, layer["act_int"], layer["weight_int"], p.rows, p.cols, bool(layer["relu"]))
     check = check_against_conv2d(tiles.output, layer["act_int"], layer["weight_int"], bool(layer["relu"]),
                                  f"layer {snakemake.wildcards.layer} {dataflow}")
     np.savez(snakemake.output.tiles, **asdict(tiles))
