@@ -73,9 +73,9 @@ def ws_files(tiles: WSTiles) -> list[_VectorFile]:
         for oct_ in range(n_oct):
             suffix = _suffix(ict=(ict, n_ict), oct=(oct_, n_oct))
             for k in range(tiles.weight.shape[2]):
-                tile = {"ic_tile": ict, "oc_tile": oct_, "kij": k}
-                files.append(_VectorFile(f"weight_kij{k}{suffix}.txt", "weight", tiles.weight[ict, oct_, k], "weight", tile))
-                files.append(_VectorFile(f"psum_kij{k}{suffix}.txt", "psum", tiles.psum[ict, oct_, k], "psum", tile))
+                indices = {"ic_tile": ict, "oc_tile": oct_, "kij": k}
+                files.append(_VectorFile(f"weight_kij{k}{suffix}.txt", "weight", tiles.weight[ict, oct_, k], "weight", indices))
+                files.append(_VectorFile(f"psum_kij{k}{suffix}.txt", "psum", tiles.psum[ict, oct_, k], "psum", indices))
     files.append(_VectorFile("out.txt", "output", tiles.output, "output"))
     return files
 
@@ -88,8 +88,8 @@ def os_files(tiles: OSTiles) -> list[_VectorFile]:
         pixels = [int(p) for p in tiles.pixels[pxt]]
         for ic in range(n_ic):
             name = f"activation_os_ic{ic}{_suffix(pxt=(pxt, n_pxt))}.txt"
-            tile = {"ic": ic, "pixel_tile": pxt, "pixels": pixels}
-            files.append(_VectorFile(name, "activation_os", tiles.activation[pxt, ic], "activation", tile))
+            indices = {"ic": ic, "pixel_tile": pxt, "pixels": pixels}
+            files.append(_VectorFile(name, "activation_os", tiles.activation[pxt, ic], "activation", indices))
     for oct_ in range(n_oct):
         for ic in range(n_ic):
             name = f"weight_os_ic{ic}{_suffix(oct=(oct_, n_oct))}.txt"
@@ -97,8 +97,8 @@ def os_files(tiles: OSTiles) -> list[_VectorFile]:
     for pxt in range(n_pxt):
         for oct_ in range(n_oct):
             name = f"out_os{_suffix(pxt=(pxt, n_pxt), oct=(oct_, n_oct))}.txt"
-            tile = {"pixel_tile": pxt, "oc_tile": oct_, "pixels": [int(p) for p in tiles.pixels[pxt]]}
-            files.append(_VectorFile(name, "output_os", tiles.tile_output[pxt, oct_], "output", tile))
+            indices = {"pixel_tile": pxt, "oc_tile": oct_, "pixels": [int(p) for p in tiles.pixels[pxt]]}
+            files.append(_VectorFile(name, "output_os", tiles.tile_output[pxt, oct_], "output", indices))
     files.append(_VectorFile("out.txt", "output", tiles.output, "output"))
     return files
 
@@ -158,8 +158,6 @@ def serialize(out_dir: Path, dataflow: str, tiles: WSTiles | OSTiles, act_shape:
     manifest = layer_manifest(layer, dataflow, act_shape, cout, relu, hw, act_signed, tile_counts(dataflow, tiles))
     label = f"layer {layer} {dataflow}" if layer is not None else dataflow
     return write_vector_set(out_dir, files, manifest, label)
-
-
 
 
 def export_layer(out_dir: Path, dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, relu: bool,
