@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 from .model import VGGQuant, quant_conv_indices
@@ -35,14 +34,14 @@ def fill_defaults(config: dict, schema: dict, root: dict | None = None) -> None:
                 fill_defaults(value, extra, root)
 
 
-def _key_path(error: jsonschema.ValidationError) -> str:
+def _key_path(error) -> str:
     path = ""
     for part in error.absolute_path:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path or "(top level)"
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
+def _describe(error) -> str:
     key = _key_path(error)
     if error.validator == "additionalProperties":
         known = sorted(error.schema.get("properties", {}))
@@ -54,6 +53,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
 
 
 def validate_config(config: dict, schema_path: str | Path) -> None:
+    import jsonschema  # here, not at the top: `python -m qaccel.train --recipe/--settings` runs without it
+
     schema = yaml.safe_load(Path(schema_path).read_text())
     fill_defaults(config, schema)
     validator = jsonschema.Draft202012Validator(schema)
