@@ -12,7 +12,7 @@ adds: instruction fetch, memory read latency, the OS drain of R rows, and the SF
 """
 from __future__ import annotations
 
-KIJ = 9
+from qaccel.tiling import KIJ
 
 
 def ws_fold_cycles(rows: int, cols: int, steps: int) -> int:

@@ -22,12 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from qaccel.tiling import KERNEL, KIJ
 from qaccel.vectors import read_vectors
 
 from . import isa
-
-KIJ = 9
-KERNEL = 3
 
 
 class ManifestError(ValueError):
@@ -133,6 +131,11 @@ def _read(manifest_dir: Path, entry: dict, manifest_path: Path) -> np.ndarray:
     return values
 
 
+def _line_field_grid(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(line, field) index arrays of a file's values, for mapping each value onto a memory word and lane."""
+    return np.meshgrid(np.arange(values.shape[0]), np.arange(values.shape[1]), indexing="ij")
+
+
 def _files(manifest: dict, kind: str) -> list[dict]:
     return [entry for entry in manifest["files"] if entry["kind"] == kind]
 
@@ -141,8 +144,7 @@ def _output_expectation(manifest_dir: Path, manifest: dict, manifest_path: Path,
                         n_oc: int) -> Expectation:
     (entry,) = _files(manifest, "output")
     values = _read(manifest_dir, entry, manifest_path)
-    pixels, channels = values.shape
-    pixel_index, channel = np.meshgrid(np.arange(pixels), np.arange(channels), indexing="ij")
+    pixel_index, channel = _line_field_grid(values)
     return Expectation(manifest_dir / entry["path"], "output", "out", values,
                        pixel_index * n_oc + channel // cols, channel % cols)
 
@@ -170,7 +172,7 @@ def compile_ws(manifest_dir: Path, manifest: dict, manifest_path: Path, shape: C
     for entry in _files(manifest, "psum"):
         fold = (entry["ic_tile"] * n_oc + entry["oc_tile"]) * KIJ + entry["kij"]
         values = _read(manifest_dir, entry, manifest_path)
-        step, lane = np.meshgrid(np.arange(values.shape[0]), np.arange(values.shape[1]), indexing="ij")
+        step, lane = _line_field_grid(values)
         expectations.append(Expectation(manifest_dir / entry["path"], "psum", "psum", values, fold * steps + step, lane))
 
     instructions = []
@@ -232,7 +234,7 @@ def compile_os(manifest_dir: Path, manifest: dict, manifest_path: Path, shape: C
     expectations = []
     for entry in _files(manifest, "output_os"):
         values = _read(manifest_dir, entry, manifest_path)
-        lane_row, lane = np.meshgrid(np.arange(values.shape[0]), np.arange(values.shape[1]), indexing="ij")
+        lane_row, lane = _line_field_grid(values)
         tile_base = (entry["pixel_tile"] * n_oc + entry["oc_tile"]) * shape.rows
         path = manifest_dir / entry["path"]
         # The drained accumulators (psum memory) before the SFP, and the SFP's output words.
