@@ -1,95 +1,228 @@
-"""Train the seed recipe and the fast recipe on the same machine, in one run, and compare them.
+"""Train recipes on the same machine, in one run, and compare them; optionally fit one recipe to
+wall-time budgets.
 
-Prints, per recipe: seconds per epoch (training only), training seconds until the test accuracy
-first reaches the target (default 90%), the final test accuracy; then the fast/seed ratios.
-On a machine without CUDA it smoke-tests on a small subset (or pass --train-subset etc.).
+Per recipe it prints: seconds per training epoch (the first, which holds any compilation or graph
+capture, and the median of the rest), the wall time until the test accuracy first reaches the
+target (default 90%), the final test accuracy, the wall time to the final checkpoint, the
+accuracy on its curve at each mark (default 60/120/300 s), and whether the checkpoint passes the
+pipeline's integer checks for the configured export layers. Wall time counts from the start of
+training: loading the cached dataset, compilation, capture and per-epoch evaluation included. Then
+the ratios of each recipe to the first.
+
+``--budgets 60 120`` then retrains ``--budget-recipe`` (default: the last recipe) with as many
+epochs as fit each budget, estimated from its measured run (schedule warm-ups scaled alike), and
+reports the final accuracy and the wall time it really took.
 
     python benchmarks/train_recipes.py --data resources/cifar10.npz --config config.yaml
+    python benchmarks/train_recipes.py --data ... --max-epochs seed=5 --budgets 60 120
+
+``--max-epochs seed=5`` stops a recipe after its first epochs (its schedule unchanged), for a
+baseline too slow to finish on the machine at hand. ``--variant fast-eager=fast:cuda_graph=false``
+adds a recipe that differs from a configured one in the keys given (values in YAML syntax).
+
+On a machine without CUDA it smoke-tests on a small subset, with CUDA graphs off.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import statistics
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import torch
+import yaml
 
+from qaccel import data as cifar
+from qaccel.batches import normalise
+from qaccel.capture import capture_layer
 from qaccel.config import load_config_files, training_settings
-from qaccel.train import Recipe, RunSettings, train
+from qaccel.integerize import IntegerCheckError, integerize
+from qaccel.train import Recipe, RunSettings, load_model, train
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def summarise(name: str, metrics: list[dict], target: float, wall: float) -> dict:
-    elapsed, reached = 0.0, None
-    for record in metrics:
-        elapsed += record["train_seconds"]
-        if reached is None and record["test_acc"] >= target:
-            reached = elapsed
-    return {"recipe": name, "epochs": len(metrics), "seconds_per_epoch": elapsed / max(len(metrics), 1),
-            "train_seconds": elapsed, "wall_seconds": wall, "seconds_to_target": reached,
-            "final_test_acc": metrics[-1]["test_acc"] if metrics else None,
-            "curve": [(round(sum(m["train_seconds"] for m in metrics[: i + 1]), 2), m["test_acc"])
-                      for i, m in enumerate(metrics)]}
+def epoch_limits(values: list[str], recipes: list[str]) -> dict[str, int]:
+    """``["5"]`` limits every recipe; ``["seed=5", "fast=60"]`` limits them by name."""
+    overrides = {}
+    for value in values:
+        name, _, count = value.rpartition("=")
+        for target in ([name] if name else recipes):
+            if target not in recipes:
+                raise SystemExit(f"--max-epochs {value}: {target!r} is not one of --recipes {recipes}")
+            overrides[target] = int(count)
+    return overrides
+
+
+def add_variants(recipes: dict, specs: list[str]) -> None:
+    """``NAME=BASE:key=value,key=value``: a copy of recipe BASE with those keys changed."""
+    allowed = {f.name for f in fields(Recipe)}
+    for spec in specs:
+        name, _, rest = spec.partition("=")
+        base, _, changes = rest.partition(":")
+        if not name or base not in recipes:
+            raise SystemExit(f"--variant {spec}: expected NAME=BASE:key=value,... with BASE in {sorted(recipes)}")
+        recipe = dict(recipes[base])
+        for change in filter(None, changes.split(",")):
+            key, _, value = change.partition("=")
+            if key not in allowed:
+                raise SystemExit(f"--variant {spec}: {key!r} is not a recipe key ({', '.join(sorted(allowed))})")
+            recipe[key] = yaml.safe_load(value)
+        recipes[name] = recipe
+
+
+def integer_check(model_path: Path, data_path: Path, config: dict) -> dict:
+    """The pipeline's capture + integerize on the checkpoint, for every configured export layer."""
+    model = load_model(model_path)
+    test = cifar.load(data_path)
+    first, count = config["capture"]["image"], config["capture"]["batch_size"]
+    images = normalise(torch.from_numpy(test["test_images"][first:first + count]),
+                       torch.tensor(config["data"]["mean"]), torch.tensor(config["data"]["std"]))
+    errors = {}
+    for layer in config["export"]["layers"]:
+        try:
+            report = integerize(capture_layer(model, images, layer), image=0,
+                                integer_tolerance=config["integerize"]["integer_tolerance"],
+                                max_recovered_error=config["integerize"]["max_recovered_error"])["report"]
+            errors[layer] = report["recovered_mean_abs_error"]
+        except IntegerCheckError as error:
+            errors[layer] = f"FAILED: {error}"
+    return errors
+
+
+def summarise(name: str, metrics: dict, target: float, marks: list[float]) -> dict:
+    epochs = metrics["epochs"]
+    reached = next((m["elapsed_seconds"] for m in epochs if m["test_acc"] >= target), None)
+    steady = [m["train_seconds"] for m in epochs[1:]] or [epochs[0]["train_seconds"]]
+    at_marks = {}
+    for mark in marks:
+        before = [m["test_acc"] for m in epochs if m["elapsed_seconds"] <= mark]
+        at_marks[mark] = before[-1] if before else None
+    return {"recipe": name, "epochs": len(epochs), "first_epoch_seconds": epochs[0]["train_seconds"],
+            "seconds_per_epoch": statistics.median(steady),
+            "epoch_seconds_with_eval": statistics.median([m["seconds"] for m in epochs[1:]] or [epochs[0]["seconds"]]),
+            "start_seconds": epochs[0]["elapsed_seconds"] - epochs[0]["seconds"],
+            "finish_seconds": metrics["total_seconds"] - epochs[-1]["elapsed_seconds"],
+            "seconds_to_target": reached, "final_test_acc": metrics["final_test_acc"],
+            "total_seconds": metrics["total_seconds"], "accuracy_at_marks": at_marks,
+            "curve": [(round(m["elapsed_seconds"], 2), round(m["test_acc"], 2)) for m in epochs]}
+
+
+def epochs_for_budget(measured: dict, budget: float) -> int:
+    """Epochs of the measured recipe that fit ``budget`` seconds of wall time, first-epoch extra included."""
+    per_epoch = measured["epoch_seconds_with_eval"]
+    fixed = measured["start_seconds"] + measured["finish_seconds"] + (
+        measured["first_epoch_seconds"] - measured["seconds_per_epoch"])
+    return max(1, math.floor((budget - fixed) / per_epoch))
+
+
+def scaled(recipe: Recipe, epochs: int) -> Recipe:
+    factor = epochs / recipe.epochs
+    return replace(recipe, epochs=epochs, warmup_epochs=recipe.warmup_epochs * factor,
+                   milestones=tuple(round(m * factor) for m in recipe.milestones),
+                   float_warmup_epochs=min(round(recipe.float_warmup_epochs * factor), epochs - 1))
+
+
+def fmt(value, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="canonical CIFAR-10 .npz (rule data's output)")
     parser.add_argument("--config", nargs="+", default=[str(REPO / "config.yaml")], help="config files, merged")
-    parser.add_argument("--recipes", nargs="+", default=["seed", "fast"])
+    parser.add_argument("--recipes", nargs="+", default=["seed", "fast"], help="names in train.recipes")
+    parser.add_argument("--max-epochs", nargs="+", default=[], metavar="[RECIPE=]N",
+                        help="stop after N epochs of the recipe's schedule")
+    parser.add_argument("--variant", nargs="+", default=[], metavar="NAME=BASE:KEY=VALUE,...",
+                        help="extra recipes derived from configured ones")
     parser.add_argument("--target", type=float, default=90.0, help="test accuracy (%%) to time")
-    parser.add_argument("--epochs", type=int, help="override every recipe's epochs")
+    parser.add_argument("--marks", type=float, nargs="+", default=[60, 120, 300], help="seconds to read the curves at")
+    parser.add_argument("--budgets", type=float, nargs="*", default=[], help="seconds of wall time to fit")
+    parser.add_argument("--budget-recipe", help="recipe fitted to --budgets (default: the last of --recipes)")
     parser.add_argument("--train-subset", type=int, help="default on CPU: 512")
     parser.add_argument("--test-subset", type=int, help="default on CPU: 256")
-    parser.add_argument("--max-steps", type=int, help="default on CPU: 8 per recipe")
+    parser.add_argument("--max-steps", type=int, help="default on CPU: 8 per run")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
 
     config = load_config_files(args.config, REPO / "workflow/schemas/config.schema.yaml")
+    add_variants(config["train"]["recipes"], args.variant)
+    unknown = [name for name in args.recipes if name not in config["train"]["recipes"]]
+    if unknown:
+        raise SystemExit(f"--recipes {unknown}: not in train.recipes {sorted(config['train']['recipes'])}")
+    limits = epoch_limits(args.max_epochs, args.recipes)
     settings = RunSettings(**{**training_settings(config), "mean": tuple(config["data"]["mean"]),
                               "std": tuple(config["data"]["std"])})
     on_cpu = not torch.cuda.is_available()
-    settings = replace(settings, device="cuda" if not on_cpu else "cpu",
+    settings = replace(settings, device="cpu" if on_cpu else "cuda",
                        train_subset=args.train_subset or (512 if on_cpu else settings.train_subset),
                        test_subset=args.test_subset or (256 if on_cpu else settings.test_subset),
                        max_steps=args.max_steps or (8 if on_cpu else settings.max_steps),
                        log_every=10**9)
-    device_name = torch.cuda.get_device_name() if not on_cpu else "cpu"
+    device_name = "cpu (smoke test: subsets, CUDA graphs off)" if on_cpu else torch.cuda.get_device_name()
     print(f"device: {device_name}; torch {torch.__version__}; subsets train={settings.train_subset} "
           f"test={settings.test_subset}; max_steps={settings.max_steps}", flush=True)
 
-    results = []
+    def recipe_named(name: str) -> Recipe:
+        recipe = Recipe.from_dict(config["train"]["recipes"][name])
+        return replace(recipe, cuda_graph=False) if on_cpu else recipe
+
+    def run(label: str, recipe: Recipe, scratch: Path, max_epochs: int | None = None) -> dict:
+        out = scratch / label
+        out.mkdir()
+        print(f"[{label}] {recipe}" + (f", stopping after {max_epochs} epochs" if max_epochs else ""), flush=True)
+        train(Path(args.data), out / "model.pt", out / "metrics.json", out / "resume.pt", recipe,
+              replace(settings, max_epochs=max_epochs), log=lambda line: print(f"  [{label}] {line}", flush=True))
+        result = summarise(label, json.loads((out / "metrics.json").read_text()), args.target, args.marks)
+        result["integer_check"] = integer_check(out / "model.pt", Path(args.data), config)
+        print(f"  [{label}] recovered-output mean abs error per layer: {result['integer_check']}", flush=True)
+        return result
+
+    results, budget_runs = [], []
     with tempfile.TemporaryDirectory() as scratch:
         for name in args.recipes:
-            recipe = Recipe.from_dict(config["train"]["recipes"][name])
-            if args.epochs:
-                recipe = replace(recipe, epochs=args.epochs)
-            out = Path(scratch) / name
-            out.mkdir()
+            results.append(run(name, recipe_named(name), Path(scratch), limits.get(name)))
+        fitted = args.budget_recipe or args.recipes[-1]
+        measured = next((r for r in results if r["recipe"] == fitted), None)
+        for budget in args.budgets:
+            if measured is None:
+                raise SystemExit(f"--budget-recipe {fitted}: not among --recipes {args.recipes}")
+            count = epochs_for_budget(measured, budget)
             start = time.perf_counter()
-            result = train(Path(args.data), out / "model.pt", out / "metrics.json", out / "resume.pt", recipe, settings,
-                           log=lambda line, name=name: print(f"  [{name}] {line}", flush=True))
-            results.append(summarise(name, result.metrics, args.target, time.perf_counter() - start))
+            result = run(f"{fitted}@{budget:g}s", scaled(recipe_named(fitted), count), Path(scratch))
+            result.update(budget=budget, wall_seconds=time.perf_counter() - start)
+            budget_runs.append(result)
 
-    print(f"\n{'recipe':8} {'epochs':>6} {'s/epoch':>9} {'train s':>9} {'s to ' + str(args.target) + '%':>10} {'final acc':>9}")
-    for r in results:
-        reached = f"{r['seconds_to_target']:.1f}" if r["seconds_to_target"] is not None else "not reached"
-        print(f"{r['recipe']:8} {r['epochs']:>6} {r['seconds_per_epoch']:>9.2f} {r['train_seconds']:>9.1f} "
-              f"{reached:>10} {r['final_test_acc']:>8.2f}%")
-    if len(results) >= 2:
-        base, other = results[0], results[1]
-        print(f"\nratio {other['recipe']}/{base['recipe']}: s/epoch x{other['seconds_per_epoch'] / base['seconds_per_epoch']:.3f}, "
-              f"final accuracy {other['final_test_acc'] - base['final_test_acc']:+.2f} points")
+    marks = "".join(f" {'acc@' + format(m, 'g') + 's':>9}" for m in args.marks)
+    print(f"\n{'recipe':14} {'epochs':>6} {'1st ep s':>8} {'s/epoch':>8} {'s to ' + format(args.target, 'g') + '%':>8} "
+          f"{'final acc':>9} {'total s':>8}{marks}  integer check")
+    for r in results + budget_runs:
+        check = "pass" if all(not isinstance(v, str) for v in r["integer_check"].values()) else "FAIL"
+        row_marks = "".join(f" {fmt(r['accuracy_at_marks'][m], '8.2f') + '%':>9}" for m in args.marks)
+        print(f"{r['recipe']:14} {r['epochs']:>6} {r['first_epoch_seconds']:>8.2f} {r['seconds_per_epoch']:>8.3f} "
+              f"{fmt(r['seconds_to_target'], '.1f'):>8} {r['final_test_acc']:>8.2f}% {r['total_seconds']:>8.1f}"
+              f"{row_marks}  {check}")
+    base = results[0]
+    for other in results[1:]:
+        line = (f"ratio {other['recipe']}/{base['recipe']}: s/epoch x{other['seconds_per_epoch'] / base['seconds_per_epoch']:.3f}, "
+                f"final accuracy {other['final_test_acc'] - base['final_test_acc']:+.2f} points")
         if base["seconds_to_target"] and other["seconds_to_target"]:
-            print(f"time to {args.target}%: x{other['seconds_to_target'] / base['seconds_to_target']:.3f}")
-    for r in results:
-        print(f"curve {r['recipe']} (train seconds, test acc): {r['curve']}")
+            line += f", time to {args.target:g}% x{other['seconds_to_target'] / base['seconds_to_target']:.3f}"
+        print(line)
+    for r in budget_runs:
+        verdict = "within" if r["total_seconds"] <= r["budget"] else "OVER"
+        print(f"budget {r['budget']:g} s: {r['epochs']} epochs, {r['final_test_acc']:.2f}% in {r['total_seconds']:.1f} s "
+              f"({verdict} budget)")
+    for r in results + budget_runs:
+        print(f"curve {r['recipe']} (wall s, test acc %): {r['curve']}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"device": device_name, "results": results}, indent=1))
+        Path(args.json).write_text(json.dumps({"device": device_name, "results": results, "budget_runs": budget_runs},
+                                              indent=1))
 
 
 if __name__ == "__main__":

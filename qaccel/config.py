@@ -72,6 +72,12 @@ def check_config(config: dict) -> None:
     for name, recipe in recipes.items():
         if recipe.get("schedule", "step") == "onecycle" and recipe.get("warmup_epochs", 0) >= recipe["epochs"]:
             raise ConfigError(f"config key train.recipes.{name}.warmup_epochs: must be below epochs ({recipe['epochs']})")
+        if recipe.get("float_warmup_epochs", 0) >= recipe["epochs"]:
+            raise ConfigError(f"config key train.recipes.{name}.float_warmup_epochs: must be below epochs "
+                              f"({recipe['epochs']}), so that the last epochs train the quantised network")
+        if recipe.get("cuda_graph") and recipe.get("loader", "dataloader") != "device":
+            raise ConfigError(f"config key train.recipes.{name}.cuda_graph: needs loader 'device', whose full "
+                              f"batches keep every step's shapes fixed")
     data = config["data"]
     if data["source"] == "archive" and not data["archive"]:
         raise ConfigError("config key data.archive: must name the archive file when data.source is 'archive'")

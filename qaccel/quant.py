@@ -83,7 +83,11 @@ class WeightQuantizer(nn.Module):
 
 
 class QuantConv2d(nn.Conv2d):
-    """3x3 conv whose weights and input activations are quantised; keeps ``weight_q`` as the seed."""
+    """3x3 conv whose weights and input activations are quantised; keeps ``weight_q`` as the seed.
+
+    ``quantize = False`` makes it a plain float conv (a full-precision warm-up before QAT); the
+    alphas then get no gradient.
+    """
 
     def __init__(self, in_channels: int, out_channels: int, w_bits: int = 4, a_bits: int = 4):
         super().__init__(in_channels, out_channels, kernel_size=3, stride=1, padding=1, bias=False)
@@ -92,9 +96,20 @@ class QuantConv2d(nn.Conv2d):
         self.weight_quant = WeightQuantizer(w_bits)
         self.act_alpha = nn.Parameter(torch.tensor(8.0))
         self.weight_q: torch.Tensor | None = None
+        self.quantize = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.quantize:
+            return F.conv2d(x, self.weight, None, self.stride, self.padding)
         weight_q = self.weight_quant(self.weight)
         self.weight_q = weight_q.detach()
-        x_q = quantize_activation(x, self.act_alpha, self.a_bits)
+        # In fp32 even under bf16 autocast: bf16's 8-bit mantissa would move about 1% of the levels.
+        x_q = quantize_activation(x.float(), self.act_alpha, self.a_bits)
         return F.conv2d(x_q, weight_q, None, self.stride, self.padding)
+
+
+def set_quantization(model: nn.Module, enabled: bool) -> None:
+    """Switch every QuantConv2d in ``model`` between quantised and full-precision forward."""
+    for module in model.modules():
+        if isinstance(module, QuantConv2d):
+            module.quantize = enabled

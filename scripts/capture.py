@@ -2,9 +2,10 @@
 import torch
 
 from qaccel import data
+from qaccel.batches import normalise
 from qaccel.capture import capture_layer
 from qaccel.stage_log import StageLog
-from qaccel.train import load_model, normalise
+from qaccel.train import load_model
 
 p = snakemake.params
 layer = int(snakemake.wildcards.layer)

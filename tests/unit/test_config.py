@@ -40,6 +40,9 @@ def test_the_shipped_config_is_valid():
     ({"export__layers": [27, 26]}, r"config key export\.layers\[1\]: layer 26 is not a QuantConv2d"),
     ({"data__source": "archive"}, r"config key data\.archive: must name the archive"),
     ({"train__recipes__seed__lr": -1}, r"config key train\.recipes\.seed\.lr: -1 is less than or equal to"),
+    ({"train__recipes__fast__float_warmup_epochs": 40},
+     r"config key train\.recipes\.fast\.float_warmup_epochs: must be below epochs \(40\)"),
+    ({"train__recipes__seed__cuda_graph": True}, r"config key train\.recipes\.seed\.cuda_graph: needs loader 'device'"),
 ])
 def test_bad_values_are_rejected_naming_the_key(change, message):
     with pytest.raises(ConfigError, match=message):

@@ -100,3 +100,19 @@ def test_quant_conv_keeps_weight_q_as_the_seed():
     conv(torch.rand(1, 8, 4, 4))
     levels = conv.weight_q / (conv.weight_quant.wgt_alpha.detach() / 7)
     assert torch.allclose(levels, levels.round(), atol=1e-5)
+
+
+def test_under_bf16_autocast_activations_are_quantised_on_the_fp32_grid():
+    """Only the convolution runs in bf16: its input levels are those of fp32 quantisation."""
+    torch.manual_seed(0)
+    conv = QuantConv2d(16, 8)
+    with torch.no_grad():
+        conv.act_alpha.fill_(7.3)
+    x = (torch.randn(4, 16, 12, 12).abs() * 3).bfloat16()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = conv(x)
+    levels = torch.round(x.float().clamp(max=7.3) / 7.3 * 15)
+    x_q = (levels / 15 * conv.act_alpha).detach()
+    expected = torch.nn.functional.conv2d(x_q.bfloat16(), conv.weight_q.bfloat16(), None, 1, 1)
+    assert out.dtype == torch.bfloat16
+    assert torch.equal(out, expected)

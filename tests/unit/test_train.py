@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from qaccel.train import DeviceBatches, Recipe, RunSettings, load_model, lr_at, train
+from qaccel.batches import DeviceBatches
+from qaccel.train import Recipe, RunSettings, load_model, lr_at, train
 
 RECIPE = Recipe(epochs=2, batch_size=16, lr=0.01, momentum=0.9, weight_decay=4e-4, loader="device")
 SETTINGS = RunSettings(device="cpu", threads=1, log_every=1000)
@@ -98,3 +99,68 @@ def test_schedules():
     one = Recipe(epochs=10, batch_size=1, lr=0.2, momentum=0, weight_decay=0, schedule="onecycle", warmup_epochs=2)
     assert lr_at(one, 1, 0, 10) == pytest.approx(0.1) and lr_at(one, 2, 0, 10) == pytest.approx(0.2)
     assert lr_at(one, 6, 0, 10) == pytest.approx(0.1) and lr_at(one, 9, 9, 10) == pytest.approx(0.2 * 0.1 / 8)
+
+
+def test_training_batches_are_full_and_each_image_appears_at_most_once_per_epoch():
+    images = np.zeros((50, 32, 32, 3), dtype=np.uint8)
+    batches = DeviceBatches(images, np.arange(50), 16, torch.device("cpu"), (0, 0, 0), (1, 1, 1), seed=0,
+                            full_batches_only=True)
+    labels = [targets for _, targets in batches]
+    assert len(batches) == 3 and [len(t) for t in labels] == [16, 16, 16]
+    assert len(set(torch.cat(labels).tolist())) == 48
+    test = DeviceBatches(images, np.arange(50), 16, torch.device("cpu"), (0, 0, 0), (1, 1, 1), seed=0)
+    assert [len(t) for _, t in test] == [16, 16, 16, 2]
+    with pytest.raises(ValueError, match=r"batch size 64 is larger than the 50 training images.*train_subset"):
+        DeviceBatches(images, np.arange(50), 64, torch.device("cpu"), (0, 0, 0), (1, 1, 1), seed=0,
+                      full_batches_only=True)
+
+
+def test_epoch_records_carry_the_wall_time_since_training_began(dataset, tmp_path):
+    result = run(dataset, tmp_path)
+    elapsed = [m["elapsed_seconds"] for m in result.metrics]
+    assert elapsed == sorted(elapsed) and elapsed[0] >= result.metrics[0]["seconds"]
+    assert elapsed[1] - elapsed[0] >= result.metrics[1]["seconds"]
+    assert json.loads((tmp_path / "metrics.json").read_text())["total_seconds"] >= elapsed[-1]
+
+
+def test_float_warm_up_epochs_train_unquantised_then_quantised(dataset, tmp_path):
+    recipe = Recipe(**{**RECIPE.__dict__, "float_warmup_epochs": 1})
+    with pytest.raises(Killed):
+        run(dataset, tmp_path, recipe=recipe, log=kill_at("epoch 2:"))
+    after_warmup = torch.load(tmp_path / "resume.pt", weights_only=True)["state_dict"]
+    assert after_warmup["features.0.act_alpha"].item() == 8.0  # untouched: no quantizer ran
+    assert after_warmup["features.0.weight_quant.wgt_alpha"].item() == 3.0
+    result = run(dataset, tmp_path, recipe=recipe)
+    assert [m["quantized"] for m in result.metrics] == [False, True]
+    final = torch.load(tmp_path / "model.pt", weights_only=True)["state_dict"]
+    assert final["features.0.act_alpha"].item() != 8.0
+    model = load_model(tmp_path / "model.pt")
+    assert all(conv.quantize for conv in model.modules() if hasattr(conv, "quantize"))
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"cuda_graph": True}, r"cuda_graph: needs a CUDA device, training runs on cpu"),
+    ({"float_warmup_epochs": 2}, r"float_warmup_epochs \(2\) must be below epochs \(2\)"),
+    ({"loader": "disk"}, r"loader 'disk': expected 'dataloader' or 'device'"),
+])
+def test_recipes_that_cannot_run_are_refused_by_key(dataset, tmp_path, change, message):
+    with pytest.raises(ValueError, match=message):
+        run(dataset, tmp_path, recipe=Recipe(**{**RECIPE.__dict__, **change}))
+    assert not (tmp_path / "model.pt").exists()
+
+
+def test_the_reported_final_accuracy_is_the_checkpoints_in_fp32(dataset, tmp_path):
+    """Trained under bf16 autocast, the model is still judged as the pipeline runs it."""
+    lines = []
+    run(dataset, tmp_path, recipe=Recipe(**{**RECIPE.__dict__, "precision": "bf16", "epochs": 1}), log=lines.append)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    arrays = np.load(dataset)
+    images = torch.from_numpy(arrays["test_images"]).permute(0, 3, 1, 2).float() / 255
+    mean, std = torch.tensor(SETTINGS.mean).view(1, 3, 1, 1), torch.tensor(SETTINGS.std).view(1, 3, 1, 1)
+    model = load_model(tmp_path / "model.pt").eval()
+    with torch.no_grad():
+        predicted = model((images - mean) / std).argmax(1)
+    expected = 100.0 * (predicted == torch.from_numpy(arrays["test_labels"])).float().mean().item()
+    assert metrics["final_test_acc"] == pytest.approx(expected)
+    assert torch.load(tmp_path / "model.pt", weights_only=True)["test_acc"] == pytest.approx(expected)
+    assert any(line.startswith("final test accuracy in fp32:") for line in lines)

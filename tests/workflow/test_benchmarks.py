@@ -1,4 +1,5 @@
-"""Smoke test of the training benchmark: both recipes train in one process and are compared."""
+"""Smoke test of the training benchmark: recipes train in one process, are compared, and one is
+fitted to a wall-time budget."""
 import subprocess
 import sys
 
@@ -8,14 +9,28 @@ from support import REPO
 
 pytestmark = pytest.mark.slow
 
+BENCHMARK = str(REPO / "benchmarks/train_recipes.py")
 
-def test_train_recipes_benchmark_runs_both_recipes(tiny_workflow):
+
+def test_train_recipes_benchmark_compares_recipes_and_fits_a_budget(tiny_workflow):
     result = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks/train_recipes.py"), "--data", str(tiny_workflow / "resources/cifar10.npz"),
-         "--train-subset", "64", "--test-subset", "32", "--max-steps", "2", "--epochs", "2"],
+        [sys.executable, BENCHMARK, "--data", str(tiny_workflow / "resources/cifar10.npz"),
+         "--train-subset", "512", "--test-subset", "32", "--max-steps", "2", "--max-epochs", "seed=1",
+         "--recipes", "seed", "fast-fp", "--variant", "fast-fp=fast:float_warmup_epochs=1", "--budgets", "300"],
         capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
-    rows = {line.split()[0]: line.split() for line in lines if line.split()[:1] in (["seed"], ["fast"])}
-    assert set(rows) == {"seed", "fast"}
-    assert any(line.startswith("ratio fast/seed: s/epoch x") for line in lines)
+    rows = {line.split()[0]: line.split() for line in lines if line.split()[:1] in (["seed"], ["fast-fp"], ["fast-fp@300s"])}
+    assert set(rows) == {"seed", "fast-fp", "fast-fp@300s"}
+    assert rows["seed"][1] == "1" and rows["fast-fp"][1] == "2"  # epochs: stopped after 1; 2 steps of 1 each
+    assert all(row[-1] in ("pass", "FAIL") for row in rows.values())
+    assert any(line.startswith("ratio fast-fp/seed: s/epoch x") for line in lines)
+    assert any(line.startswith("budget 300 s: ") and "within budget" in line for line in lines)
+    assert "float_warmup_epochs=1" in result.stdout
+
+
+def test_a_variant_of_an_unknown_key_is_refused_by_name(tiny_workflow):
+    result = subprocess.run(
+        [sys.executable, BENCHMARK, "--data", str(tiny_workflow / "resources/cifar10.npz"),
+         "--variant", "x=fast:cuda_graphs=true"], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "'cuda_graphs' is not a recipe key" in result.stderr
