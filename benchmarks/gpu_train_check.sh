@@ -26,4 +26,4 @@ args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(--budgets 60 120)
 python3 benchmarks/train_recipes.py --data .carry/cifar10.npz --config config.yaml \
     --recipes "${recipes[@]}" --variant fast-eager=fast:cuda_graph=false \
-    --max-epochs seed=4 fast-eager=3 "${args[@]}" --json "$out/train_recipes.json" 2>&1 | tee "$out/train_recipes.log"
+    --max-epochs seed=4 fast-eager=3 --repeat-check "${recipes[-1]}" "${args[@]}" --json "$out/train_recipes.json" 2>&1 | tee "$out/train_recipes.log"

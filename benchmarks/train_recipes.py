@@ -19,6 +19,8 @@ reports the final accuracy and the wall time it really took.
 ``--max-epochs seed=5`` stops a recipe after its first epochs (its schedule unchanged), for a
 baseline too slow to finish on the machine at hand. ``--variant fast-eager=fast:cuda_graph=false``
 adds a recipe that differs from a configured one in the keys given (values in YAML syntax).
+``--repeat-check fast`` trains that recipe twice for two epochs with the same seed and says
+whether the two checkpoints are bit-identical.
 
 On a machine without CUDA it smoke-tests on a small subset, with CUDA graphs off.
 """
@@ -94,6 +96,17 @@ def integer_check(model_path: Path, data_path: Path, config: dict) -> dict:
     return errors
 
 
+def repeat_check(train_twice) -> str:
+    """Train twice; compare the checkpoints bit for bit."""
+    first, second = (torch.load(path, weights_only=True)["state_dict"] for path in train_twice())
+    differing = [key for key in first if not torch.equal(first[key], second[key])]
+    if not differing:
+        return f"bit-identical ({len(first)} tensors)"
+    worst = max(differing, key=lambda k: (first[k].double() - second[k].double()).abs().max().item())
+    return (f"DIFFERENT in {len(differing)} of {len(first)} tensors (largest difference in {worst}: "
+            f"{(first[worst].double() - second[worst].double()).abs().max().item():.3e})")
+
+
 def summarise(name: str, metrics: dict, target: float, marks: list[float]) -> dict:
     epochs = metrics["epochs"]
     reached = next((m["elapsed_seconds"] for m in epochs if m["test_acc"] >= target), None)
@@ -143,6 +156,7 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=90.0, help="test accuracy (%%) to time")
     parser.add_argument("--marks", type=float, nargs="+", default=[60, 120, 300], help="seconds to read the curves at")
     parser.add_argument("--budgets", type=float, nargs="*", default=[], help="seconds of wall time to fit")
+    parser.add_argument("--repeat-check", metavar="RECIPE", help="train RECIPE twice (2 epochs), compare")
     parser.add_argument("--budget-recipe", help="recipe fitted to --budgets (default: the last of --recipes)")
     parser.add_argument("--train-subset", type=int, help="default on CPU: 512")
     parser.add_argument("--test-subset", type=int, help="default on CPU: 256")
@@ -183,8 +197,21 @@ def main() -> None:
         print(f"  [{label}] recovered-output mean abs error per layer: {result['integer_check']}", flush=True)
         return result
 
-    results, budget_runs = [], []
+    results, budget_runs, repeatable = [], [], None
     with tempfile.TemporaryDirectory() as scratch:
+        if args.repeat_check:
+            recipe = recipe_named(args.repeat_check)
+
+            def train_twice():
+                for attempt in ("a", "b"):
+                    out = Path(scratch) / f"repeat-{attempt}"
+                    out.mkdir()
+                    train(Path(args.data), out / "model.pt", out / "metrics.json", out / "resume.pt", recipe,
+                          replace(settings, max_epochs=2), log=lambda line: None)
+                    yield out / "model.pt"
+
+            repeatable = repeat_check(lambda: list(train_twice()))
+            print(f"repeat check, {args.repeat_check} twice with seed {settings.seed}: {repeatable}", flush=True)
         for name in args.recipes:
             results.append(run(name, recipe_named(name), Path(scratch), limits.get(name)))
         fitted = args.budget_recipe or args.recipes[-1]
@@ -220,9 +247,11 @@ def main() -> None:
               f"({verdict} budget)")
     for r in results + budget_runs:
         print(f"curve {r['recipe']} (wall s, test acc %): {r['curve']}")
+    if repeatable:
+        print(f"repeat check ({args.repeat_check}): {repeatable}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"device": device_name, "results": results, "budget_runs": budget_runs},
-                                              indent=1))
+        Path(args.json).write_text(json.dumps({"device": device_name, "results": results, "budget_runs": budget_runs,
+                                               "repeat_check": repeatable}, indent=1))
 
 
 if __name__ == "__main__":

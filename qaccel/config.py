@@ -113,7 +113,8 @@ def training_recipe(config: dict) -> dict:
 
 
 def training_settings(config: dict) -> dict:
-    keys = ("device", "seed", "threads", "train_subset", "test_subset", "max_steps", "log_every")
+    """What the training result depends on (log_every only shapes the log, so it is left out)."""
+    keys = ("device", "seed", "threads", "deterministic", "train_subset", "test_subset", "max_steps")
     settings = {key: config["train"][key] for key in keys}
     settings.update(mean=config["data"]["mean"], std=config["data"]["std"], **config["quant"])
     return settings

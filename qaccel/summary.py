@@ -35,7 +35,7 @@ def summarise(metrics: str | Path, integer_reports: list, manifests: list, sims:
             "values_checked": sim.get("values_checked"),
         })
     return {"training": {"device": training["device"], "recipe": training["recipe"], "epochs": len(training["epochs"]),
-                         "steps": last.get("steps"), "test_acc": last.get("test_acc")},
+                         "steps": last.get("steps"), "test_acc": training["final_test_acc"]},
             "layers": rows}
 
 

@@ -73,6 +73,7 @@ class RunSettings:
     w_bits: int = 4
     a_bits: int = 4
     log_every: int = 50
+    deterministic: bool = True  # cuDNN: deterministic algorithms, no autotuning
 
 
 def resolve_device(name: str) -> torch.device:
@@ -103,8 +104,8 @@ def lr_at(recipe: Recipe, epoch: int, step_in_epoch: int, steps_per_epoch: int) 
 
 def fingerprint(recipe: Recipe, settings: RunSettings, data_path: Path) -> str:
     """Identifies a training run; a resume state from another run is ignored, never mixed in."""
-    payload = json.dumps({"recipe": asdict(recipe), "settings": asdict(settings), "data": str(data_path)},
-                         sort_keys=True)
+    run_settings = {key: value for key, value in asdict(settings).items() if key != "log_every"}
+    payload = json.dumps({"recipe": asdict(recipe), "settings": run_settings, "data": str(data_path)}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -185,6 +186,8 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
     device = resolve_device(settings.device)
     check_recipe(recipe, device)
     seed_everything(settings.seed)
+    torch.backends.cudnn.deterministic = settings.deterministic
+    torch.backends.cudnn.benchmark = not settings.deterministic
     dataset = cifar.load(data_path)
     train_idx = subset_indices(len(dataset["train_labels"]), settings.train_subset, settings.seed)
     test_idx = subset_indices(len(dataset["test_labels"]), settings.test_subset, settings.seed + 1)
@@ -343,6 +346,7 @@ def main(argv: list[str] | None = None) -> None:
     source.add_argument("--recipe", help="the recipe as JSON (with --settings)")
     parser.add_argument("--settings", help="the run settings as JSON (with --recipe)")
     parser.add_argument("--threads", type=int, help="CPU threads (overrides train.threads)")
+    parser.add_argument("--log-every", type=int, help="progress line every N steps (overrides train.log_every)")
     parser.add_argument("--log", help="also write progress lines to this file")
     args = parser.parse_args(argv)
     if args.config:
@@ -355,6 +359,10 @@ def main(argv: list[str] | None = None) -> None:
         recipe, settings = json.loads(args.recipe), json.loads(args.settings)
     if args.threads:
         settings["threads"] = args.threads
+    if args.log_every:
+        settings["log_every"] = args.log_every
+    elif args.config:
+        settings["log_every"] = config["train"]["log_every"]
     settings = RunSettings(**{**settings, "mean": tuple(settings["mean"]), "std": tuple(settings["std"])})
     resume = args.resume or str(Path(args.model).with_name("resume.pt"))
     with StageLog(args.log, "train") as log:

@@ -8,9 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# The seed's accelerator: an 8x8 array, 4-bit activations and weights, 16-bit partial sums.
+HW_8X8 = {"rows": 8, "cols": 8, "act_bits": 4, "weight_bits": 4, "psum_bits": 16}
+
+
+def random_layer(cin: int, cout: int, height: int, width: int, seed: int = 0, weight_min: int = -7):
+    """Random 4-bit integers: activations 0..15 of shape (cin, h, w), weights weight_min..7 of
+    shape (cout, cin, 3, 3). The seed's weights stop at -7; -8 probes the full signed range."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 16, (cin, height, width)), rng.integers(weight_min, 8, (cout, cin, 3, 3))
 ARCHIVE_SHA256 = "b379c20532d0d7113e4257fb4fe37c05481e5a503319cd10c2de3889728c9e18"
 
 

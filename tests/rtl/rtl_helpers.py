@@ -12,12 +12,13 @@ import numpy as np
 from qaccel.export import export_layer
 from qaccel.rtl.runner import build_core, failed_tests, run_bench
 
+from support import HW_8X8
+
 BENCHES = Path(__file__).resolve().parent / "benches"
 # The simulator process imports bench modules through sys.path (the runner passes it on).
 sys.path.insert(0, str(BENCHES))
 
 SIMULATORS = ["icarus", "verilator"]
-CORE_HW = {"rows": 8, "cols": 8, "act_bits": 4, "weight_bits": 4, "psum_bits": 16}
 # One ADDR_BITS for every integration test, so each simulator builds the core once per session.
 SHARED_ADDR_BITS = 11
 
@@ -43,5 +44,5 @@ def random_layer(out_dir: Path, rng: np.random.Generator, cin: int, cout: int, h
     weight = rng.integers(-8, 8, size=(cout, cin, 3, 3))
     act.flat[0], weight.flat[0], weight.flat[-1] = 15, -8, 7
     for dataflow in ("ws", "os"):
-        export_layer(out_dir / dataflow, dataflow, act, weight, relu, CORE_HW, layer=layer)
+        export_layer(out_dir / dataflow, dataflow, act, weight, relu, HW_8X8, layer=layer)
     return out_dir

@@ -5,6 +5,8 @@ import pytest
 from qaccel.tile_check import TilingMismatch, check_against_conv2d, reference_output
 from qaccel.tiling import tile_os, tile_ws
 
+from support import random_layer
+
 SHAPES = [  # (Cin, Cout, H, W): one tile, partial tiles, several tiles each way
     (8, 8, 4, 4),
     (3, 8, 6, 5),
@@ -15,15 +17,11 @@ SHAPES = [  # (Cin, Cout, H, W): one tile, partial tiles, several tiles each way
 ]
 
 
-def random_layer(cin, cout, h, w, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 16, (cin, h, w)), rng.integers(-8, 8, (cout, cin, 3, 3))
-
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("relu", [False, True])
 def test_both_dataflows_equal_conv2d(shape, relu):
-    act, weight = random_layer(*shape)
+    act, weight = random_layer(*shape, weight_min=-8)
     expected = reference_output(act, weight, relu)
     for tiles in (tile_ws(act, weight, 8, 8, relu), tile_os(act, weight, 8, 8, relu)):
         np.testing.assert_array_equal(tiles.output, expected)
@@ -31,7 +29,7 @@ def test_both_dataflows_equal_conv2d(shape, relu):
 
 @pytest.mark.parametrize("rows,cols", [(8, 8), (4, 16), (3, 5)])
 def test_other_array_shapes(rows, cols):
-    act, weight = random_layer(11, 9, 3, 4, seed=1)
+    act, weight = random_layer(11, 9, 3, 4, seed=1, weight_min=-8)
     expected = reference_output(act, weight, False)
     np.testing.assert_array_equal(tile_ws(act, weight, rows, cols, False).output, expected)
     np.testing.assert_array_equal(tile_os(act, weight, rows, cols, False).output, expected)
@@ -39,7 +37,7 @@ def test_other_array_shapes(rows, cols):
 
 def test_ws_psums_follow_the_formula():
     cin, cout, h, w = 11, 10, 3, 4
-    act, weight = random_layer(cin, cout, h, w, seed=2)
+    act, weight = random_layer(cin, cout, h, w, seed=2, weight_min=-8)
     tiles = tile_ws(act, weight, 8, 8, False)
     a_pad = np.zeros((cin, h + 2, w + 2), dtype=np.int64)
     a_pad[:, 1:-1, 1:-1] = act
@@ -60,7 +58,7 @@ def test_ws_psums_follow_the_formula():
 
 def test_os_lanes_follow_the_formula():
     cin, cout, h, w = 3, 10, 3, 5  # 15 pixels: the second pixel tile has one padding lane
-    act, weight = random_layer(cin, cout, h, w, seed=3)
+    act, weight = random_layer(cin, cout, h, w, seed=3, weight_min=-8)
     tiles = tile_os(act, weight, 8, 8, False)
     assert tiles.pixels.tolist() == [list(range(8)), list(range(8, 15)) + [-1]]
     a_pad = np.zeros((cin, h + 2, w + 2), dtype=np.int64)
@@ -80,7 +78,7 @@ def test_os_lanes_follow_the_formula():
 
 
 def test_check_names_the_first_mismatch():
-    act, weight = random_layer(8, 8, 4, 4)
+    act, weight = random_layer(8, 8, 4, 4, weight_min=-8)
     output = tile_ws(act, weight, 8, 8, False).output.copy()
     output[5, 3] += 1
     with pytest.raises(TilingMismatch, match="layer 27 ws: output pixel 5 channel 3"):

@@ -63,6 +63,13 @@ def test_a_killed_run_resumes_to_the_same_model_as_an_uninterrupted_one(dataset,
         assert torch.equal(straight[key], killed[key]), key
 
 
+def test_a_new_log_interval_still_resumes(dataset, tmp_path):
+    with pytest.raises(Killed):
+        run(dataset, tmp_path, log=kill_at("epoch 2:"))
+    resumed = run(dataset, tmp_path, settings=RunSettings(**{**SETTINGS.__dict__, "log_every": 1}))
+    assert resumed.resumed_from_epoch == 1
+
+
 def test_resume_state_of_another_configuration_is_ignored(dataset, tmp_path):
     with pytest.raises(Killed):
         run(dataset, tmp_path, log=kill_at("epoch 2:"))

@@ -5,7 +5,7 @@ import pytest
 from qaccel.export import export_layer
 from qaccel.vectors import HEADERS, VectorFormatError, VectorRangeError, encode, read_vectors, write_vectors
 
-HW = {"rows": 8, "cols": 8, "act_bits": 4, "weight_bits": 4, "psum_bits": 16}
+from support import HW_8X8, random_layer
 
 
 def seed_binary(value: int, bits: int) -> str:
@@ -25,14 +25,10 @@ def seed_file(kind: str, rows_of_fields) -> bytes:
     return "".join(lines).encode()
 
 
-def layer(cin, cout, h, w, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 16, (cin, h, w)), rng.integers(-7, 8, (cout, cin, 3, 3))
-
 
 def test_layer27_ws_files_are_byte_exact_to_the_seed(tmp_path):
-    act, weight = layer(8, 8, 4, 4)
-    manifest = export_layer(tmp_path, "ws", act, weight, relu=True, hw=HW, layer=27)
+    act, weight = random_layer(8, 8, 4, 4)
+    manifest = export_layer(tmp_path, "ws", act, weight, relu=True, hw=HW_8X8, layer=27)
     a_pad = np.zeros((8, 6, 6), dtype=np.int64)
     a_pad[:, 1:5, 1:5] = act
     a_pad = a_pad.reshape(8, 36)
@@ -62,8 +58,8 @@ def test_layer27_ws_files_are_byte_exact_to_the_seed(tmp_path):
 
 def test_one_os_tile_is_byte_exact_to_the_seed(tmp_path):
     """The seed's OS cells: pixels 0-7 of row 0, per input channel, raw sums (relu=False)."""
-    act, weight = layer(3, 8, 8, 8, seed=1)
-    export_layer(tmp_path, "os", act, weight, relu=False, hw=HW)
+    act, weight = random_layer(3, 8, 8, 8, seed=1)
+    export_layer(tmp_path, "os", act, weight, relu=False, hw=HW_8X8)
     width = 8
     a_pad = np.zeros((3, 10, 10), dtype=np.int64)
     a_pad[:, 1:9, 1:9] = act
@@ -111,10 +107,10 @@ def test_out_of_range_is_refused_naming_file_line_field_value(tmp_path, value, b
 
 
 def test_layer0_style_signed_activations_are_refused_not_wrapped(tmp_path):
-    act, weight = layer(3, 8, 4, 4)
+    act, weight = random_layer(3, 8, 4, 4)
     act[1, 2, 3] = -4
     with pytest.raises(VectorRangeError, match="value -4 does not fit a 4-bit unsigned field"):
-        export_layer(tmp_path / "ws", "ws", act, weight, relu=False, hw=HW, layer=0)
+        export_layer(tmp_path / "ws", "ws", act, weight, relu=False, hw=HW_8X8, layer=0)
     assert not (tmp_path / "ws" / "manifest.json").exists()
 
 
@@ -122,7 +118,7 @@ def test_psum_overflow_is_refused(tmp_path):
     act = np.full((512, 2, 2), 15)
     weight = np.full((8, 512, 3, 3), 7)
     with pytest.raises(VectorRangeError, match="16-bit signed"):
-        export_layer(tmp_path, "os", act, weight, relu=False, hw=HW)
+        export_layer(tmp_path, "os", act, weight, relu=False, hw=HW_8X8)
 
 
 @pytest.mark.parametrize("text,message", [

@@ -16,7 +16,7 @@ def test_train_recipes_benchmark_compares_recipes_and_fits_a_budget(tiny_workflo
     result = subprocess.run(
         [sys.executable, BENCHMARK, "--data", str(tiny_workflow / "resources/cifar10.npz"),
          "--train-subset", "512", "--test-subset", "32", "--max-steps", "2", "--max-epochs", "seed=1",
-         "--recipes", "seed", "fast-fp", "--variant", "fast-fp=fast:float_warmup_epochs=1", "--budgets", "300"],
+         "--recipes", "seed", "fast-fp", "--variant", "fast-fp=fast:float_warmup_epochs=1", "--budgets", "300", "--repeat-check", "seed"],
         capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
@@ -27,6 +27,7 @@ def test_train_recipes_benchmark_compares_recipes_and_fits_a_budget(tiny_workflo
     assert any(line.startswith("ratio fast-fp/seed: s/epoch x") for line in lines)
     assert any(line.startswith("budget 300 s: ") and "within budget" in line for line in lines)
     assert "float_warmup_epochs=1" in result.stdout
+    assert any(line.startswith("repeat check (seed): bit-identical") for line in lines)
 
 
 def test_a_variant_of_an_unknown_key_is_refused_by_name(tiny_workflow):
@@ -34,3 +35,15 @@ def test_a_variant_of_an_unknown_key_is_refused_by_name(tiny_workflow):
         [sys.executable, BENCHMARK, "--data", str(tiny_workflow / "resources/cifar10.npz"),
          "--variant", "x=fast:cuda_graphs=true"], capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "'cuda_graphs' is not a recipe key" in result.stderr
+
+
+def test_step_kernels_counts_both_precisions():
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks/step_kernels.py")], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["fp32", "bf16"]
+    # VGG16 has 13 convolutions: one forward and one backward operation each.
+    assert all("26 of them convolutions" in line for line in lines)
+    fp32, bf16 = (int(line.split()[1]) for line in lines)
+    assert bf16 > fp32 > 26 * 10  # autocast adds casts; the quantizers dwarf the convolutions

@@ -75,6 +75,9 @@ def test_a_finished_run_has_nothing_left_to_do(tiny_workflow):
     ({"train": {"recipes": {"seed": {"lr": 0.02}}}}, {"train": 1, "capture": 1, "integerize": 1, "tile": 2,
                                                       "serialize": 2, "simulate": 2, "summary": 1}),
     ({"train": {"recipes": {"fast": {"lr": 0.5}}}}, {}),
+    ({"train": {"log_every": 7}}, {}),
+    ({"train": {"deterministic": False}}, {"train": 1, "capture": 1, "integerize": 1, "tile": 2, "serialize": 2,
+                                           "simulate": 2, "summary": 1}),
     ({"export": {"layers": [27, 29]}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
                                         "summary": 1}),
 ])

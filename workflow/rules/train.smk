@@ -1,5 +1,6 @@
 # The rule runs the same plain command that trains on a machine without Snakemake
-# (python -m qaccel.train --help).
+# (python -m qaccel.train --help). log_every reaches it outside params: it shapes only the log,
+# so changing it must not retrain.
 rule train:
     input:
         data=DATA,
@@ -21,4 +22,4 @@ rule train:
     shell:
         "python -m qaccel.train --data {input.data} --model {output.model} --metrics {output.metrics}"
         " --resume {params.resume} --recipe {params.recipe:q} --settings {params.settings:q}"
-        " --threads {threads} --log {log}"
+        " --threads {threads} --log {log} --log-every {config[train][log_every]}"
