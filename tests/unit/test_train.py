@@ -6,7 +6,10 @@ import pytest
 import torch
 
 from qaccel.batches import DeviceBatches
-from qaccel.train import Recipe, RunSettings, load_model, lr_at, train
+from qaccel.config import load_config_files, training_recipe
+from qaccel.train import Recipe, RunSettings, load_model, lr_at, main, train
+
+from support import REPO
 
 RECIPE = Recipe(epochs=2, batch_size=16, lr=0.01, momentum=0.9, weight_decay=4e-4, loader="device")
 SETTINGS = RunSettings(device="cpu", threads=1, log_every=1000)
@@ -171,3 +174,25 @@ def test_the_reported_final_accuracy_is_the_checkpoints_in_fp32(dataset, tmp_pat
     assert metrics["final_test_acc"] == pytest.approx(expected)
     assert torch.load(tmp_path / "model.pt", weights_only=True)["test_acc"] == pytest.approx(expected)
     assert any(line.startswith("final test accuracy in fp32:") for line in lines)
+
+
+def test_the_plain_command_trains_from_config_files(dataset, tmp_path):
+    """``python -m qaccel.train --config``: what a GPU machine without Snakemake runs."""
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("train: {device: cpu, threads: 1, max_steps: 4, log_every: 2,"
+                       " recipes: {seed: {epochs: 2, batch_size: 16, lr: 0.01, momentum: 0.9, weight_decay: 0.0004,"
+                       " loader: device}}}\n")
+    main(["--data", str(dataset), "--model", str(tmp_path / "model.pt"), "--metrics", str(tmp_path / "metrics.json"),
+          "--config", str(REPO / "config.yaml"), str(overlay), "--log", str(tmp_path / "train.log")])
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["recipe"]["batch_size"] == 16 and metrics["epochs"][-1]["steps"] == 4
+    log = (tmp_path / "train.log").read_text()
+    assert sum("(total " in line for line in log.splitlines()) == 2  # steps 2 and 4: log_every from the overlay
+    assert (tmp_path / "resume.pt").is_file() and load_model(tmp_path / "model.pt") is not None
+
+
+def test_the_gpu_overlay_selects_the_fast_recipe_on_cuda():
+    config = load_config_files([REPO / "config.yaml", REPO / "configs/gpu-fast.yaml"],
+                               REPO / "workflow/schemas/config.schema.yaml")
+    recipe = Recipe.from_dict(training_recipe(config))
+    assert config["train"]["device"] == "cuda" and recipe.cuda_graph and recipe.loader == "device"
