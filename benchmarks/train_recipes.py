@@ -39,8 +39,7 @@ import torch
 import yaml
 
 from qaccel import data as cifar
-from qaccel.batches import normalise
-from qaccel.capture import capture_layer
+from qaccel.capture import capture_batch, capture_layer
 from qaccel.config import load_config_files, training_settings
 from qaccel.integerize import IntegerCheckError, integerize
 from qaccel.train import Recipe, RunSettings, load_model, train
@@ -77,13 +76,9 @@ def add_variants(recipes: dict, specs: list[str]) -> None:
         recipes[name] = recipe
 
 
-def integer_check(model_path: Path, data_path: Path, config: dict) -> dict:
+def integer_check(model_path: Path, images: torch.Tensor, config: dict) -> dict:
     """The pipeline's capture + integerize on the checkpoint, for every configured export layer."""
     model = load_model(model_path)
-    test = cifar.load(data_path)
-    first, count = config["capture"]["image"], config["capture"]["batch_size"]
-    images = normalise(torch.from_numpy(test["test_images"][first:first + count]),
-                       torch.tensor(config["data"]["mean"]), torch.tensor(config["data"]["std"]))
     errors = {}
     for layer in config["export"]["layers"]:
         try:
@@ -96,9 +91,9 @@ def integer_check(model_path: Path, data_path: Path, config: dict) -> dict:
     return errors
 
 
-def repeat_check(train_twice) -> str:
-    """Train twice; compare the checkpoints bit for bit."""
-    first, second = (torch.load(path, weights_only=True)["state_dict"] for path in train_twice())
+def repeat_check(first_path: Path, second_path: Path) -> str:
+    """Compare two checkpoints of the same seeded run bit for bit."""
+    first, second = (torch.load(path, weights_only=True)["state_dict"] for path in (first_path, second_path))
     differing = [key for key in first if not torch.equal(first[key], second[key])]
     if not differing:
         return f"bit-identical ({len(first)} tensors)"
@@ -110,14 +105,17 @@ def repeat_check(train_twice) -> str:
 def summarise(name: str, metrics: dict, target: float, marks: list[float]) -> dict:
     epochs = metrics["epochs"]
     reached = next((m["elapsed_seconds"] for m in epochs if m["test_acc"] >= target), None)
-    steady = [m["train_seconds"] for m in epochs[1:]] or [epochs[0]["train_seconds"]]
+
+    def steady_median(key: str) -> float:
+        """Median over the epochs after the first (which holds capture or compilation), if any."""
+        return statistics.median([m[key] for m in epochs[1:]] or [epochs[0][key]])
+
     at_marks = {}
     for mark in marks:
         before = [m["test_acc"] for m in epochs if m["elapsed_seconds"] <= mark]
         at_marks[mark] = before[-1] if before else None
     return {"recipe": name, "epochs": len(epochs), "first_epoch_seconds": epochs[0]["train_seconds"],
-            "seconds_per_epoch": statistics.median(steady),
-            "epoch_seconds_with_eval": statistics.median([m["seconds"] for m in epochs[1:]] or [epochs[0]["seconds"]]),
+            "seconds_per_epoch": steady_median("train_seconds"), "epoch_seconds_with_eval": steady_median("seconds"),
             "start_seconds": epochs[0]["elapsed_seconds"] - epochs[0]["seconds"],
             "finish_seconds": metrics["total_seconds"] - epochs[-1]["elapsed_seconds"],
             "seconds_to_target": reached, "final_test_acc": metrics["final_test_acc"],
@@ -166,12 +164,14 @@ def main() -> None:
 
     config = load_config_files(args.config, REPO / "workflow/schemas/config.schema.yaml")
     add_variants(config["train"]["recipes"], args.variant)
-    unknown = [name for name in args.recipes if name not in config["train"]["recipes"]]
+    unknown = [name for name in args.recipes + [args.repeat_check or args.recipes[0]]
+               if name not in config["train"]["recipes"]]
     if unknown:
-        raise SystemExit(f"--recipes {unknown}: not in train.recipes {sorted(config['train']['recipes'])}")
+        raise SystemExit(f"recipes {unknown}: not in train.recipes {sorted(config['train']['recipes'])}")
     limits = epoch_limits(args.max_epochs, args.recipes)
-    settings = RunSettings(**{**training_settings(config), "mean": tuple(config["data"]["mean"]),
-                              "std": tuple(config["data"]["std"])})
+    settings = RunSettings.from_dict(training_settings(config))
+    capture_images, _ = capture_batch(cifar.load(Path(args.data)), config["capture"]["image"],
+                                      config["capture"]["batch_size"], config["data"]["mean"], config["data"]["std"])
     on_cpu = not torch.cuda.is_available()
     settings = replace(settings, device="cpu" if on_cpu else "cuda",
                        train_subset=args.train_subset or (512 if on_cpu else settings.train_subset),
@@ -186,14 +186,17 @@ def main() -> None:
         recipe = Recipe.from_dict(config["train"]["recipes"][name])
         return replace(recipe, cuda_graph=False) if on_cpu else recipe
 
-    def run(label: str, recipe: Recipe, scratch: Path, max_epochs: int | None = None) -> dict:
-        out = scratch / label
+    def train_into(out: Path, recipe: Recipe, max_epochs: int | None, log) -> Path:
         out.mkdir()
-        print(f"[{label}] {recipe}" + (f", stopping after {max_epochs} epochs" if max_epochs else ""), flush=True)
         train(Path(args.data), out / "model.pt", out / "metrics.json", out / "resume.pt", recipe,
-              replace(settings, max_epochs=max_epochs), log=lambda line: print(f"  [{label}] {line}", flush=True))
+              replace(settings, max_epochs=max_epochs), log=log)
+        return out
+
+    def run(label: str, recipe: Recipe, scratch: Path, max_epochs: int | None = None) -> dict:
+        print(f"[{label}] {recipe}" + (f", stopping after {max_epochs} epochs" if max_epochs else ""), flush=True)
+        out = train_into(scratch / label, recipe, max_epochs, lambda line: print(f"  [{label}] {line}", flush=True))
         result = summarise(label, json.loads((out / "metrics.json").read_text()), args.target, args.marks)
-        result["integer_check"] = integer_check(out / "model.pt", Path(args.data), config)
+        result["integer_check"] = integer_check(out / "model.pt", capture_images, config)
         print(f"  [{label}] recovered-output mean abs error per layer: {result['integer_check']}", flush=True)
         return result
 
@@ -201,16 +204,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         if args.repeat_check:
             recipe = recipe_named(args.repeat_check)
-
-            def train_twice():
-                for attempt in ("a", "b"):
-                    out = Path(scratch) / f"repeat-{attempt}"
-                    out.mkdir()
-                    train(Path(args.data), out / "model.pt", out / "metrics.json", out / "resume.pt", recipe,
-                          replace(settings, max_epochs=2), log=lambda line: None)
-                    yield out / "model.pt"
-
-            repeatable = repeat_check(lambda: list(train_twice()))
+            twice = [train_into(Path(scratch) / f"repeat-{attempt}", recipe, 2, lambda line: None) / "model.pt"
+                     for attempt in ("a", "b")]
+            repeatable = repeat_check(*twice)
             print(f"repeat check, {args.repeat_check} twice with seed {settings.seed}: {repeatable}", flush=True)
         for name in args.recipes:
             results.append(run(name, recipe_named(name), Path(scratch), limits.get(name)))

@@ -9,7 +9,15 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from .batches import normalise
 from .model import VGGQuant, relu_follows_directly, require_quant_conv
+
+
+def capture_batch(dataset: dict, first: int, count: int, mean, std) -> tuple[torch.Tensor, list[int]]:
+    """Normalised test images ``first`` .. ``first + count - 1`` (fewer at the split's end), their indices."""
+    stop = min(first + count, len(dataset["test_labels"]))
+    images = normalise(torch.from_numpy(dataset["test_images"][first:stop]), torch.tensor(mean), torch.tensor(std))
+    return images, list(range(first, stop))
 
 
 def input_follows_relu(model: VGGQuant, index: int) -> bool:

@@ -83,12 +83,12 @@ def ws_files(tiles: WSTiles) -> list[_VectorFile]:
 def os_files(tiles: OSTiles) -> list[_VectorFile]:
     n_pxt, n_ic = tiles.activation.shape[:2]
     n_oct = tiles.weight.shape[0]
+    pixels = [[int(p) for p in tile_pixels] for tile_pixels in tiles.pixels]
     files = []
     for pxt in range(n_pxt):
-        pixels = [int(p) for p in tiles.pixels[pxt]]
         for ic in range(n_ic):
             name = f"activation_os_ic{ic}{_suffix(pxt=(pxt, n_pxt))}.txt"
-            indices = {"ic": ic, "pixel_tile": pxt, "pixels": pixels}
+            indices = {"ic": ic, "pixel_tile": pxt, "pixels": pixels[pxt]}
             files.append(_VectorFile(name, "activation_os", tiles.activation[pxt, ic], "activation", indices))
     for oct_ in range(n_oct):
         for ic in range(n_ic):
@@ -97,7 +97,7 @@ def os_files(tiles: OSTiles) -> list[_VectorFile]:
     for pxt in range(n_pxt):
         for oct_ in range(n_oct):
             name = f"out_os{_suffix(pxt=(pxt, n_pxt), oct=(oct_, n_oct))}.txt"
-            indices = {"pixel_tile": pxt, "oc_tile": oct_, "pixels": [int(p) for p in tiles.pixels[pxt]]}
+            indices = {"pixel_tile": pxt, "oc_tile": oct_, "pixels": pixels[pxt]}
             files.append(_VectorFile(name, "output_os", tiles.tile_output[pxt, oct_], "output", indices))
     files.append(_VectorFile("out.txt", "output", tiles.output, "output"))
     return files

@@ -75,6 +75,11 @@ class RunSettings:
     log_every: int = 50
     deterministic: bool = True  # cuDNN: deterministic algorithms, no autotuning
 
+    @classmethod
+    def from_dict(cls, values: dict) -> "RunSettings":
+        """From ``qaccel.config.training_settings`` (JSON/YAML lists become tuples)."""
+        return cls(**{**values, "mean": tuple(values["mean"]), "std": tuple(values["std"])})
+
 
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
@@ -140,12 +145,17 @@ class TrainResult:
     resumed_from_epoch: int = 0
 
 
-def save_checkpoint(path: Path, model: nn.Module, settings: RunSettings, extra: dict) -> None:
+def save_atomically(state: dict, path: Path) -> None:
+    """torch.save through a temporary name, so a kill never leaves a half-written file."""
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
-    torch.save({"format": CHECKPOINT_FORMAT, "arch": ARCH, "w_bits": settings.w_bits, "a_bits": settings.a_bits,
-                "state_dict": model.state_dict(), **extra}, partial)
+    torch.save(state, partial)
     os.replace(partial, path)
+
+
+def save_checkpoint(path: Path, model: nn.Module, settings: RunSettings, extra: dict) -> None:
+    save_atomically({"format": CHECKPOINT_FORMAT, "arch": ARCH, "w_bits": settings.w_bits, "a_bits": settings.a_bits,
+                     "state_dict": model.state_dict(), **extra}, path)
 
 
 def load_model(path: Path, map_location="cpu") -> VGGQuant:
@@ -307,9 +317,7 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
                         "state_dict": model.state_dict(), "optimizer": optimizer.state_dict(),
                         "cpu_rng": torch.get_rng_state(), "loader_rng": train_batches.generator.get_state(),
                         "metrics": json.dumps(result.metrics)}
-        partial = Path(str(resume_path) + ".partial")
-        torch.save(resume_state, partial)
-        os.replace(partial, resume_path)
+        save_atomically(resume_state, resume_path)
 
     set_quantization(model, True)
     last = result.metrics[-1]
@@ -363,7 +371,7 @@ def main(argv: list[str] | None = None) -> None:
         settings["log_every"] = args.log_every
     elif args.config:
         settings["log_every"] = config["train"]["log_every"]
-    settings = RunSettings(**{**settings, "mean": tuple(settings["mean"]), "std": tuple(settings["std"])})
+    settings = RunSettings.from_dict(settings)
     resume = args.resume or str(Path(args.model).with_name("resume.pt"))
     with StageLog(args.log, "train") as log:
         train(Path(args.data), Path(args.model), Path(args.metrics), Path(resume), Recipe.from_dict(recipe),

@@ -2,8 +2,7 @@
 import torch
 
 from qaccel import data
-from qaccel.batches import normalise
-from qaccel.capture import capture_layer
+from qaccel.capture import capture_batch, capture_layer
 from qaccel.stage_log import StageLog
 from qaccel.train import load_model
 
@@ -13,10 +12,10 @@ with StageLog(snakemake.log[0], f"capture layer {layer}") as log:
     torch.set_num_threads(snakemake.threads)
     model = load_model(snakemake.input.model)
     test = data.load(snakemake.input.data)
-    stop = min(p.image + p.batch_size, len(test["test_labels"]))
-    images = normalise(torch.from_numpy(test["test_images"][p.image:stop]), torch.tensor(p.mean), torch.tensor(p.std))
+    images, indices = capture_batch(test, p.image, p.batch_size, p.mean, p.std)
     captured = capture_layer(model, images, layer)
-    captured["image_indices"] = list(range(p.image, stop))
-    captured["labels"] = torch.from_numpy(test["test_labels"][p.image:stop])
+    captured["image_indices"] = indices
+    captured["labels"] = torch.from_numpy(test["test_labels"][indices])
     torch.save(captured, snakemake.output[0])
-    log(f"test images {p.image}..{stop - 1}: input {tuple(captured['input'].shape)}, relu after conv: {captured['relu']}")
+    log(f"test images {p.image}..{p.image + len(indices) - 1}: input {tuple(captured['input'].shape)}, "
+        f"relu after conv: {captured['relu']}")

@@ -15,8 +15,9 @@ with StageLog(snakemake.log[0], f"tile layer {snakemake.wildcards.layer} {datafl
     tiles = tile(dataflow, layer["act_int"], layer["weight_int"], p.rows, p.cols, bool(layer["relu"]))
     check = check_against_conv2d(tiles.output, layer["act_int"], layer["weight_int"], bool(layer["relu"]),
                                  f"layer {snakemake.wildcards.layer} {dataflow}")
-    np.savez(snakemake.output.tiles, **asdict(tiles))
+    arrays = asdict(tiles)
+    np.savez(snakemake.output.tiles, **arrays)
+    shapes = {name: list(array.shape) for name, array in arrays.items()}
     with open(snakemake.output.check, "w") as handle:
-        json.dump({**check, "rows": p.rows, "cols": p.cols, "shapes": {k: list(v.shape) for k, v in asdict(tiles).items()}},
-                  handle, indent=1)
-    log(f"{check['outputs']} outputs equal to conv2d; shapes {({k: v.shape for k, v in asdict(tiles).items()})}")
+        json.dump({**check, "rows": p.rows, "cols": p.cols, "shapes": shapes}, handle, indent=1)
+    log(f"{check['outputs']} outputs equal to conv2d; shapes {shapes}")
