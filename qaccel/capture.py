@@ -7,10 +7,10 @@ the integer conversion must reproduce. Tensors are cloned because the model's Re
 from __future__ import annotations
 
 import torch
-import torch.nn as nn
 
 from .batches import normalise
-from .model import VGGQuant, relu_follows_directly, require_quant_conv
+from .layers import conv_layer
+from .model import VGGQuant, require_quant_conv
 
 
 def capture_batch(dataset: dict, first: int, count: int, mean, std) -> tuple[torch.Tensor, list[int]]:
@@ -20,21 +20,11 @@ def capture_batch(dataset: dict, first: int, count: int, mean, std) -> tuple[tor
     return images, list(range(first, stop))
 
 
-def input_follows_relu(model: VGGQuant, index: int) -> bool:
-    """True when the layer's input comes out of a ReLU (possibly through max-pools): unsigned ints."""
-    for module in reversed(list(model.features)[:index]):
-        if isinstance(module, nn.ReLU):
-            return True
-        if not isinstance(module, nn.MaxPool2d):
-            return False
-    return False
-
-
 @torch.no_grad()
 def capture_layer(model: VGGQuant, images: torch.Tensor, index: int) -> dict:
     """Run ``images`` through ``model`` (eval mode) and return what ``features[index]`` saw and made."""
     conv = require_quant_conv(model, index)
-    relu = relu_follows_directly(model, index)
+    relu = conv_layer(index).relu_follows
     seen: dict[str, torch.Tensor] = {}
 
     def save_input(module, inputs):
@@ -58,7 +48,7 @@ def capture_layer(model: VGGQuant, images: torch.Tensor, index: int) -> dict:
     return {
         "layer": index,
         "relu": relu,
-        "act_signed": not input_follows_relu(model, index),
+        "act_signed": conv_layer(index).input_signed,
         "w_bits": conv.w_bits,
         "a_bits": conv.a_bits,
         "input": seen["input"],
