@@ -162,7 +162,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
 
-    config = load_config_files(args.config, REPO / "workflow/schemas/config.schema.yaml")
+    config = load_config_files(args.config)
     add_variants(config["train"]["recipes"], args.variant)
     unknown = [name for name in args.recipes + [args.repeat_check or args.recipes[0]]
                if name not in config["train"]["recipes"]]

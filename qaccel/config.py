@@ -1,30 +1,62 @@
-"""Validation of config.yaml: the JSON schema first, then what a schema cannot express.
+"""qaccel's configuration: one schema (``config.schema.yaml`` beside this module) defines every key's
+type, range, default and meaning. ``config.yaml`` is generated from it (``python -m qaccel.config
+--write config.yaml``), the code reads its defaults from it, and :func:`validate_config` checks a
+configuration against it, then checks what a schema cannot express.
 
-Every error names the config key (``train.recipes.seed.lr``) and all schema errors are reported at
-once, before any job runs.
+Every error names the config key (``train.recipes.seed.lr``); all schema errors are reported at once,
+before any job runs. Nothing here imports torch: the Snakefile calls it on every parse.
 """
 from __future__ import annotations
 
+import copy
+import textwrap
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
-from .model import VGGQuant, quant_conv_indices
+from .layers import conv_layer
+from .rtl.limits import core_refusal
+
+SCHEMA = "config.schema.yaml"
+GENERATED_NOTE = ("Generated from qaccel/config.schema.yaml by `python -m qaccel.config --write config.yaml`: "
+                  "edit the schema, not this file.")
 
 
 class ConfigError(ValueError):
     pass
 
 
+@lru_cache(maxsize=None)
+def _schema_text(path: str | None) -> str:
+    if path is None:
+        return resources.files("qaccel").joinpath(SCHEMA).read_text()
+    return Path(path).read_text()
+
+
+def load_schema(path: str | Path | None = None) -> dict:
+    """The configuration schema (the package's own unless ``path`` names another); a fresh copy."""
+    return yaml.safe_load(_schema_text(None if path is None else str(path)))
+
+
+def _resolve(spec: dict, root: dict) -> dict:
+    """``spec`` with its ``$ref`` replaced by the definition (sibling keys such as default win)."""
+    if "$ref" not in spec:
+        return spec
+    target = root["$defs"][spec["$ref"].rsplit("/", 1)[1]]
+    return {**_resolve(target, root), **{key: value for key, value in spec.items() if key != "$ref"}}
+
+
 def fill_defaults(config: dict, schema: dict, root: dict | None = None) -> None:
     """Insert the schema's defaults for missing keys, recursing into nested objects and maps."""
     root = root or schema
-    if "$ref" in schema:
-        schema = root["$defs"][schema["$ref"].rsplit("/", 1)[1]]
+    schema = _resolve(schema, root)
     for key, spec in schema.get("properties", {}).items():
+        spec = _resolve(spec, root)
         if key not in config and "default" in spec:
-            default = spec["default"]
-            config[key] = type(default)(default) if isinstance(default, (dict, list)) else default
+            config[key] = copy.deepcopy(spec["default"])
         if isinstance(config.get(key), dict):
             fill_defaults(config[key], spec, root)
     extra = schema.get("additionalProperties")
@@ -32,6 +64,19 @@ def fill_defaults(config: dict, schema: dict, root: dict | None = None) -> None:
         for key, value in config.items():
             if key not in schema.get("properties", {}) and isinstance(value, dict):
                 fill_defaults(value, extra, root)
+
+
+def default_config() -> dict:
+    """Every key at its default, as config.yaml holds it."""
+    config: dict = {}
+    fill_defaults(config, load_schema())
+    return config
+
+
+def recipe_defaults() -> dict:
+    """The defaults of the optional recipe keys (``$defs.recipe``)."""
+    schema = load_schema()
+    return {key: spec["default"] for key, spec in schema["$defs"]["recipe"]["properties"].items() if "default" in spec}
 
 
 def _key_path(error) -> str:
@@ -52,19 +97,59 @@ def _describe(error) -> str:
     return f"config key {key}: {error.message}"
 
 
-def validate_config(config: dict, schema_path: str | Path) -> None:
+def _validator(schema: dict):
     import jsonschema  # here, not at the top: `python -m qaccel.train --recipe/--settings` runs without it
 
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    # JSON Schema counts 8.0 as an integer; a size of 8.0 would then fail deep inside numpy.
+    integers_only = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool))
+    strict = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=integers_only)
+    return strict(schema)
+
+
+def validate_config(config: dict, schema_path: str | Path | None = None) -> None:
+    """Fill in defaults, then raise ConfigError naming every key that the schema refuses, or the first
+    key that the checks beyond the schema refuse."""
+    schema = load_schema(schema_path)
     fill_defaults(config, schema)
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(_validator(schema).iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(_describe(e) for e in errors))
     check_config(config)
 
 
+def _yaml_scalar(text: str):
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return text if isinstance(value, (dict, list)) else value
+
+
+def _retyped(value):
+    if isinstance(value, str):
+        return _yaml_scalar(value)
+    if isinstance(value, Mapping):
+        return {key: _retyped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_retyped(item) for item in value]
+    return value
+
+
+def retype_command_line(config: dict, command_line: Mapping) -> None:
+    """Give ``--config`` values the types a config file's YAML gives them.
+
+    Snakemake reads ``--config 'hardware={rows: 16}'`` with YAML's BaseLoader, which leaves every
+    nested scalar a string ('16'); the same text in a config file is the integer 16. Each section
+    named on the command line is merged into ``config`` again with its scalars read as YAML.
+    """
+    for section, value in command_line.items():
+        if isinstance(value, Mapping) and isinstance(config.get(section), dict):
+            _merge(config[section], _retyped(value))
+
+
 def check_config(config: dict) -> None:
+    """What the schema cannot express: relations between keys, the layer table, the core's limits."""
     train = config["train"]
     recipes = train.get("recipes") or {}
     if train["recipe"] not in recipes:
@@ -81,16 +166,41 @@ def check_config(config: dict) -> None:
     data = config["data"]
     if data["source"] == "archive" and not data["archive"]:
         raise ConfigError("config key data.archive: must name the archive file when data.source is 'archive'")
-    convs = quant_conv_indices(VGGQuant())
     for position, layer in enumerate(config["export"]["layers"]):
-        if layer not in convs:
-            raise ConfigError(
-                f"config key export.layers[{position}]: layer {layer} is not a QuantConv2d of model.features; "
-                f"QuantConv2d layers are {convs}"
-            )
+        try:
+            check_exportable(layer, config)
+        except ValueError as error:
+            raise ConfigError(f"config key export.layers[{position}]: {error}") from None
 
 
-def load_config_files(paths: list[str | Path], schema_path: str | Path) -> dict:
+def check_exportable(layer: int, config: dict) -> None:
+    """ValueError unless ``layer`` is a QuantConv2d whose activations the RTL core can take."""
+    refusal = core_refusal(conv_layer(layer), config)
+    if refusal:
+        raise ValueError(refusal)
+
+
+def check_capture_image(config: dict, test_images: int, source: str | Path) -> None:
+    """``capture.image`` must index the test split of ``source`` (which holds ``test_images`` images)."""
+    image = config["capture"]["image"]
+    if image >= test_images:
+        raise ConfigError(f"config key capture.image: {image} is beyond the test split of {source}, which holds "
+                          f"{test_images} images (indices 0..{test_images - 1})")
+
+
+def check_data(config: dict, data_path: str | Path) -> None:
+    """The checks that need the data, made before any job runs: the captured image lies in the built
+    test split; an archive that must still be read exists."""
+    from .data import test_split_size
+
+    data_path = Path(data_path)
+    if data_path.is_file():
+        check_capture_image(config, test_split_size(data_path), data_path)
+    elif config["data"]["source"] == "archive" and not Path(config["data"]["archive"]).is_file():
+        raise ConfigError(f"config key data.archive: {config['data']['archive']} does not exist")
+
+
+def load_config_files(paths: list[str | Path], schema_path: str | Path | None = None) -> dict:
     """Merge YAML files as Snakemake's --configfile does (later files win, nested keys merge); validate."""
     config: dict = {}
     for path in paths:
@@ -118,3 +228,68 @@ def training_settings(config: dict) -> dict:
     settings = {key: config["train"][key] for key in keys}
     settings.update(mean=config["data"]["mean"], std=config["data"]["std"], **config["quant"])
     return settings
+
+
+# config.yaml, written from the schema: each key at its default with its description as a comment.
+WIDTH = 100
+COMMENT_COLUMN = 32
+
+
+def _comment(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}# ",
+                         break_on_hyphens=False)
+
+
+def _flow(value) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, width=1_000_000).strip().removesuffix("\n...").strip()
+
+
+def _render(name: str, spec: dict, value, indent: str, root: dict, documented: set) -> list[str]:
+    """``documented``: ids of the specs already described (a recipe key is described once, not per recipe)."""
+    description = None if id(spec) in documented else _resolve(spec, root).get("description")
+    documented.add(id(spec))
+    spec = _resolve(spec, root)
+    if isinstance(value, dict) and value:
+        lines = (_comment(description, indent) if description else []) + [f"{indent}{name}:"]
+        known, extra = spec.get("properties", {}), spec.get("additionalProperties")
+        for key in sorted(value, key=lambda key: list(known).index(key) if key in known else len(known)):
+            item_spec = known.get(key, extra if isinstance(extra, dict) else {})
+            lines += _render(key, item_spec, value[key], indent + "  ", root, documented)
+        return lines
+    line = f"{indent}{name}: {_flow(value)}"
+    if not description:
+        return [line]
+    inline = f"{line.ljust(COMMENT_COLUMN - 2)}  # {' '.join(description.split())}"
+    return [inline] if len(inline) <= WIDTH else _comment(description, indent) + [line]
+
+
+def render_config_yaml() -> str:
+    """The text of config.yaml: every key at its schema default, documented by its description."""
+    schema = load_schema()
+    lines = _comment(schema["description"], "") + _comment(GENERATED_NOTE, "")
+    documented: set = set()
+    for section, value in default_config().items():
+        lines += [""] + _render(section, schema["properties"][section], value, "", schema, documented)
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m qaccel.config``: write or check config.yaml against the schema."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m qaccel.config", description=main.__doc__)
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--write", metavar="YAML", help="write the defaults with their documentation")
+    action.add_argument("--check", metavar="YAML", help="exit 1 unless the file is what --write would write")
+    args = parser.parse_args(argv)
+    text = render_config_yaml()
+    if args.write:
+        Path(args.write).write_text(text)
+    elif Path(args.check).read_text() != text:
+        sys.exit(f"{args.check} is not the schema's defaults and documentation; run "
+                 f"python -m qaccel.config --write {args.check}")
+
+
+if __name__ == "__main__":
+    main()

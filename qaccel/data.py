@@ -9,6 +9,7 @@ import hashlib
 import io
 import os
 import tarfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -91,17 +92,26 @@ def from_jpeg_archive(archive: Path, expected_sha256: str | None, log=print) -> 
     return arrays
 
 
-def prepare(source: str, out_path: Path, archive: Path | None = None, archive_sha256: str | None = None,
-            download_root: Path | None = None, log=print) -> None:
-    """Build the canonical .npz at ``out_path`` (written through a temporary name)."""
+def read_source(source: str, archive: Path | None = None, archive_sha256: str | None = None,
+                download_root: Path | None = None, log=print) -> dict[str, np.ndarray]:
+    """The canonical arrays from ``source`` (torchvision or archive)."""
     if source == "torchvision":
-        arrays = from_torchvision(Path(download_root), log)
-    elif source == "archive":
+        return from_torchvision(Path(download_root), log)
+    if source == "archive":
         if archive is None:
             raise DatasetError("data.source is 'archive' but data.archive is not set")
-        arrays = from_jpeg_archive(Path(archive), archive_sha256, log)
-    else:
-        raise DatasetError(f"data.source: {source!r} is neither 'torchvision' nor 'archive'")
+        return from_jpeg_archive(Path(archive), archive_sha256, log)
+    raise DatasetError(f"data.source: {source!r} is neither 'torchvision' nor 'archive'")
+
+
+def prepare(source: str, out_path: Path, archive: Path | None = None, archive_sha256: str | None = None,
+            download_root: Path | None = None, log=print) -> None:
+    """Build the canonical .npz at ``out_path``."""
+    save(read_source(source, archive, archive_sha256, download_root, log), out_path)
+
+
+def save(arrays: dict[str, np.ndarray], out_path: Path) -> None:
+    """Write the canonical .npz through a temporary name."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(out_path.name + ".partial.npz")
@@ -112,3 +122,12 @@ def prepare(source: str, out_path: Path, archive: Path | None = None, archive_sh
 def load(path: Path) -> dict[str, np.ndarray]:
     with np.load(path) as data:
         return {key: data[key] for key in data.files}
+
+
+def test_split_size(path: Path) -> int:
+    """Images in the test split of a canonical .npz, read from the array's header alone."""
+    with zipfile.ZipFile(path) as npz, npz.open("test_labels.npy") as member:
+        major, _ = np.lib.format.read_magic(member)
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, _, _ = read_header(member)
+    return shape[0]

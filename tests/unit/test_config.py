@@ -1,16 +1,17 @@
-"""Config validation: every error names the config key; defaults come from the schema."""
+"""Config validation: every error names the config key; the schema is the one source of defaults,
+types, ranges and documentation."""
 import copy
 
+import numpy as np
 import pytest
 import yaml
+from snakemake.cli import parse_config
 
-from qaccel.config import ConfigError, validate_config
+from qaccel.config import (ConfigError, check_data, render_config_yaml, retype_command_line, validate_config)
+from qaccel.train import Recipe, RunSettings
 
-from pathlib import Path
+from support import REPO
 
-REPO = Path(__file__).resolve().parents[2]
-
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 BASE = yaml.safe_load((REPO / "config.yaml").read_text())
 
 
@@ -22,7 +23,7 @@ def validated(**changes):
         for key in parents:
             node = node.setdefault(key, {})
         node[last] = value
-    validate_config(config, SCHEMA)
+    validate_config(config)
     return config
 
 
@@ -34,10 +35,18 @@ def test_the_shipped_config_is_valid():
     ({"train__epoch": 3}, r"config key train\.epoch: unknown key \(allowed: .*max_steps"),
     ({"hardwre": {}}, r"config key hardwre: unknown key"),
     ({"hardware__rows": "8"}, r"config key hardware\.rows: '8' is not of type 'integer'"),
+    ({"hardware__rows": 8.0}, r"config key hardware\.rows: 8\.0 is not of type 'integer'"),
+    ({"hardware__cols": True}, r"config key hardware\.cols: True is not of type 'integer'"),
+    ({"capture__batch_size": 16.0}, r"config key capture\.batch_size: 16\.0 is not of type 'integer'"),
     ({"hardware__psum_bits": 1}, r"config key hardware\.psum_bits: 1 is less than the minimum of 2"),
     ({"export__dataflows": ["ws", "xs"]}, r"config key export\.dataflows\[1\]: 'xs' is not one of"),
     ({"train__recipe": "turbo"}, r"config key train\.recipe: 'turbo' is not one of train\.recipes"),
-    ({"export__layers": [27, 26]}, r"config key export\.layers\[1\]: layer 26 is not a QuantConv2d"),
+    ({"export__layers": [27, 26]}, r"config key export\.layers\[1\]: layer 26 is not a QuantConv2d: "
+                                   r"model\.features\[26\] is a relu; QuantConv2d layers are \[0, 3, 7,"),
+    ({"export__layers": [27, 44]}, r"config key export\.layers\[1\]: layer 44 is not a QuantConv2d: "
+                                   r"model\.features has only 44 modules"),
+    ({"export__layers": [0]}, r"config key export\.layers\[0\]: layer 0's activations are signed \(its input is the "
+                              r"normalised image, not a ReLU output\) and the RTL core takes unsigned 4-bit"),
     ({"data__source": "archive"}, r"config key data\.archive: must name the archive"),
     ({"train__recipes__seed__lr": -1}, r"config key train\.recipes\.seed\.lr: -1 is less than or equal to"),
     ({"train__recipes__fast__float_warmup_epochs": 40},
@@ -58,7 +67,76 @@ def test_all_errors_are_reported_at_once():
 def test_schema_defaults_fill_missing_keys():
     config = {"train": {"recipes": {"seed": {"epochs": 1, "batch_size": 2, "lr": 0.1, "momentum": 0.9,
                                              "weight_decay": 0}}}}
-    validate_config(config, SCHEMA)
+    validate_config(config)
     assert config["hardware"] == {"rows": 8, "cols": 8, "psum_bits": 16}
     assert config["export"]["layers"] == [27] and config["train"]["recipe"] == "seed"
     assert config["train"]["recipes"]["seed"]["loader"] == "dataloader"
+    assert config["train"]["recipes"]["seed"]["milestones"] == [] and config["train"]["threads"] == 2
+    assert config["train"]["recipes"]["fast"] == BASE["train"]["recipes"]["fast"]  # an unnamed recipe keeps its default
+
+
+def test_config_yaml_is_the_schema_rendered():
+    """config.yaml documents every key: it must be what the schema generates (python -m qaccel.config --write)."""
+    assert (REPO / "config.yaml").read_text() == render_config_yaml()
+
+
+def test_an_empty_config_is_config_yaml():
+    config = {}
+    validate_config(config)
+    assert config == BASE
+
+
+def test_the_codes_defaults_are_config_yaml():
+    train, data, quant = BASE["train"], BASE["data"], BASE["quant"]
+    settings = RunSettings()
+    assert (settings.device, settings.seed, settings.threads, settings.train_subset, settings.test_subset,
+            settings.max_steps, settings.log_every, settings.deterministic) == (
+        train["device"], train["seed"], train["threads"], train["train_subset"], train["test_subset"],
+        train["max_steps"], train["log_every"], train["deterministic"])
+    assert (list(settings.mean), list(settings.std), settings.w_bits, settings.a_bits) == (
+        data["mean"], data["std"], quant["w_bits"], quant["a_bits"])
+    # Recipe keys a recipe leaves out take the schema's recipe defaults, which config.yaml shows filled in.
+    defaults = Recipe(epochs=1, batch_size=1, lr=1.0, momentum=0.0, weight_decay=0.0)
+    seed, fast = BASE["train"]["recipes"]["seed"], BASE["train"]["recipes"]["fast"]
+    assert (list(defaults.milestones), defaults.gamma, defaults.num_workers, defaults.compile) == (
+        fast["milestones"], fast["gamma"], fast["num_workers"], fast["compile"])
+    assert (defaults.nesterov, defaults.warmup_epochs, defaults.label_smoothing, defaults.channels_last,
+            defaults.cuda_graph, defaults.float_warmup_epochs) == (
+        seed["nesterov"], seed["warmup_epochs"], seed["label_smoothing"], seed["channels_last"], seed["cuda_graph"],
+        seed["float_warmup_epochs"])
+
+
+@pytest.mark.parametrize("argument,key,value", [
+    ("hardware={rows: 16}", ("hardware", "rows"), 16),
+    ("integerize={max_recovered_error: 0.01}", ("integerize", "max_recovered_error"), 0.01),
+    ("export={layers: [27, 29], dataflows: [os]}", ("export", "layers"), [27, 29]),
+    ("train={deterministic: false, max_steps: null}", ("train", "deterministic"), False),
+    ("data={archive: /data/cifar10.tar.gz}", ("data", "archive"), "/data/cifar10.tar.gz"),
+])
+def test_nested_command_line_values_are_typed_as_in_a_config_file(argument, key, value):
+    """Snakemake's own --config parser reads nested values as strings; config.yaml documents
+    --config 'hardware={rows: 16}'."""
+    command_line = parse_config([argument])
+    config = copy.deepcopy(BASE)
+    for section, values in command_line.items():
+        config[section].update(values)  # as Snakemake merges --config into the config
+    retype_command_line(config, command_line)
+    validate_config(config)
+    assert config[key[0]][key[1]] == value
+    assert config["hardware"]["cols"] == 8  # other keys of a named section stay
+
+
+def test_an_image_beyond_a_built_test_split_is_named(tmp_path):
+    data = tmp_path / "cifar10.npz"
+    np.savez(data, train_images=np.zeros((4, 32, 32, 3), np.uint8), train_labels=np.zeros(4, np.int64),
+             test_images=np.zeros((20, 32, 32, 3), np.uint8), test_labels=np.zeros(20, np.int64))
+    check_data(validated(capture__image=19), data)
+    with pytest.raises(ConfigError, match=rf"config key capture\.image: 20 is beyond the test split of {data}, "
+                                          rf"which holds 20 images \(indices 0\.\.19\)"):
+        check_data(validated(capture__image=20), data)
+
+
+def test_a_missing_archive_is_named_while_the_data_is_not_built(tmp_path):
+    config = validated(data__source="archive", data__archive=str(tmp_path / "missing.tar.gz"))
+    with pytest.raises(ConfigError, match=rf"config key data\.archive: {tmp_path / 'missing.tar.gz'} does not exist"):
+        check_data(config, tmp_path / "cifar10.npz")

@@ -3,7 +3,7 @@ import json
 
 from qaccel.config import training_recipe, training_settings, validate_config
 
-validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+validate_config(config)
 
 DATA = "resources/cifar10.npz"
 MODEL = "results/train/model.pt"
