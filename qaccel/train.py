@@ -7,14 +7,17 @@ clock the training benchmark reports against.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
 import random
 import time
+import zipfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -23,12 +26,20 @@ import torch.nn.functional as F
 
 from . import data as cifar
 from .batches import DeviceBatches, seed_dataloader, subset_indices
+from .config import default_config, recipe_defaults
 from .model import VGGQuant
 from .quant import set_quantization
 from .train_step import CudaGraphStep, TrainStep, learning_rate, set_learning_rate
 
 ARCH = "VGG16_quant"
 CHECKPOINT_FORMAT = 1
+MODEL_KEYS = ("w_bits", "a_bits", "state_dict")
+RESUME_KEYS = ("fingerprint", "epoch", "global_step", "state_dict", "optimizer", "cpu_rng", "loader_rng", "metrics")
+
+# Defaults are the configuration schema's (qaccel/config.schema.yaml), never written twice.
+_RECIPE = recipe_defaults()
+_DEFAULTS = default_config()
+_TRAIN, _DATA, _QUANT = _DEFAULTS["train"], _DEFAULTS["data"], _DEFAULTS["quant"]
 
 
 @dataclass(frozen=True)
@@ -38,19 +49,19 @@ class Recipe:
     lr: float
     momentum: float
     weight_decay: float
-    nesterov: bool = False
-    schedule: str = "step"  # step: lr *= gamma at each milestone epoch; onecycle: warmup then linear decay
-    milestones: tuple[int, ...] = (25, 35, 45)
-    gamma: float = 0.1
-    warmup_epochs: float = 0.0
-    label_smoothing: float = 0.0
-    loader: str = "dataloader"
-    num_workers: int = 2
-    precision: str = "fp32"
-    channels_last: bool = False
-    compile: bool = False  # torch.compile the training forward/backward (GPU; compilation counts as training time)
-    cuda_graph: bool = False  # replay the whole step as one CUDA graph (CUDA, device loader)
-    float_warmup_epochs: int = 0  # first epochs train the float network, quantizers bypassed
+    nesterov: bool = _RECIPE["nesterov"]
+    schedule: str = _RECIPE["schedule"]
+    milestones: tuple[int, ...] = tuple(_RECIPE["milestones"])
+    gamma: float = _RECIPE["gamma"]
+    warmup_epochs: float = _RECIPE["warmup_epochs"]
+    label_smoothing: float = _RECIPE["label_smoothing"]
+    loader: str = _RECIPE["loader"]
+    num_workers: int = _RECIPE["num_workers"]
+    precision: str = _RECIPE["precision"]
+    channels_last: bool = _RECIPE["channels_last"]
+    compile: bool = _RECIPE["compile"]
+    cuda_graph: bool = _RECIPE["cuda_graph"]
+    float_warmup_epochs: int = _RECIPE["float_warmup_epochs"]
 
     @classmethod
     def from_dict(cls, values: dict) -> "Recipe":
@@ -61,19 +72,19 @@ class Recipe:
 
 @dataclass(frozen=True)
 class RunSettings:
-    device: str = "auto"
-    seed: int = 0
-    threads: int = 1
-    train_subset: int | None = None
-    test_subset: int | None = None
-    max_steps: int | None = None
-    max_epochs: int | None = None  # stop early; the schedule still spans the recipe's epochs
-    mean: tuple[float, ...] = (0.491, 0.482, 0.447)
-    std: tuple[float, ...] = (0.247, 0.243, 0.262)
-    w_bits: int = 4
-    a_bits: int = 4
-    log_every: int = 50
-    deterministic: bool = True  # cuDNN: deterministic algorithms, no autotuning
+    device: str = _TRAIN["device"]
+    seed: int = _TRAIN["seed"]
+    threads: int = _TRAIN["threads"]
+    train_subset: int | None = _TRAIN["train_subset"]
+    test_subset: int | None = _TRAIN["test_subset"]
+    max_steps: int | None = _TRAIN["max_steps"]
+    max_epochs: int | None = None  # stop early; the schedule still spans the recipe's epochs (benchmarks)
+    mean: tuple[float, ...] = tuple(_DATA["mean"])
+    std: tuple[float, ...] = tuple(_DATA["std"])
+    w_bits: int = _QUANT["w_bits"]
+    a_bits: int = _QUANT["a_bits"]
+    log_every: int = _TRAIN["log_every"]
+    deterministic: bool = _TRAIN["deterministic"]
 
     @classmethod
     def from_dict(cls, values: dict) -> "RunSettings":
@@ -143,6 +154,7 @@ def exact_float32():
 class TrainResult:
     metrics: list[dict] = field(default_factory=list)
     resumed_from_epoch: int = 0
+    global_step: int = 0
 
 
 def save_atomically(state: dict, path: Path) -> None:
@@ -158,21 +170,54 @@ def save_checkpoint(path: Path, model: nn.Module, settings: RunSettings, extra: 
                      "state_dict": model.state_dict(), **extra}, path)
 
 
-def load_model(path: Path, map_location="cpu") -> VGGQuant:
-    """Load a checkpoint written by ``train`` (weights_only), refusing other architectures by name."""
+class CheckpointError(ValueError):
+    """A checkpoint or resume state that cannot be used; the message names the file and what is wrong."""
+
+
+def read_checkpoint(path: Path, map_location="cpu") -> dict:
+    """The dict a ``torch.save`` wrote to ``path`` (weights_only), or a CheckpointError saying why not."""
     path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{path}: the file is empty (0 bytes), not a checkpoint")
+    if not zipfile.is_zipfile(path):
+        with open(path, "rb") as handle:
+            start = handle.read(16)
+        if start.startswith(b"PK\x03\x04"):
+            raise CheckpointError(f"{path}: a zip archive cut short (its central directory is missing): a checkpoint "
+                                  f"whose writing was interrupted or that was copied incompletely")
+        raise CheckpointError(f"{path}: not a torch checkpoint: torch.save writes a zip archive, this file "
+                              f"starts with {start!r}")
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as error:
-        raise ValueError(f"{path}: not a readable checkpoint ({error})") from error
-    if not isinstance(checkpoint, dict) or checkpoint.get("arch") != ARCH:
-        found = checkpoint.get("arch") if isinstance(checkpoint, dict) else type(checkpoint).__name__
-        raise ValueError(f"{path}: checkpoint architecture is {found!r}, expected {ARCH!r}")
+    except Exception as error:  # torch.load raises many kinds on a damaged archive
+        raise CheckpointError(f"{path}: a zip archive that torch.load cannot read: "
+                              f"{type(error).__name__}: {error}") from error
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(f"{path}: holds a {type(checkpoint).__name__}, not a checkpoint dict")
+    return checkpoint
+
+
+def require_keys(checkpoint: dict, path: Path, keys: tuple[str, ...]) -> dict:
+    missing = [key for key in keys if key not in checkpoint]
+    if missing:
+        raise CheckpointError(f"{path}: lacks {', '.join(map(repr, missing))} (it holds "
+                              f"{', '.join(map(repr, checkpoint)) or 'nothing'})")
+    return checkpoint
+
+
+def load_model(path: Path, map_location="cpu") -> VGGQuant:
+    """Load a checkpoint written by ``train`` (weights_only), refusing other architectures by name."""
+    checkpoint = read_checkpoint(path, map_location)
+    if checkpoint.get("arch") != ARCH:
+        raise CheckpointError(f"{path}: checkpoint architecture is {checkpoint.get('arch')!r}, expected {ARCH!r}")
+    require_keys(checkpoint, path, MODEL_KEYS)
     model = VGGQuant(w_bits=checkpoint["w_bits"], a_bits=checkpoint["a_bits"])
     try:
         model.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as error:
-        raise ValueError(f"{path}: state dict does not fit {ARCH}: {error}") from error
+        raise CheckpointError(f"{path}: state dict does not fit {ARCH}: {error}") from error
     return model
 
 
@@ -189,21 +234,20 @@ def check_recipe(recipe: Recipe, device: torch.device) -> None:
                          f"epochs ({recipe.epochs}): the last epochs must train the quantised network")
 
 
-def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Path, recipe: Recipe,
-          settings: RunSettings, log=print) -> TrainResult:
-    started = time.perf_counter()
-    torch.set_num_threads(settings.threads)
-    device = resolve_device(settings.device)
-    check_recipe(recipe, device)
-    seed_everything(settings.seed)
-    torch.backends.cudnn.deterministic = settings.deterministic
-    torch.backends.cudnn.benchmark = not settings.deterministic
+class Batches(NamedTuple):
+    train: DeviceBatches | torch.utils.data.DataLoader
+    test: DeviceBatches | torch.utils.data.DataLoader
+    train_images: int
+    test_images: int
+
+
+def make_batches(data_path: Path, recipe: Recipe, settings: RunSettings, device: torch.device) -> Batches:
+    """The training and test batch sources of the recipe's loader, on the configured subsets."""
     dataset = cifar.load(data_path)
     train_idx = subset_indices(len(dataset["train_labels"]), settings.train_subset, settings.seed)
     test_idx = subset_indices(len(dataset["test_labels"]), settings.test_subset, settings.seed + 1)
     train_x, train_y = dataset["train_images"][train_idx], dataset["train_labels"][train_idx]
     test_x, test_y = dataset["test_images"][test_idx], dataset["test_labels"][test_idx]
-
     if recipe.loader == "device":
         train_batches = DeviceBatches(train_x, train_y, recipe.batch_size, device, settings.mean, settings.std,
                                       settings.seed, full_batches_only=True)
@@ -214,55 +258,178 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
                                         recipe.num_workers, settings.seed, train=True)
         test_batches = seed_dataloader(test_x, test_y, recipe.batch_size, settings.mean, settings.std,
                                        recipe.num_workers, settings.seed, train=False)
+    return Batches(train_batches, test_batches, len(train_y), len(test_y))
 
-    model = VGGQuant(w_bits=settings.w_bits, a_bits=settings.a_bits).to(device)
-    memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
-    model = model.to(memory_format=memory_format)
-    # The lr is a device tensor that the schedule writes in place, so a captured step follows it.
-    # The quantizer scales form their own group: fused SGD needs every parameter of a group to have
-    # a momentum buffer or none, and the scales get gradients only once quantization is on.
+
+def make_optimizer(model: nn.Module, recipe: Recipe, device: torch.device) -> torch.optim.SGD:
+    """Fused SGD whose lr is a device tensor that the schedule writes in place, so a captured step
+    follows it. The quantizer scales form their own group: fused SGD needs every parameter of a
+    group to have a momentum buffer or none, and the scales get gradients only once quantization is on."""
     scales = [p for name, p in model.named_parameters() if name.endswith("alpha")]
     others = [p for name, p in model.named_parameters() if not name.endswith("alpha")]
-    optimizer = torch.optim.SGD([{"params": others}, {"params": scales}], lr=torch.tensor(recipe.lr, device=device),
-                                fused=True, momentum=recipe.momentum, weight_decay=recipe.weight_decay,
-                                nesterov=recipe.nesterov)
+    return torch.optim.SGD([{"params": others}, {"params": scales}], lr=torch.tensor(recipe.lr, device=device),
+                           fused=True, momentum=recipe.momentum, weight_decay=recipe.weight_decay,
+                           nesterov=recipe.nesterov)
+
+
+def restore(resume_path: Path, run_id: str, model: nn.Module, optimizer, train_batches, device: torch.device,
+            log) -> TrainResult:
+    """Continue after the last finished epoch of this run's resume state, if there is one.
+
+    A resume state of another configuration is ignored. One that cannot be used (unreadable, keys
+    missing, not fitting the model) is moved aside to ``<name>.corrupt`` with a warning, and the
+    model, optimizer and random generators are put back as they were: training starts afresh,
+    exactly as without the file.
+    """
+    resume_path = Path(resume_path)
+    if not resume_path.is_file():
+        return TrainResult()
+    saved = (copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()), torch.get_rng_state(),
+             train_batches.generator.get_state())
+    try:
+        state = require_keys(read_checkpoint(resume_path, map_location=device), resume_path, RESUME_KEYS)
+        if state["fingerprint"] != run_id:
+            log(f"ignoring {resume_path}: it belongs to another training configuration")
+            return TrainResult()
+        metrics = json.loads(state["metrics"])
+        model.load_state_dict(state["state_dict"])
+        optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["cpu_rng"])
+        train_batches.generator.set_state(state["loader_rng"])
+    except (CheckpointError, RuntimeError, ValueError, TypeError, KeyError) as error:
+        model.load_state_dict(saved[0])
+        optimizer.load_state_dict(saved[1])
+        torch.set_rng_state(saved[2])
+        train_batches.generator.set_state(saved[3])
+        aside = resume_path.with_name(resume_path.name + ".corrupt")
+        os.replace(resume_path, aside)
+        log(f"warning: resume state {resume_path} cannot be used ({error}); moved it to {aside}, "
+            f"training starts from the first epoch")
+        return TrainResult()
+    log(f"resuming from {resume_path} after epoch {state['epoch']} (step {state['global_step']})")
+    return TrainResult(metrics=metrics, resumed_from_epoch=state["epoch"], global_step=state["global_step"])
+
+
+class ProgressLog:
+    """The lines a run logs between epochs: its duration estimate after its first steps, then a line
+    every ``log_every`` steps."""
+
+    ESTIMATE_AFTER_STEPS = 5
+    LONG_SECONDS = 15 * 60
+
+    def __init__(self, log, device: torch.device, recipe: Recipe, settings: RunSettings, steps_per_epoch: int,
+                 total_steps: int, first_step: int):
+        self.log, self.device, self.recipe, self.settings = log, device, recipe, settings
+        self.steps_per_epoch, self.total_steps, self.first_step = steps_per_epoch, total_steps, first_step
+        self.estimate_told = False
+
+    def after_step(self, global_step: int, epoch: int, step: int, loss: torch.Tensor, optimizer,
+                   epoch_start: float) -> None:
+        if not self.estimate_told and global_step - self.first_step == self.ESTIMATE_AFTER_STEPS:
+            per_step = (time.perf_counter() - epoch_start) / (step + 1)
+            left = per_step * (self.total_steps - global_step)
+            hint = (" That is long for this machine: for a quick CPU run add configs/cpu-quick.yaml to "
+                    "--configfile (train.max_steps, train.train_subset)." if left > self.LONG_SECONDS else "")
+            self.log(f"about {per_step:.3f} s per step on {self.device}: training needs about {left / 60:.1f} more "
+                     f"minutes (plus evaluation).{hint}")
+            self.estimate_told = True
+        if global_step % self.settings.log_every == 0:
+            self.log(f"epoch {epoch + 1}/{self.recipe.epochs} step {step + 1}/{self.steps_per_epoch} "
+                     f"(total {global_step}/{self.total_steps}) loss {loss.item():.4f} "
+                     f"lr {learning_rate(optimizer):.5f}")
+
+
+class EpochTraining(NamedTuple):
+    global_step: int  # after the epoch
+    loss: float
+    accuracy: float
+    seconds: float  # of the steps, their kernels finished
+    started: float  # time.perf_counter() at the epoch's start
+
+
+def train_epoch(step_runner, train_batches, optimizer, recipe: Recipe, epoch: int, global_step: int,
+                total_steps: int, device: torch.device, memory_format, progress: ProgressLog) -> EpochTraining:
+    """One pass over the training batches, stopping at ``total_steps``."""
+    epoch_start = time.perf_counter()
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    seen = 0
+    for step, (inputs, targets) in enumerate(train_batches):
+        if global_step >= total_steps:
+            break
+        inputs = inputs.to(device, non_blocking=True).contiguous(memory_format=memory_format)
+        targets = targets.to(device, non_blocking=True)
+        set_learning_rate(optimizer, lr_at(recipe, epoch, step, len(train_batches)))
+        loss, logits = step_runner(inputs, targets)
+        global_step += 1
+        loss_sum += loss.float() * targets.numel()
+        correct += (logits.argmax(1) == targets).sum()
+        seen += targets.numel()
+        progress.after_step(global_step, epoch, step, loss, optimizer, epoch_start)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)  # the epoch's kernels, not just their launches, belong to its time
+    return EpochTraining(global_step, float(loss_sum) / max(seen, 1), 100.0 * float(correct) / max(seen, 1),
+                         time.perf_counter() - epoch_start, epoch_start)
+
+
+def finish(model: nn.Module, result: TrainResult, test_batches, device: torch.device, autocast_dtype, recipe: Recipe,
+           settings: RunSettings, model_path: Path, metrics_path: Path, elapsed: float, log) -> None:
+    """Write the checkpoint (quantised, its accuracy in exact fp32) and the metrics of every epoch."""
+    set_quantization(model, True)
+    last = result.metrics[-1]
+    if last["quantized"] and autocast_dtype is None and device.type == "cpu":
+        final_acc = last["test_acc"]
+    else:  # the reported accuracy is the checkpoint's as the pipeline runs it: quantised, exact fp32
+        with exact_float32():
+            final_acc, _ = evaluate(model, test_batches, device, None)
+        log(f"final test accuracy in fp32: {final_acc:.2f}%")
+    model = model.to(memory_format=torch.contiguous_format).cpu()
+    save_checkpoint(model_path, model, settings, {"test_acc": final_acc, "epochs": last["epoch"],
+                                                  "steps": result.global_step})
+    Path(metrics_path).write_text(json.dumps({"arch": ARCH, "device": str(device), "recipe": asdict(recipe),
+                                              "settings": asdict(settings), "epochs": result.metrics,
+                                              "final_test_acc": final_acc, "total_seconds": elapsed},
+                                             indent=1) + "\n")
+
+
+def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Path, recipe: Recipe,
+          settings: RunSettings, log=print) -> TrainResult:
+    started = time.perf_counter()
+    torch.set_num_threads(settings.threads)
+    device = resolve_device(settings.device)
+    check_recipe(recipe, device)
+    seed_everything(settings.seed)
+    torch.backends.cudnn.deterministic = settings.deterministic
+    torch.backends.cudnn.benchmark = not settings.deterministic
+    batches = make_batches(data_path, recipe, settings, device)
+    train_batches, test_batches = batches.train, batches.test
+
+    memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
+    model = VGGQuant(w_bits=settings.w_bits, a_bits=settings.a_bits).to(device).to(memory_format=memory_format)
+    optimizer = make_optimizer(model, recipe, device)
     autocast_dtype = torch.bfloat16 if recipe.precision == "bf16" else None
     forward = torch.compile(model) if recipe.compile else model  # shares parameters with ``model``
     criterion = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
 
     run_id = fingerprint(recipe, settings, data_path)
-    result = TrainResult()
-    start_epoch, global_step, elapsed_before = 0, 0, 0.0
-    if Path(resume_path).is_file():
-        state = torch.load(resume_path, map_location=device, weights_only=True)
-        if state.get("fingerprint") == run_id:
-            model.load_state_dict(state["state_dict"])
-            optimizer.load_state_dict(state["optimizer"])
-            torch.set_rng_state(state["cpu_rng"])
-            train_batches.generator.set_state(state["loader_rng"])
-            start_epoch, global_step = state["epoch"], state["global_step"]
-            result.metrics = json.loads(state["metrics"])
-            result.resumed_from_epoch = start_epoch
-            elapsed_before = result.metrics[-1]["elapsed_seconds"]
-            log(f"resuming from {resume_path} after epoch {start_epoch} (step {global_step})")
-        else:
-            log(f"ignoring {resume_path}: it belongs to another training configuration")
-
+    result = restore(resume_path, run_id, model, optimizer, train_batches, device, log)
+    elapsed_before = result.metrics[-1]["elapsed_seconds"] if result.metrics else 0.0
     steps_per_epoch = len(train_batches)
     total_steps = recipe.epochs * steps_per_epoch
     if settings.max_steps is not None:
         total_steps = min(total_steps, settings.max_steps)
-    log(f"training {ARCH} on {device}: {len(train_y)} train / {len(test_y)} test images, "
+    log(f"training {ARCH} on {device}: {batches.train_images} train / {batches.test_images} test images, "
         f"{recipe.epochs} epochs x {steps_per_epoch} steps (batch {recipe.batch_size}), "
         f"{total_steps} steps in all, loader={recipe.loader}, precision={recipe.precision}"
         f"{', CUDA graph' if recipe.cuda_graph else ''}"
         f"{f', float warm-up {recipe.float_warmup_epochs} epochs' if recipe.float_warmup_epochs else ''}")
+    progress = ProgressLog(log, device, recipe, settings, steps_per_epoch, total_steps,
+                           first_step=result.resumed_from_epoch * steps_per_epoch)
 
     def elapsed() -> float:
         return elapsed_before + time.perf_counter() - started
 
-    epoch = start_epoch
-    estimate_told = False
+    epoch, global_step = result.resumed_from_epoch, result.global_step
     step_runner, runner_quantizes = None, None
     last_epoch = min(recipe.epochs, settings.max_epochs or recipe.epochs)
     while epoch < last_epoch and global_step < total_steps:
@@ -274,43 +441,18 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
                 step_runner = CudaGraphStep(step_runner)
             runner_quantizes = quantize
         model.train()
-        epoch_start = time.perf_counter()
-        loss_sum = torch.zeros((), device=device)
-        correct = torch.zeros((), dtype=torch.long, device=device)
-        seen = 0
-        for step, (inputs, targets) in enumerate(train_batches):
-            if global_step >= total_steps:
-                break
-            inputs = inputs.to(device, non_blocking=True).contiguous(memory_format=memory_format)
-            targets = targets.to(device, non_blocking=True)
-            set_learning_rate(optimizer, lr_at(recipe, epoch, step, steps_per_epoch))
-            loss, logits = step_runner(inputs, targets)
-            global_step += 1
-            loss_sum += loss.float() * targets.numel()
-            correct += (logits.argmax(1) == targets).sum()
-            seen += targets.numel()
-            if not estimate_told and global_step - start_epoch * steps_per_epoch == 5:
-                per_step = (time.perf_counter() - epoch_start) / (step + 1)
-                left = per_step * (total_steps - global_step)
-                hint = (" That is long for this machine: for a quick CPU run add configs/cpu-quick.yaml to "
-                        "--configfile (train.max_steps, train.train_subset)." if left > 15 * 60 else "")
-                log(f"about {per_step:.3f} s per step on {device}: training needs about {left / 60:.1f} more "
-                    f"minutes (plus evaluation).{hint}")
-                estimate_told = True
-            if global_step % settings.log_every == 0:
-                log(f"epoch {epoch + 1}/{recipe.epochs} step {step + 1}/{steps_per_epoch} "
-                    f"(total {global_step}/{total_steps}) loss {loss.item():.4f} lr {learning_rate(optimizer):.5f}")
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)  # the epoch's kernels, not just their launches, belong to its time
-        train_seconds = time.perf_counter() - epoch_start
+        trained = train_epoch(step_runner, train_batches, optimizer, recipe, epoch, global_step, total_steps, device,
+                              memory_format, progress)
+        global_step = trained.global_step
         test_acc, test_loss = evaluate(model, test_batches, device, autocast_dtype)
         epoch += 1
         record = {"epoch": epoch, "steps": global_step, "quantized": quantize,
-                  "train_loss": float(loss_sum) / max(seen, 1), "train_acc": 100.0 * float(correct) / max(seen, 1),
-                  "test_loss": test_loss, "test_acc": test_acc, "train_seconds": train_seconds,
-                  "seconds": time.perf_counter() - epoch_start, "elapsed_seconds": elapsed(),
+                  "train_loss": trained.loss, "train_acc": trained.accuracy,
+                  "test_loss": test_loss, "test_acc": test_acc, "train_seconds": trained.seconds,
+                  "seconds": time.perf_counter() - trained.started, "elapsed_seconds": elapsed(),
                   "lr": learning_rate(optimizer)}
         result.metrics.append(record)
+        result.global_step = global_step
         log(f"epoch {epoch}: train loss {record['train_loss']:.4f} acc {record['train_acc']:.2f}% | "
             f"test acc {test_acc:.2f}% | {record['seconds']:.1f} s (elapsed {record['elapsed_seconds']:.1f} s)")
         resume_state = {"fingerprint": run_id, "epoch": epoch, "global_step": global_step,
@@ -319,20 +461,8 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
                         "metrics": json.dumps(result.metrics)}
         save_atomically(resume_state, resume_path)
 
-    set_quantization(model, True)
-    last = result.metrics[-1]
-    if last["quantized"] and autocast_dtype is None and device.type == "cpu":
-        final_acc = last["test_acc"]
-    else:  # the reported accuracy is the checkpoint's as the pipeline runs it: quantised, exact fp32
-        with exact_float32():
-            final_acc, _ = evaluate(model, test_batches, device, None)
-        log(f"final test accuracy in fp32: {final_acc:.2f}%")
-    model = model.to(memory_format=torch.contiguous_format).cpu()
-    save_checkpoint(model_path, model, settings, {"test_acc": final_acc, "epochs": epoch, "steps": global_step})
-    Path(metrics_path).write_text(json.dumps({"arch": ARCH, "device": str(device), "recipe": asdict(recipe),
-                                              "settings": asdict(settings), "epochs": result.metrics,
-                                              "final_test_acc": final_acc, "total_seconds": elapsed()},
-                                             indent=1) + "\n")
+    finish(model, result, test_batches, device, autocast_dtype, recipe, settings, model_path, metrics_path, elapsed(),
+           log)
     return result
 
 
@@ -358,8 +488,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log", help="also write progress lines to this file")
     args = parser.parse_args(argv)
     if args.config:
-        schema = Path(__file__).resolve().parent.parent / "workflow/schemas/config.schema.yaml"
-        config = load_config_files(args.config, schema)
+        config = load_config_files(args.config)
         recipe, settings = training_recipe(config), training_settings(config)
     else:
         if not args.settings:

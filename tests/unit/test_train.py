@@ -7,7 +7,8 @@ import torch
 
 from qaccel.batches import DeviceBatches
 from qaccel.config import load_config_files, training_recipe
-from qaccel.train import Recipe, RunSettings, load_model, lr_at, main, train
+from qaccel.model import VGGQuant
+from qaccel.train import CheckpointError, Recipe, RunSettings, fingerprint, load_model, lr_at, main, train
 
 from support import REPO
 
@@ -192,7 +193,64 @@ def test_the_plain_command_trains_from_config_files(dataset, tmp_path):
 
 
 def test_the_gpu_overlay_selects_the_fast_recipe_on_cuda():
-    config = load_config_files([REPO / "config.yaml", REPO / "configs/gpu-fast.yaml"],
-                               REPO / "workflow/schemas/config.schema.yaml")
+    config = load_config_files([REPO / "config.yaml", REPO / "configs/gpu-fast.yaml"])
     recipe = Recipe.from_dict(training_recipe(config))
     assert config["train"]["device"] == "cuda" and recipe.cuda_graph and recipe.loader == "device"
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", r"bad\.pt: the file is empty \(0 bytes\), not a checkpoint"),
+    (b"epoch 3 loss 0.25\n", r"bad\.pt: not a torch checkpoint: torch\.save writes a zip archive, this file starts "
+                             r"with b'epoch 3 loss 0\.2'"),
+])
+def test_unreadable_checkpoints_are_named_with_what_is_wrong(tmp_path, content, message):
+    (tmp_path / "bad.pt").write_bytes(content)
+    with pytest.raises(CheckpointError, match=message):
+        load_model(tmp_path / "bad.pt")
+
+
+def test_a_checkpoint_cut_short_or_without_a_state_dict_is_named(dataset, tmp_path):
+    run(dataset, tmp_path, recipe=Recipe(**{**RECIPE.__dict__, "epochs": 1}))
+    whole = (tmp_path / "model.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(CheckpointError, match=r"cut\.pt: a zip archive cut short"):
+        load_model(tmp_path / "cut.pt")
+    torch.save({"arch": "VGG16_quant", "w_bits": 4, "a_bits": 4, "test_acc": 10.0}, tmp_path / "bare.pt")
+    with pytest.raises(CheckpointError, match=r"bare\.pt: lacks 'state_dict' \(it holds 'arch', 'w_bits', 'a_bits', "
+                                              r"'test_acc'\)"):
+        load_model(tmp_path / "bare.pt")
+    torch.save([1, 2], tmp_path / "list.pt")
+    with pytest.raises(CheckpointError, match=r"list\.pt: holds a list, not a checkpoint dict"):
+        load_model(tmp_path / "list.pt")
+
+
+def broken_resume_states(dataset):
+    """Resume files that cannot be used: garbage bytes, and a state of this very run whose weights do
+    not fit (loading it would change part of the model before failing)."""
+    run_id = fingerprint(RECIPE, SETTINGS, dataset)
+    return {
+        "garbage": lambda path: path.write_bytes(b"\x00" * 100),
+        "wrong shapes": lambda path: torch.save(
+            {"fingerprint": run_id, "epoch": 1, "global_step": 3, "optimizer": {}, "cpu_rng": torch.get_rng_state(),
+             "loader_rng": torch.get_rng_state(), "metrics": "[]",
+             "state_dict": {**VGGQuant().state_dict(), "classifier.weight": torch.zeros(3, 3)}}, path),
+    }
+
+
+@pytest.mark.parametrize("kind", ["garbage", "wrong shapes"])
+def test_a_corrupt_resume_state_is_set_aside_and_training_starts_afresh(dataset, tmp_path, kind):
+    straight = run(dataset, tmp_path / "straight")
+    out = tmp_path / "corrupt"
+    out.mkdir()
+    broken_resume_states(dataset)[kind](out / "resume.pt")
+    broken = (out / "resume.pt").read_bytes()
+    lines = []
+    result = run(dataset, out, log=lines.append)
+    assert result.resumed_from_epoch == 0 and [m["epoch"] for m in result.metrics] == [1, 2]
+    warning = next(line for line in lines if line.startswith("warning: resume state"))
+    assert f"moved it to {out / 'resume.pt.corrupt'}, training starts from the first epoch" in warning
+    assert (out / "resume.pt.corrupt").read_bytes() == broken
+    expected = torch.load(tmp_path / "straight" / "model.pt", weights_only=True)["state_dict"]
+    got = torch.load(out / "model.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(expected[key], got[key]) for key in expected)
+    assert [m["train_loss"] for m in result.metrics] == [m["train_loss"] for m in straight.metrics]
