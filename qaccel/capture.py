@@ -9,12 +9,16 @@ from __future__ import annotations
 import torch
 
 from .batches import normalise
+from .data import check_test_image
 from .layers import conv_layer
 from .model import VGGQuant, require_quant_conv
 
 
-def capture_batch(dataset: dict, first: int, count: int, mean, std) -> tuple[torch.Tensor, list[int]]:
-    """Normalised test images ``first`` .. ``first + count - 1`` (fewer at the split's end), their indices."""
+def capture_batch(dataset: dict, first: int, count: int, mean, std,
+                  source="the dataset") -> tuple[torch.Tensor, list[int]]:
+    """Normalised test images ``first`` .. ``first + count - 1`` (fewer at the split's end), their indices;
+    a DatasetError naming capture.image and ``source`` when ``first`` is beyond the split."""
+    check_test_image(first, len(dataset["test_labels"]), source)
     stop = min(first + count, len(dataset["test_labels"]))
     images = normalise(torch.from_numpy(dataset["test_images"][first:stop]), torch.tensor(mean), torch.tensor(std))
     return images, list(range(first, stop))

@@ -1,7 +1,8 @@
 """qaccel's configuration: one schema (``config.schema.yaml`` beside this module) defines every key's
 type, range, default and meaning. ``config.yaml`` is generated from it (``python -m qaccel.config
 --write config.yaml``), the code reads its defaults from it, and :func:`validate_config` checks a
-configuration against it, then checks what a schema cannot express.
+configuration against it, then checks the relations between keys that a schema cannot express.
+(``qaccel.workflow_checks`` adds what needs the layer table, the core's limits or the built data.)
 
 Every error names the config key (``train.recipes.seed.lr``); all schema errors are reported at once,
 before any job runs. Nothing here imports torch: the Snakefile calls it on every parse.
@@ -16,9 +17,6 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-
-from .layers import conv_layer
-from .rtl.limits import core_refusal
 
 SCHEMA = "config.schema.yaml"
 GENERATED_NOTE = ("Generated from qaccel/config.schema.yaml by `python -m qaccel.config --write config.yaml`: "
@@ -149,7 +147,7 @@ def retype_command_line(config: dict, command_line: Mapping) -> None:
 
 
 def check_config(config: dict) -> None:
-    """What the schema cannot express: relations between keys, the layer table, the core's limits."""
+    """Relations between keys, which the schema cannot express."""
     train = config["train"]
     recipes = train.get("recipes") or {}
     if train["recipe"] not in recipes:
@@ -166,38 +164,6 @@ def check_config(config: dict) -> None:
     data = config["data"]
     if data["source"] == "archive" and not data["archive"]:
         raise ConfigError("config key data.archive: must name the archive file when data.source is 'archive'")
-    for position, layer in enumerate(config["export"]["layers"]):
-        try:
-            check_exportable(layer, config)
-        except ValueError as error:
-            raise ConfigError(f"config key export.layers[{position}]: {error}") from None
-
-
-def check_exportable(layer: int, config: dict) -> None:
-    """ValueError unless ``layer`` is a QuantConv2d whose activations the RTL core can take."""
-    refusal = core_refusal(conv_layer(layer), config)
-    if refusal:
-        raise ValueError(refusal)
-
-
-def check_capture_image(config: dict, test_images: int, source: str | Path) -> None:
-    """``capture.image`` must index the test split of ``source`` (which holds ``test_images`` images)."""
-    image = config["capture"]["image"]
-    if image >= test_images:
-        raise ConfigError(f"config key capture.image: {image} is beyond the test split of {source}, which holds "
-                          f"{test_images} images (indices 0..{test_images - 1})")
-
-
-def check_data(config: dict, data_path: str | Path) -> None:
-    """The checks that need the data, made before any job runs: the captured image lies in the built
-    test split; an archive that must still be read exists."""
-    from .data import test_split_size
-
-    data_path = Path(data_path)
-    if data_path.is_file():
-        check_capture_image(config, test_split_size(data_path), data_path)
-    elif config["data"]["source"] == "archive" and not Path(config["data"]["archive"]).is_file():
-        raise ConfigError(f"config key data.archive: {config['data']['archive']} does not exist")
 
 
 def load_config_files(paths: list[str | Path], schema_path: str | Path | None = None) -> dict:

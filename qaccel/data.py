@@ -124,6 +124,13 @@ def load(path: Path) -> dict[str, np.ndarray]:
         return {key: data[key] for key in data.files}
 
 
+def check_test_image(image: int, test_images: int, source) -> None:
+    """``capture.image`` must index the test split of ``source``, which holds ``test_images`` images."""
+    if image >= test_images:
+        raise DatasetError(f"config key capture.image: {image} is beyond the test split of {source}, which holds "
+                           f"{test_images} images (indices 0..{test_images - 1})")
+
+
 def test_split_size(path: Path) -> int:
     """Images in the test split of a canonical .npz, read from the array's header alone."""
     with zipfile.ZipFile(path) as npz, npz.open("test_labels.npy") as member:

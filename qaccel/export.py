@@ -6,8 +6,8 @@ gain a ``_ict{i}`` / ``_oct{o}`` / ``_pxt{p}`` suffix only along a dimension tha
 (input-channel, output-channel and pixel tiles). ``out.txt`` always holds the whole layer.
 The manifest lists every file with its kind, tile indices, shape, field width and signedness.
 
-A vector set is written whole or not at all: files go to a temporary directory first and are
-moved in, manifest last, only once every value has passed its range check.
+A vector set is a directory of its own, written whole or not at all: files go to a temporary
+directory first, which replaces the set's directory only once every value has passed its range check.
 """
 from __future__ import annotations
 
@@ -23,8 +23,6 @@ from .tiling import KERNEL, PADDING, OSTiles, WSTiles, tile
 from .vectors import write_vectors
 
 MANIFEST = "manifest.json"
-# Every name a vector set can hold, so a rewrite also removes tiles of an earlier array shape.
-VECTOR_GLOBS = ("activation*.txt", "weight_*.txt", "psum_*.txt", "out_os*.txt", "out.txt")
 
 
 @dataclass(frozen=True)
@@ -104,10 +102,12 @@ def os_files(tiles: OSTiles) -> list[_VectorFile]:
 
 
 def write_vector_set(out_dir: Path, files: list[_VectorFile], manifest: dict, label: str) -> dict:
-    """Write ``files`` and the manifest into ``out_dir`` atomically; ``label`` prefixes range errors."""
+    """Write ``files`` and the manifest as the directory ``out_dir``, replacing it whole (no file of an
+    earlier set survives); ``label`` prefixes range errors. Nothing changes if a value does not fit."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
+    earlier = out_dir.parent / f".{out_dir.name}.earlier-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
@@ -120,14 +120,12 @@ def write_vector_set(out_dir: Path, files: list[_VectorFile], manifest: dict, la
             entries.append({"path": vf.name, "kind": vf.kind, "lines": lines, "fields": fields, **spec, **vf.tile})
         manifest = {**manifest, "files": entries}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
-        for pattern in VECTOR_GLOBS:
-            for stale in out_dir.glob(pattern):
-                stale.unlink()
-        for entry in entries:
-            os.replace(staging / entry["path"], out_dir / entry["path"])
-        os.replace(staging / MANIFEST, out_dir / MANIFEST)
+        if out_dir.exists():
+            os.replace(out_dir, earlier)
+        os.replace(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(earlier, ignore_errors=True)
     return manifest
 
 
@@ -162,7 +160,7 @@ def serialize(out_dir: Path, dataflow: str, tiles: WSTiles | OSTiles, act_shape:
 
 def export_layer(out_dir: Path, dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, relu: bool,
                  hw: dict | Hardware, layer: int | None = None, act_signed: bool = False) -> dict:
-    """Tile one integer layer and write its vector set; returns the manifest."""
+    """Tile one integer layer and write its vector set as the directory ``out_dir``; returns the manifest."""
     hw = hw if isinstance(hw, Hardware) else Hardware.from_dict(hw)
     act_int = np.asarray(act_int, dtype=np.int64)
     weight_int = np.asarray(weight_int, dtype=np.int64)

@@ -44,7 +44,8 @@ def integerize(capture: dict, image: int, integer_tolerance: float, max_recovere
     recovered = (conv_int * (act_alpha.double() / a_levels) * (wgt_alpha.double() / w_levels)).float()
     if capture["relu"]:
         recovered = torch.relu(recovered)
-    error = float((capture["reference"].float() - recovered).abs().mean())
+    abs_error = (capture["reference"].float() - recovered).abs()
+    error = float(abs_error.mean())
     reference_scale = float(capture["reference"].float().abs().mean())
     report = {
         "layer": layer,
@@ -69,4 +70,5 @@ def integerize(capture: dict, image: int, integer_tolerance: float, max_recovere
         )
     if not 0 <= image < act_int.shape[0]:
         raise IntegerCheckError(f"layer {layer}: exported image {image} is outside the captured batch of {act_int.shape[0]}")
-    return {"act_int": act_int[image].numpy(), "weight_int": weight_int.numpy(), "report": report}
+    return {"act_int": act_int[image].numpy(), "weight_int": weight_int.numpy(), "report": report,
+            "recovered_abs_error": abs_error.numpy()}

@@ -4,14 +4,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .rtl.cycles import ideal_cycles
+
 # Wall-clock figures (seconds, simulated cycles per second) stay in metrics.json and sim.json, so that
 # the summary of one run is byte-identical wherever it ran.
 COLUMNS = ("layer", "dataflow", "recovered_mean_abs_error", "tiles", "vector_files", "rtl_passed", "simulator",
-           "rtl_cycles", "model_cycles", "values_checked")
+           "rtl_cycles", "model_cycles", "values_checked", "ideal_cycles", "utilisation", "model_utilisation")
 
 
 def _read(path: str | Path) -> dict:
     return json.loads(Path(path).read_text())
+
+
+def _share(ideal: int, cycles: int | None) -> float | None:
+    """ideal / cycles: the share of MAC-unit cycles that do a MAC."""
+    return round(ideal / cycles, 4) if cycles else None
 
 
 def summarise(metrics: str | Path, integer_reports: list, manifests: list, sims: list) -> dict:
@@ -22,6 +29,7 @@ def summarise(metrics: str | Path, integer_reports: list, manifests: list, sims:
     rows = []
     for manifest_path, sim_path in zip(manifests, sims):
         manifest, sim = _read(manifest_path), _read(sim_path)
+        ideal = ideal_cycles(manifest)
         rows.append({
             "layer": manifest["layer"],
             "dataflow": manifest["dataflow"],
@@ -33,6 +41,9 @@ def summarise(metrics: str | Path, integer_reports: list, manifests: list, sims:
             "rtl_cycles": sim.get("cycles"),
             "model_cycles": sim["model"]["cycles"],
             "values_checked": sim.get("values_checked"),
+            "ideal_cycles": ideal,
+            "utilisation": _share(ideal, sim.get("cycles")),
+            "model_utilisation": _share(ideal, sim["model"]["cycles"]),
         })
     return {"training": {"device": training["device"], "recipe": training["recipe"], "epochs": len(training["epochs"]),
                          "steps": last.get("steps"), "test_acc": training["final_test_acc"]},

@@ -7,7 +7,8 @@ Partial tiles (fewer channels or pixels than the array has rows/columns) are zer
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -126,3 +127,13 @@ def tile(dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, rows: int, 
     if dataflow == "os":
         return tile_os(act_int, weight_int, rows, cols, relu)
     raise ValueError(f"dataflow {dataflow!r}: expected 'ws' or 'os'")
+
+
+def save_tiles(path: Path, tiles: WSTiles | OSTiles) -> None:
+    """tiles.npz: the dataclass's arrays under their field names."""
+    np.savez(path, **asdict(tiles))
+
+
+def load_tiles(path: Path, dataflow: str) -> WSTiles | OSTiles:
+    with np.load(path) as stored:
+        return (WSTiles if dataflow == "ws" else OSTiles)(**{key: stored[key] for key in stored.files})

@@ -467,7 +467,7 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m qaccel.train``: the training stage as a plain command (the rule runs it too)."""
+    """``python -m qaccel.train``: the training stage as a plain command (the rule calls the same train())."""
     import argparse
 
     from .config import load_config_files, training_recipe, training_settings

@@ -62,6 +62,14 @@ def field_range(bits: int, signed: bool) -> tuple[int, int]:
     return 0, 2**bits - 1
 
 
+def bits_needed(low: int, high: int, signed: bool) -> int:
+    """The narrowest field width whose range holds every value in [low, high]."""
+    bits = 1
+    while not field_range(bits, signed)[0] <= low <= high <= field_range(bits, signed)[1]:
+        bits += 1
+    return bits
+
+
 def check_range(values: np.ndarray, bits: int, signed: bool, where: str) -> None:
     """Raise VectorRangeError naming ``where``, the first offending file line and field, and the value.
 

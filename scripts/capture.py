@@ -12,7 +12,7 @@ with StageLog(snakemake.log[0], f"capture layer {layer}") as log:
     torch.set_num_threads(snakemake.threads)
     model = load_model(snakemake.input.model)
     test = data.load(snakemake.input.data)
-    images, indices = capture_batch(test, p.image, p.batch_size, p.mean, p.std)
+    images, indices = capture_batch(test, p.image, p.batch_size, p.mean, p.std, source=snakemake.input.data)
     captured = capture_layer(model, images, layer)
     captured["image_indices"] = indices
     captured["labels"] = torch.from_numpy(test["test_labels"][indices])

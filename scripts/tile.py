@@ -6,7 +6,7 @@ import numpy as np
 
 from qaccel.stage_log import StageLog
 from qaccel.tile_check import check_against_conv2d
-from qaccel.tiling import tile
+from qaccel.tiling import save_tiles, tile
 
 p = snakemake.params
 dataflow = snakemake.wildcards.dataflow
@@ -15,9 +15,8 @@ with StageLog(snakemake.log[0], f"tile layer {snakemake.wildcards.layer} {datafl
     tiles = tile(dataflow, layer["act_int"], layer["weight_int"], p.rows, p.cols, bool(layer["relu"]))
     check = check_against_conv2d(tiles.output, layer["act_int"], layer["weight_int"], bool(layer["relu"]),
                                  f"layer {snakemake.wildcards.layer} {dataflow}")
-    arrays = asdict(tiles)
-    np.savez(snakemake.output.tiles, **arrays)
-    shapes = {name: list(array.shape) for name, array in arrays.items()}
+    save_tiles(snakemake.output.tiles, tiles)
+    shapes = {name: list(array.shape) for name, array in asdict(tiles).items()}
     with open(snakemake.output.check, "w") as handle:
         json.dump({**check, "rows": p.rows, "cols": p.cols, "shapes": shapes}, handle, indent=1)
     log(f"{check['outputs']} outputs equal to conv2d; shapes {shapes}")

@@ -2,14 +2,19 @@
 running the real Snakemake on this repository's Snakefile."""
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
+from qaccel.data import CLASSES
 
 REPO = Path(__file__).resolve().parent.parent
 # The seed's accelerator: an 8x8 array, 4-bit activations and weights, 16-bit partial sums.
@@ -21,6 +26,27 @@ def random_layer(cin: int, cout: int, height: int, width: int, seed: int = 0, we
     shape (cout, cin, 3, 3). The seed's weights stop at -7; -8 probes the full signed range."""
     rng = np.random.default_rng(seed)
     return rng.integers(0, 16, (cin, height, width)), rng.integers(weight_min, 8, (cout, cin, 3, 3))
+
+
+def make_archive(path: Path, per_class: int = 2, bad_member: str | None = None) -> Path:
+    """A small CIFAR-10-style JPEG archive: ``per_class`` random images per class and split."""
+    rng = np.random.default_rng(0)
+    with tarfile.open(path, "w:gz") as tar:
+        for split in ("train", "test"):
+            for label in CLASSES:
+                for n in range(per_class):
+                    buffer = io.BytesIO()
+                    Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(buffer, "JPEG")
+                    data = buffer.getvalue()
+                    name = f"cifar10-jpeg/{split}/{label}/{n:04d}.jpg"
+                    if name == bad_member:
+                        data = b"not a jpeg"
+                    info = tarfile.TarInfo(name)
+                    info.size = len(data)
+                    tar.addfile(info, io.BytesIO(data))
+    return path
+
+
 ARCHIVE_SHA256 = "b379c20532d0d7113e4257fb4fe37c05481e5a503319cd10c2de3889728c9e18"
 
 
@@ -56,10 +82,11 @@ def snakemake_command(workdir: Path, *args: str) -> list[str]:
             *args]
 
 
-def run_snakemake(workdir: Path, *args: str, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess:
+def run_snakemake(workdir: Path, *args: str, timeout: float = 900, check: bool = True,
+                  env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the workflow in ``workdir``; on timeout send SIGINT (Snakemake cleans up), then kill."""
     process = subprocess.Popen(snakemake_command(workdir, *args), cwd=workdir, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True, env=env)
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

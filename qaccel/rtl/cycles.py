@@ -40,3 +40,16 @@ def analytical_cycles(manifest: dict) -> dict:
         formula = "R + C + T - 2"
     return {"model": "SCALE-Sim", "formula": formula, "rows": rows, "cols": cols, "folds": folds,
             "streamed_vectors_per_fold": steps, "cycles_per_fold": per_fold, "cycles": folds * per_fold}
+
+
+def conv_macs(manifest: dict) -> int:
+    """Multiply-accumulates of a layer's conv (its manifest's conv shape)."""
+    conv = manifest["conv"]
+    return conv["height"] * conv["width"] * conv["in_channels"] * conv["out_channels"] * conv["kernel"] ** 2
+
+
+def ideal_cycles(manifest: dict) -> int:
+    """The fewest cycles in which the manifest's rows x cols MAC units do the layer's MACs: every unit
+    busy every cycle, no fill, drain or padding lanes."""
+    array = manifest["array"]
+    return -(-conv_macs(manifest) // (array["rows"] * array["cols"]))

@@ -7,8 +7,10 @@ import pytest
 import yaml
 from snakemake.cli import parse_config
 
-from qaccel.config import (ConfigError, check_data, render_config_yaml, retype_command_line, validate_config)
+from qaccel.config import ConfigError, render_config_yaml, retype_command_line, validate_config
+from qaccel.data import DatasetError
 from qaccel.train import Recipe, RunSettings
+from qaccel.workflow_checks import check_data, check_workflow
 
 from support import REPO
 
@@ -24,6 +26,7 @@ def validated(**changes):
             node = node.setdefault(key, {})
         node[last] = value
     validate_config(config)
+    check_workflow(config, "no-data-yet.npz")
     return config
 
 
@@ -131,12 +134,13 @@ def test_an_image_beyond_a_built_test_split_is_named(tmp_path):
     np.savez(data, train_images=np.zeros((4, 32, 32, 3), np.uint8), train_labels=np.zeros(4, np.int64),
              test_images=np.zeros((20, 32, 32, 3), np.uint8), test_labels=np.zeros(20, np.int64))
     check_data(validated(capture__image=19), data)
-    with pytest.raises(ConfigError, match=rf"config key capture\.image: 20 is beyond the test split of {data}, "
+    with pytest.raises(DatasetError, match=rf"config key capture\.image: 20 is beyond the test split of {data}, "
                                           rf"which holds 20 images \(indices 0\.\.19\)"):
         check_data(validated(capture__image=20), data)
 
 
 def test_a_missing_archive_is_named_while_the_data_is_not_built(tmp_path):
-    config = validated(data__source="archive", data__archive=str(tmp_path / "missing.tar.gz"))
+    config = validated()
+    config["data"].update(source="archive", archive=str(tmp_path / "missing.tar.gz"))
     with pytest.raises(ConfigError, match=rf"config key data\.archive: {tmp_path / 'missing.tar.gz'} does not exist"):
         check_data(config, tmp_path / "cifar10.npz")

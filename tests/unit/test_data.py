@@ -1,31 +1,12 @@
 """The offline-archive path of the data stage, on small archives made here with PIL."""
 import hashlib
-import io
-import tarfile
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from qaccel.data import CLASSES, DatasetError, load, prepare
+from qaccel.data import DatasetError, load, prepare
 
-
-def make_archive(path, per_class=2, bad_member=None):
-    rng = np.random.default_rng(0)
-    with tarfile.open(path, "w:gz") as tar:
-        for split in ("train", "test"):
-            for label in CLASSES:
-                for n in range(per_class):
-                    buffer = io.BytesIO()
-                    Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(buffer, "JPEG")
-                    data = buffer.getvalue()
-                    name = f"cifar10-jpeg/{split}/{label}/{n:04d}.jpg"
-                    if name == bad_member:
-                        data = b"not a jpeg"
-                    info = tarfile.TarInfo(name)
-                    info.size = len(data)
-                    tar.addfile(info, io.BytesIO(data))
-    return path
+from support import make_archive
 
 
 def test_archive_becomes_the_canonical_arrays(tmp_path):

@@ -1,24 +1,34 @@
 """The workflow end to end with the tiny configuration: outputs, rerun job lists, bad input."""
 import json
+import os
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import yaml
 
+import qaccel
 from qaccel.tile_check import reference_output
 from qaccel.train import load_model
 from qaccel.vectors import read_vectors
 
-from support import config_args, run_snakemake, tiny_settings
+from support import config_args, make_archive, run_snakemake, tiny_settings
 
 pytestmark = pytest.mark.slow
 
+# What a change of the tiling, the array or the vectors re-runs after its own stage: the summary, the
+# figures that show its files, and the jobs figure (every job's benchmark).
+REPORTED_AFTER_VECTORS = {"summary": 1, "layer_figure": 1, "rtl_figures": 1, "jobs_figure": 1}
+EVERYTHING_AFTER_TRAINING = {"train": 1, "training_figures": 1, "capture": 1, "integerize": 1, "tile": 2,
+                             "serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS}
 
-def planned_jobs(workdir, *overlays, target=()):
+
+def planned_jobs(workdir, *overlays, target=(), options=(), env=None):
     """Rule -> count of the jobs a dry run would execute."""
     result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", *overlays), "--dry-run", "--quiet", "rules",
-                           "--workflow-profile", "none", *target)
+                           "--workflow-profile", "none", *options, *target, env=env)
     jobs, table = {}, False
     for line in result.stdout.splitlines():
         if line.startswith("job "):
@@ -41,17 +51,18 @@ def test_outputs_are_exact_and_consistent(tiny_workflow):
     layer = tiny_workflow / "results/layer27"
     integers = np.load(layer / "integer.npz")
     expected = reference_output(integers["act_int"], integers["weight_int"], relu=True)
-    ws_out, os_out = (layer / "ws/out.txt").read_bytes(), (layer / "os/out.txt").read_bytes()
+    ws_out, os_out = (layer / "ws/vectors/out.txt").read_bytes(), (layer / "os/vectors/out.txt").read_bytes()
     assert ws_out == os_out
-    np.testing.assert_array_equal(read_vectors(layer / "ws/out.txt", 16, True), expected)
-    activation = read_vectors(layer / "ws/activation.txt", 4, False)
+    np.testing.assert_array_equal(read_vectors(layer / "ws/vectors/out.txt", 16, True), expected)
+    activation = read_vectors(layer / "ws/vectors/activation.txt", 4, False)
     np.testing.assert_array_equal(activation.reshape(6, 6, 8)[1:5, 1:5].transpose(2, 0, 1), integers["act_int"])
     report = json.loads((layer / "integerize.json").read_text())
     assert report["recovered_mean_abs_error"] < 1e-3 and report["relu"] and report["image_index"] == 0
     for dataflow in ("ws", "os"):
-        manifest = json.loads((layer / dataflow / "manifest.json").read_text())
+        manifest = json.loads((layer / dataflow / "vectors/manifest.json").read_text())
         assert manifest["layer"] == 27 and manifest["relu"] is True
-        assert all((layer / dataflow / entry["path"]).is_file() for entry in manifest["files"])
+        listed = {entry["path"] for entry in manifest["files"]}
+        assert {path.name for path in (layer / dataflow / "vectors").iterdir()} == listed | {"manifest.json"}
         assert json.loads((layer / dataflow / "tile_check.json").read_text())["passed"] is True
     metrics = json.loads((tiny_workflow / "results/train/metrics.json").read_text())
     assert metrics["epochs"][-1]["steps"] == 200
@@ -64,22 +75,20 @@ def test_a_finished_run_has_nothing_left_to_do(tiny_workflow):
 
 
 @pytest.mark.parametrize("change,expected", [
-    ({"hardware": {"rows": 4}}, {"tile": 2, "serialize": 2, "simulate": 2, "summary": 1}),
-    ({"hardware": {"psum_bits": 20}}, {"serialize": 2, "simulate": 2, "summary": 1}),
-    ({"sim": {"simulator": "verilator"}}, {"simulate": 2, "summary": 1}),
+    ({"hardware": {"rows": 4}}, {"tile": 2, "serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS}),
+    ({"hardware": {"psum_bits": 20}}, {"serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS}),
+    ({"sim": {"simulator": "verilator"}}, {"simulate": 2, "summary": 1, "rtl_figures": 1, "jobs_figure": 1}),
     ({"sim": {"mem_mb": 3000}}, {}),
     ({"capture": {"image": 3}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
-                                 "summary": 1}),
+                                 **REPORTED_AFTER_VECTORS}),
     ({"integerize": {"max_recovered_error": 0.01}}, {"integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
-                                                     "summary": 1}),
-    ({"train": {"recipes": {"seed": {"lr": 0.02}}}}, {"train": 1, "capture": 1, "integerize": 1, "tile": 2,
-                                                      "serialize": 2, "simulate": 2, "summary": 1}),
+                                                     **REPORTED_AFTER_VECTORS}),
+    ({"train": {"recipes": {"seed": {"lr": 0.02}}}}, EVERYTHING_AFTER_TRAINING),
     ({"train": {"recipes": {"fast": {"lr": 0.5}}}}, {}),
     ({"train": {"log_every": 7}}, {}),
-    ({"train": {"deterministic": False}}, {"train": 1, "capture": 1, "integerize": 1, "tile": 2, "serialize": 2,
-                                           "simulate": 2, "summary": 1}),
+    ({"train": {"deterministic": False}}, EVERYTHING_AFTER_TRAINING),
     ({"export": {"layers": [27, 29]}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
-                                        "summary": 1}),
+                                        **REPORTED_AFTER_VECTORS}),
 ])
 def test_a_changed_parameter_reruns_exactly_the_stages_that_depend_on_it(tiny_workflow, tmp_path, change, expected):
     jobs = planned_jobs(tiny_workflow, overlay(tmp_path, "change", change))
@@ -87,9 +96,39 @@ def test_a_changed_parameter_reruns_exactly_the_stages_that_depend_on_it(tiny_wo
     assert jobs == expected
 
 
+def test_nested_values_on_the_command_line_work_as_config_yaml_documents(tiny_workflow):
+    jobs = planned_jobs(tiny_workflow, options=("--config", "hardware={rows: 4}"))
+    jobs.pop("all", None)
+    assert jobs == {"tile": 2, "serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS}
+
+
+@pytest.mark.parametrize("module,expected", [
+    # tile, serialize (export) and simulate (rtl.program) import the tiling; so do summary (rtl.cycles) and
+    # the layer figure (tiles.npz loader).
+    ("tiling.py", {"tile": 2, "serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS}),
+    ("summary.py", {"summary": 1, "rtl_figures": 1, "jobs_figure": 1}),
+    ("figures.py", {"training_figures": 1, "layer_figure": 1, "rtl_figures": 1, "jobs_figure": 1}),
+    ("quant.py", EVERYTHING_AFTER_TRAINING),  # the model's quantizers: training onwards, not the data
+    ("rtl/limits.py", {}),  # checked while parsing, by no job
+    ("workflow_checks.py", {}),
+])
+def test_an_edited_library_module_reruns_exactly_the_rules_whose_code_uses_it(tiny_workflow, tmp_path, module,
+                                                                              expected):
+    """The run used the package that is imported here; a copy of it, edited, stands in for an edit."""
+    package = Path(qaccel.__file__).parent
+    shutil.copytree(package, tmp_path / "qaccel", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    assert planned_jobs(tiny_workflow, env=env) == {}  # an identical copy changes nothing
+    with open(tmp_path / "qaccel" / module, "a") as handle:
+        handle.write("# edited\n")
+    jobs = planned_jobs(tiny_workflow, env=env)
+    jobs.pop("all", None)
+    assert jobs == expected
+
+
 def test_one_target_builds_only_its_chain(tmp_path):
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(tiny_settings()))
-    jobs = planned_jobs(tmp_path, target=("results/layer27/os/out.txt",))
+    jobs = planned_jobs(tmp_path, target=("results/layer27/os/vectors/out.txt",))
     assert jobs == {"data": 1, "train": 1, "capture": 1, "integerize": 1, "tile": 1, "serialize": 1}
     sim_jobs = planned_jobs(tmp_path, target=("results/layer27/ws/sim.json",))
     assert sim_jobs == {"data": 1, "train": 1, "capture": 1, "integerize": 1, "tile": 1, "serialize": 1, "simulate": 1}
@@ -107,10 +146,11 @@ def test_a_missing_archive_is_named(tmp_path):
     settings = tiny_settings()
     settings["data"].update(archive=str(tmp_path / "missing.tar.gz"), archive_sha256=None)
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(settings))
-    result = run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), "--cores", "1", "--workflow-profile",
-                           "none", "resources/cifar10.npz", check=False)
-    assert result.returncode != 0
-    assert f"data.archive: {tmp_path / 'missing.tar.gz'} does not exist" in result.stdout
+    for options in (("--cores", "1"), ("--dry-run",)):
+        result = run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), *options, "--workflow-profile",
+                               "none", "resources/cifar10.npz", check=False)
+        assert result.returncode != 0
+        assert f"config key data.archive: {tmp_path / 'missing.tar.gz'} does not exist" in result.stdout
 
 
 def test_a_failing_stage_loses_nothing_already_built(copy_of_tiny_workflow):
@@ -139,7 +179,7 @@ def test_outputs_include_rtl_results_and_summary(tiny_workflow):
 
 def test_a_planted_fault_fails_the_simulate_rule_naming_its_place(copy_of_tiny_workflow):
     workdir = copy_of_tiny_workflow
-    psum = workdir / "results/layer27/ws/psum_kij5.txt"
+    psum = workdir / "results/layer27/ws/vectors/psum_kij5.txt"
     lines = psum.read_text().splitlines(keepends=True)
     line = lines[11]
     lines[11] = line[:-2] + ("1" if line[-2] == "0" else "0") + "\n"  # flip the LSB of field 0 on file line 12
@@ -148,3 +188,57 @@ def test_a_planted_fault_fails_the_simulate_rule_naming_its_place(copy_of_tiny_w
                            "--forcerun", "simulate", "results/layer27/ws/sim.json", check=False)
     assert result.returncode != 0
     assert "psum_kij5.txt:12 field 0" in result.stdout
+
+
+def test_every_job_has_a_benchmark_beside_its_log(tiny_workflow):
+    logs = {path.with_suffix("") for path in (tiny_workflow / "logs").rglob("*.log")}
+    benchmarks = {path.with_name(path.name.removesuffix(".benchmark.tsv"))
+                  for path in (tiny_workflow / "logs").rglob("*.benchmark.tsv")}
+    assert logs == benchmarks and len(logs) == 16  # data, train, 2 per layer, 3 per dataflow, summary, 4 figures
+    header = (tiny_workflow / "logs/train.benchmark.tsv").read_text().splitlines()[0].split("\t")
+    assert header[:3] == ["s", "h:m:s", "max_rss"]
+
+
+@pytest.mark.parametrize("target,message", [
+    ("results/layer5/ws/sim.json", "layer 5 is not a QuantConv2d: model.features[5] is a relu; QuantConv2d layers "
+                                   "are [0, 3, 7,"),
+    ("results/layer30/capture.pt", "layer 30 is not a QuantConv2d: model.features[30] is a relu"),
+    ("results/layer0/os/vectors/out.txt", "layer 0's activations are signed (its input is the normalised image, not a "
+                                          "ReLU output) and the RTL core takes unsigned 4-bit activations"),
+])
+def test_a_target_of_a_layer_the_pipeline_cannot_export_is_refused_before_any_job(tmp_path, target, message):
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(tiny_settings()))
+    result = run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), "--cores", "1", "--workflow-profile",
+                           "none", target, check=False)
+    assert result.returncode != 0 and message in result.stdout, result.stdout[-3000:]
+    assert not (tmp_path / "resources").exists() and not (tmp_path / "results").exists()
+
+
+def test_an_image_beyond_the_built_test_split_is_refused_before_any_job(tmp_path):
+    (tmp_path / "resources").mkdir()
+    np.savez(tmp_path / "resources/cifar10.npz", train_images=np.zeros((16, 32, 32, 3), np.uint8),
+             train_labels=np.zeros(16, np.int64), test_images=np.zeros((16, 32, 32, 3), np.uint8),
+             test_labels=np.zeros(16, np.int64))
+    settings = tiny_settings()
+    settings["capture"]["image"] = 20
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(settings))
+    result = run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), "--cores", "1", "--workflow-profile",
+                           "none", check=False)
+    assert result.returncode != 0
+    assert ("config key capture.image: 20 is beyond the test split of resources/cifar10.npz, which holds 16 images "
+            "(indices 0..15)") in result.stdout
+    assert not (tmp_path / "results").exists()
+
+
+def test_the_data_rule_refuses_a_split_without_the_captured_image_before_training(tmp_path):
+    archive = make_archive(tmp_path / "small.tar.gz", per_class=1)  # 10 test images
+    settings = tiny_settings()
+    settings["data"].update(archive=str(archive), archive_sha256=None)
+    settings["capture"]["image"] = 10
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(settings))
+    result = run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), "--cores", "1", "--workflow-profile",
+                           "none", check=False)
+    assert result.returncode != 0
+    assert (f"config key capture.image: 10 is beyond the test split of {archive}, which holds 10 images"
+            in result.stdout)
+    assert not (tmp_path / "resources/cifar10.npz").exists() and not (tmp_path / "results").exists()

@@ -1,18 +1,20 @@
 rule capture:
     input:
-        model=MODEL,
-        data=DATA,
+        unpack(capture_inputs),
     output:
         "results/layer{layer}/capture.pt",
+    log:
+        "logs/layer{layer}/capture.log",
+    benchmark:
+        "logs/layer{layer}/capture.benchmark.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=10,
     params:
         image=config["capture"]["image"],
         batch_size=config["capture"]["batch_size"],
         mean=config["data"]["mean"],
         std=config["data"]["std"],
-    log:
-        "logs/layer{layer}/capture.log",
-    resources:
-        mem_mb=4000,
-        runtime=10,
+        library=library_code("capture.py"),
     script:
         "../../scripts/capture.py"

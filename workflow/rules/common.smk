@@ -1,13 +1,37 @@
-# Config validation and the helpers that map config onto targets and params.
+# Config validation and the helpers that map config onto targets, inputs and params.
+import glob
 import json
+import os
 
-from qaccel.config import training_recipe, training_settings, validate_config
-
-validate_config(config)
+from qaccel.config import (
+    retype_command_line,
+    training_recipe,
+    training_settings,
+    validate_config,
+)
+from qaccel.layers import conv_layer
+from qaccel.rule_code import library_digest
+from qaccel.workflow_checks import check_workflow, exportable_layer
 
 DATA = "resources/cifar10.npz"
 MODEL = "results/train/model.pt"
 SUMMARY = "results/summary.tsv"
+
+# Before any job: --config values typed as in a config file, the schema, the layers, the data.
+retype_command_line(config, workflow.config_settings.config)
+validate_config(config)
+check_workflow(config, DATA)
+
+SCRIPTS = os.path.join(workflow.basedir, "scripts")
+# rtl/ beside workflow/, found from the Snakefile's directory so any --directory works.
+RTL_SOURCES = sorted(glob.glob(os.path.join(workflow.basedir, "rtl", "*.v")))
+
+
+def library_code(script):
+    """The qaccel modules that scripts/``script`` runs, with digests of their text: as a param, an
+    edit to one of them re-runs the rule (Snakemake's code trigger sees the script alone).
+    """
+    return library_digest(os.path.join(SCRIPTS, script))
 
 
 def layer_dir(layer):
@@ -24,7 +48,30 @@ def exported(name):
 
 
 def vector_targets():
-    return exported("manifest.json") + exported("out.txt") + exported("sim.json")
+    return (
+        exported("vectors/manifest.json")
+        + exported("vectors/out.txt")
+        + exported("sim.json")
+    )
+
+
+def data_inputs(wildcards):
+    """The archive, when the data comes from one: a missing archive fails a dry run, a newer one re-runs data."""
+    if config["data"]["source"] == "archive":
+        return {"archive": config["data"]["archive"]}
+    return {}
+
+
+def capture_inputs(wildcards):
+    """A target such as results/layer5/... names a layer that must be a QuantConv2d."""
+    conv_layer(int(wildcards.layer))
+    return {"model": MODEL, "data": DATA}
+
+
+def tile_input(wildcards):
+    """A target's layer must also be one whose activations the RTL core takes."""
+    exportable_layer(int(wildcards.layer), config)
+    return f"{layer_dir(wildcards.layer)}/integer.npz"
 
 
 def train_recipe_json(wildcards=None):
@@ -37,3 +84,53 @@ def train_settings_json(wildcards=None):
 
 def training_uses_gpu():
     return config["train"]["device"] != "cpu"
+
+
+def sim_build_dir(wildcards):
+    """One build directory per layer, dataflow and simulator: jobs never share a build."""
+    return f"resources/sim_build/layer{wildcards.layer}/{wildcards.dataflow}/{config['sim']['simulator']}"
+
+
+def rtl_dir(wildcards, input):
+    return os.path.dirname(input.rtl[0])
+
+
+def layer_figure_targets():
+    return expand("results/figures/layer{layer}.png", layer=config["export"]["layers"])
+
+
+def figure_targets():
+    return [
+        "results/figures/training_curves.png",
+        "results/figures/alphas.png",
+        *layer_figure_targets(),
+        "results/figures/rtl_pass.png",
+        "results/figures/rtl_cycles.png",
+        "results/figures/jobs.png",
+    ]
+
+
+def job_benchmarks():
+    """The benchmark file of every job that the jobs figure shows (all but its own)."""
+    layers = config["export"]["layers"]
+    per_layer = expand(
+        "logs/layer{layer}/{stage}.benchmark.tsv",
+        layer=layers,
+        stage=["capture", "integerize"],
+    )
+    per_dataflow = [
+        f"logs/layer{layer}/{dataflow}/{stage}.benchmark.tsv"
+        for layer in layers
+        for dataflow in config["export"]["dataflows"]
+        for stage in ("tile", "serialize", "simulate")
+    ]
+    figures = ["logs/figures/training.benchmark.tsv", "logs/figures/rtl.benchmark.tsv"]
+    figures += expand("logs/figures/layer{layer}.benchmark.tsv", layer=layers)
+    return [
+        "logs/data.benchmark.tsv",
+        "logs/train.benchmark.tsv",
+        *per_layer,
+        *per_dataflow,
+        "logs/summary.benchmark.tsv",
+        *figures,
+    ]

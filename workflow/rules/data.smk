@@ -1,15 +1,19 @@
 rule data:
+    input:
+        unpack(data_inputs),
     output:
         DATA,
-    params:
-        source=config["data"]["source"],
-        archive=config["data"]["archive"],
-        archive_sha256=config["data"]["archive_sha256"],
-        download_root=config["data"]["download_root"],
     log:
         "logs/data.log",
+    benchmark:
+        "logs/data.benchmark.tsv"
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        source=config["data"]["source"],
+        archive_sha256=config["data"]["archive_sha256"],
+        download_root=config["data"]["download_root"],
+        library=library_code("data.py"),
     script:
         "../../scripts/data.py"

@@ -4,13 +4,16 @@ rule integerize:
     output:
         integers="results/layer{layer}/integer.npz",
         report="results/layer{layer}/integerize.json",
-    params:
-        integer_tolerance=config["integerize"]["integer_tolerance"],
-        max_recovered_error=config["integerize"]["max_recovered_error"],
     log:
         "logs/layer{layer}/integerize.log",
+    benchmark:
+        "logs/layer{layer}/integerize.benchmark.tsv"
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        integer_tolerance=config["integerize"]["integer_tolerance"],
+        max_recovered_error=config["integerize"]["max_recovered_error"],
+        library=library_code("integerize.py"),
     script:
         "../../scripts/integerize.py"

@@ -1,18 +1,24 @@
+# The vector set is a directory: its file names depend on the tiling (tiles per dimension), so
+# Snakemake removes the whole set before a rerun and no stale tile file survives.
 rule serialize:
     input:
         tiles="results/layer{layer}/{dataflow}/tiles.npz",
         integers="results/layer{layer}/integer.npz",
     output:
-        manifest="results/layer{layer}/{dataflow}/manifest.json",
-        out="results/layer{layer}/{dataflow}/out.txt",
+        vectors=directory("results/layer{layer}/{dataflow}/vectors"),
+        manifest="results/layer{layer}/{dataflow}/vectors/manifest.json",
+        out="results/layer{layer}/{dataflow}/vectors/out.txt",
+    log:
+        "logs/layer{layer}/{dataflow}/serialize.log",
+    benchmark:
+        "logs/layer{layer}/{dataflow}/serialize.benchmark.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         rows=config["hardware"]["rows"],
         cols=config["hardware"]["cols"],
         psum_bits=config["hardware"]["psum_bits"],
-    log:
-        "logs/layer{layer}/{dataflow}/serialize.log",
-    resources:
-        mem_mb=2000,
-        runtime=10,
+        library=library_code("serialize.py"),
     script:
         "../../scripts/serialize.py"

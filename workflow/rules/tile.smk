@@ -1,16 +1,19 @@
 rule tile:
     input:
-        "results/layer{layer}/integer.npz",
+        tile_input,
     output:
         tiles="results/layer{layer}/{dataflow}/tiles.npz",
         check="results/layer{layer}/{dataflow}/tile_check.json",
-    params:
-        rows=config["hardware"]["rows"],
-        cols=config["hardware"]["cols"],
     log:
         "logs/layer{layer}/{dataflow}/tile.log",
+    benchmark:
+        "logs/layer{layer}/{dataflow}/tile.benchmark.tsv"
     resources:
         mem_mb=4000,
         runtime=10,
+    params:
+        rows=config["hardware"]["rows"],
+        cols=config["hardware"]["cols"],
+        library=library_code("tile.py"),
     script:
         "../../scripts/tile.py"

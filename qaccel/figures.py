@@ -1,0 +1,207 @@
+"""The report's figures (matplotlib, written as PNG): training, per-layer integers, RTL results, jobs.
+
+Each function takes plain data (what the stages wrote, already read) and a path; the rule scripts
+under scripts/*_figures.py read the files. Nothing here reads a file or knows a Snakemake rule.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+import numpy as np  # noqa: E402
+
+from .vectors import bits_needed, field_range  # noqa: E402
+
+PASS_COLOUR, FAIL_COLOUR, MISSING_COLOUR = "#4caf50", "#e53935", "#bdbdbd"
+TRAIN_COLOUR, TEST_COLOUR = "#1f77b4", "#ff7f0e"
+DPI = 110
+
+
+def _save(figure, path: Path) -> None:
+    figure.savefig(path, dpi=DPI, metadata={"Software": None})  # no version stamp: same data, same bytes
+    plt.close(figure)
+
+
+def training_curves(epochs: list[dict], final_test_acc: float, path: Path) -> None:
+    """Loss and accuracy, train and test, against epoch (top) and against wall-clock seconds (bottom)."""
+    figure, axes = plt.subplots(2, 2, figsize=(10, 7), constrained_layout=True)
+    x_by_row = (("epoch", [e["epoch"] for e in epochs]),
+                ("seconds since training began", [e["elapsed_seconds"] for e in epochs]))
+    float_epochs = [e["epoch"] for e in epochs if not e["quantized"]]
+    for row, (label, x) in enumerate(x_by_row):
+        loss, accuracy = axes[row]
+        loss.plot(x, [e["train_loss"] for e in epochs], "o-", color=TRAIN_COLOUR, label="train")
+        loss.plot(x, [e["test_loss"] for e in epochs], "s-", color=TEST_COLOUR, label="test")
+        accuracy.plot(x, [e["train_acc"] for e in epochs], "o-", color=TRAIN_COLOUR, label="train")
+        accuracy.plot(x, [e["test_acc"] for e in epochs], "s-", color=TEST_COLOUR, label="test")
+        loss.set(xlabel=label, ylabel="cross-entropy loss")
+        accuracy.set(xlabel=label, ylabel="accuracy (%)")
+        if float_epochs:  # the full-precision warm-up, before the quantizers are switched on
+            for axis in (loss, accuracy):
+                axis.axvspan(0, x[len(float_epochs) - 1], color="0.9", zorder=0, label="float warm-up")
+        for axis in (loss, accuracy):
+            axis.grid(alpha=0.3)
+            axis.legend()
+    axes[0][1].axhline(final_test_acc, color=TEST_COLOUR, ls=":", lw=1)
+    figure.suptitle(f"Training: {len(epochs)} epochs, {epochs[-1]['steps']} steps; final test accuracy "
+                    f"{final_test_acc:.2f}% (quantised, fp32)")
+    _save(figure, path)
+
+
+def alphas(layers: list[int], act_alpha: list[float], wgt_alpha: list[float], path: Path) -> None:
+    """The learnt quantizer scales per conv layer: the activation clip level and the weight scale."""
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    positions = np.arange(len(layers))
+    for axis, values, title, colour in ((axes[0], act_alpha, "act_alpha: activation clip level", "#6a1b9a"),
+                                        (axes[1], wgt_alpha, "wgt_alpha: weight scale", "#00838f")):
+        bars = axis.bar(positions, values, color=colour)
+        axis.bar_label(bars, fmt="%.2f", fontsize=8)
+        axis.set_xticks(positions, [str(layer) for layer in layers])
+        axis.set(xlabel="layer (index in model.features)", ylabel="value", title=title)
+        axis.grid(axis="y", alpha=0.3)
+        axis.margins(y=0.15)
+    _save(figure, path)
+
+
+def _integer_histogram(axis, values: np.ndarray, title: str, colour: str) -> None:
+    levels, counts = np.unique(values, return_counts=True)
+    axis.bar(levels, counts, width=0.8, color=colour)
+    axis.set(xlabel="integer", ylabel="count", title=f"{title}: {values.size} values in [{levels[0]}, {levels[-1]}]")
+    axis.grid(axis="y", alpha=0.3)
+
+
+def layer_figure(layer: int, act_int: np.ndarray, weight_int: np.ndarray, abs_error: np.ndarray,
+                 max_recovered_error: float, value_ranges: list[dict], path: Path) -> None:
+    """One exported layer: its activation and weight integers, the error of the output recovered from
+    them, and the range of the partial sums and outputs against their field width.
+
+    ``value_ranges``: one dict per series (label, low, high, bits) of signed values written to files.
+    """
+    figure, axes = plt.subplots(2, 2, figsize=(11, 8), constrained_layout=True)
+    _integer_histogram(axes[0][0], act_int, "act_int (exported image)", "#6a1b9a")
+    _integer_histogram(axes[0][1], weight_int, "weight_int", "#00838f")
+
+    error = axes[1][0]
+    positive = abs_error[abs_error > 0]
+    mean = float(abs_error.mean())
+    if positive.size:
+        bins = np.logspace(math.log10(positive.min()), math.log10(max(positive.max(), max_recovered_error)), 40)
+        error.hist(positive, bins=bins, color="#546e7a")
+        error.set_xscale("log")
+    error.axvline(mean, color="k", ls="-", label=f"mean {mean:.2e}")
+    error.axvline(max_recovered_error, color=FAIL_COLOUR, ls="--", label=f"limit on the mean {max_recovered_error:g}")
+    error.set(xlabel="|recovered - captured| per output value", ylabel="count",
+              title=f"recovered output error ({abs_error.size} values, {abs_error.size - positive.size} exact)")
+    error.legend()
+
+    fields = axes[1][1]
+    for row, series in enumerate(value_ranges):
+        low, high = field_range(series["bits"], signed=True)
+        fields.barh(row, high - low, left=low, height=0.6, color="0.88", edgecolor="0.6")
+        fields.barh(row, series["high"] - series["low"], left=series["low"], height=0.35, color="#ef6c00")
+        needed = bits_needed(series["low"], series["high"], signed=True)
+        fields.text(0, row + 0.33, f"[{series['low']}, {series['high']}]: {needed} of {series['bits']} bits",
+                    ha="center", va="bottom", fontsize=8)
+    fields.set_xscale("symlog", linthresh=1)
+    fields.set_yticks(range(len(value_ranges)), [series["label"] for series in value_ranges])
+    fields.set_ylim(-0.6, len(value_ranges) - 0.1)
+    fields.invert_yaxis()
+    fields.set(xlabel="value (symmetric log scale); grey: the field's range", title="partial sums against their field")
+    figure.suptitle(f"layer {layer}")
+    _save(figure, path)
+
+
+def rtl_pass_matrix(rows: list[dict], path: Path) -> None:
+    """Layer x dataflow: did the RTL reproduce every value of the vector set?"""
+    layers = sorted({row["layer"] for row in rows})
+    dataflows = [d for d in ("ws", "os") if any(row["dataflow"] == d for row in rows)]
+    by_cell = {(row["layer"], row["dataflow"]): row for row in rows}
+    figure, axis = plt.subplots(figsize=(2.2 + 1.6 * len(dataflows), 1.2 + 0.7 * len(layers)), constrained_layout=True)
+    for y, layer in enumerate(layers):
+        for x, dataflow in enumerate(dataflows):
+            row = by_cell.get((layer, dataflow))
+            if row is None:
+                colour, text = MISSING_COLOUR, "not run"
+            elif row["rtl_passed"]:
+                checked = row.get("values_checked")
+                colour, text = PASS_COLOUR, "pass" + (f"\n{checked} values" if checked is not None else "")
+            else:
+                wrong = row.get("mismatches")
+                colour, text = FAIL_COLOUR, "FAIL" + (f"\n{wrong} mismatches" if wrong is not None else "")
+            axis.add_patch(plt.Rectangle((x, y), 1, 1, facecolor=colour, edgecolor="white", lw=2))
+            axis.text(x + 0.5, y + 0.5, text, ha="center", va="center", color="white", fontsize=9, weight="bold")
+    axis.set_xlim(0, len(dataflows))
+    axis.set_ylim(len(layers), 0)
+    axis.set_xticks([x + 0.5 for x in range(len(dataflows))], [d.upper() for d in dataflows])
+    axis.set_yticks([y + 0.5 for y in range(len(layers))], [f"layer {layer}" for layer in layers])
+    axis.tick_params(length=0)
+    for side in axis.spines.values():
+        side.set_visible(False)
+    axis.set_title("RTL against the vectors")
+    _save(figure, path)
+
+
+def rtl_cycles(rows: list[dict], path: Path) -> None:
+    """Per layer and dataflow: the core's cycles beside SCALE-Sim's model and the ideal (every MAC
+    unit busy every cycle), the utilisation that follows, and the simulator's speed."""
+    labels = [f"layer {row['layer']} {row['dataflow'].upper()}" for row in rows]
+    positions = np.arange(len(rows))
+    figure, axes = plt.subplots(1, 3, figsize=(14, 4.5), constrained_layout=True)
+    cycles = axes[0]
+    width = 0.27
+    for offset, key, name, colour in ((-width, "rtl_cycles", "RTL core", "#3949ab"),
+                                      (0, "model_cycles", "SCALE-Sim model", "#8d6e63"),
+                                      (width, "ideal_cycles", "ideal: MACs / (rows x cols)", "#9e9e9e")):
+        values = [row[key] if row[key] is not None else 0 for row in rows]
+        bars = cycles.bar(positions + offset, values, width, label=name, color=colour)
+        cycles.bar_label(bars, fontsize=7)
+    cycles.set_xticks(positions, labels)
+    cycles.set(ylabel="cycles", title="cycles per layer")
+    cycles.legend(fontsize=8)
+    cycles.margins(y=0.12)
+
+    utilisation = axes[1]
+    for offset, key, name, colour in ((-width / 2, "utilisation", "RTL core", "#3949ab"),
+                                      (width / 2, "model_utilisation", "SCALE-Sim model", "#8d6e63")):
+        values = [100 * row[key] if row[key] is not None else 0 for row in rows]
+        bars = utilisation.bar(positions + offset, values, width, label=name, color=colour)
+        utilisation.bar_label(bars, fmt="%.1f%%", fontsize=7)
+    utilisation.set_xticks(positions, labels)
+    utilisation.set(ylabel="% of MAC-unit cycles doing a MAC", title="utilisation = ideal / cycles", ylim=(0, 100))
+    utilisation.legend(fontsize=8)
+
+    rate = axes[2]
+    values = [row["cycles_per_second"] or 0 for row in rows]
+    bars = rate.bar(positions, values, 0.5, color="#00897b")
+    rate.bar_label(bars, labels=[f"{value:,.0f}\n{row['simulator']}" for value, row in zip(values, rows)], fontsize=7)
+    rate.set_xticks(positions, labels)
+    rate.set(ylabel="simulated cycles per second", title="simulation rate (wall clock)")
+    rate.margins(y=0.2)
+    for axis in axes:
+        axis.grid(axis="y", alpha=0.3)
+    _save(figure, path)
+
+
+def jobs(names: list[str], seconds: list[float], max_rss_mb: list[float], path: Path) -> None:
+    """Wall time and peak memory (resident set) of every job, as Snakemake's benchmark files record them."""
+    figure, axes = plt.subplots(1, 2, figsize=(12, 0.9 + 0.32 * len(names)), sharey=True, constrained_layout=True)
+    positions = np.arange(len(names))
+    for axis, values, label, colour, unit in ((axes[0], seconds, "wall time (s)", "#3949ab", "{:.1f} s"),
+                                              (axes[1], max_rss_mb, "peak resident memory (MB)", "#00897b",
+                                               "{:.0f} MB")):
+        known = [0 if math.isnan(value) else value for value in values]
+        bars = axis.barh(positions, known, color=colour)
+        axis.bar_label(bars, labels=["n/a" if math.isnan(v) else unit.format(v) for v in values], fontsize=7,
+                       padding=2)
+        axis.set(xlabel=label)
+        axis.grid(axis="x", alpha=0.3)
+        axis.margins(x=0.18)
+    axes[0].set_yticks(positions, names)
+    axes[0].invert_yaxis()
+    figure.suptitle(f"{len(names)} jobs, {sum(s for s in seconds if not math.isnan(s)):.0f} s in all")
+    _save(figure, path)

@@ -1,0 +1,52 @@
+"""Which qaccel modules a rule's script runs, read from its imports (nothing is imported)."""
+import shutil
+import subprocess
+import sys
+
+from qaccel.rule_code import ROOT, library_digest, modules_used
+
+from support import REPO
+
+
+def used(script):
+    return sorted(path.relative_to(ROOT).as_posix() for path in modules_used(REPO / "scripts" / script))
+
+
+def test_direct_and_indirect_imports_and_parent_packages():
+    # tile.py imports stage_log, tile_check and tiling; tile_check imports only torch and numpy.
+    assert used("tile.py") == ["__init__.py", "stage_log.py", "tile_check.py", "tiling.py"]
+    # serialize.py: export, which imports tiling and vectors (relative imports).
+    assert used("serialize.py") == ["__init__.py", "export.py", "stage_log.py", "tiling.py", "vectors.py"]
+
+
+def test_a_module_loaded_by_name_counts_as_used():
+    # The simulator loads the cocotb bench "qaccel.rtl.bench" by name; runner.py never imports it.
+    modules = used("simulate.py")
+    assert "rtl/bench.py" in modules and "rtl/__init__.py" in modules
+    assert "train.py" not in modules and "config.py" not in modules
+
+
+def test_the_parse_time_checks_are_no_rule_code():
+    """Editing the config checks or the core's limits must not re-run a job: no script imports them."""
+    for script in (REPO / "scripts").glob("*.py"):
+        modules = used(script.name)
+        assert "workflow_checks.py" not in modules and "rtl/limits.py" not in modules, script.name
+
+
+def test_the_digest_follows_the_text_of_the_package_that_runs(tmp_path):
+    """With a copy of the package first on the path, the digest is the copy's, and changes with its text."""
+    shutil.copytree(ROOT, tmp_path / "qaccel", ignore=shutil.ignore_patterns("__pycache__"))
+
+    def digest_of_copy():
+        command = [sys.executable, "-c", "import sys; from qaccel.rule_code import library_digest; "
+                   "print(library_digest(sys.argv[1]))", str(REPO / "scripts/tile.py")]
+        output = subprocess.run(command, env={"PYTHONPATH": str(tmp_path)}, cwd=tmp_path, capture_output=True, text=True,
+                                check=True).stdout
+        return dict(entry.split("=") for entry in output.split())
+
+    original = dict(entry.split("=") for entry in library_digest(REPO / "scripts/tile.py").split())
+    assert digest_of_copy() == original
+    with open(tmp_path / "qaccel/tiling.py", "a") as handle:
+        handle.write("# an edit\n")
+    edited = digest_of_copy()
+    assert {name for name in original if edited[name] != original[name]} == {"qaccel/tiling.py"}
