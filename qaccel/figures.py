@@ -47,22 +47,26 @@ def training_curves(epochs: list[dict], final_test_acc: float, path: Path) -> No
         for axis in (loss, accuracy):
             axis.grid(alpha=0.3)
             axis.legend()
-    axes[0][1].axhline(final_test_acc, color=TEST_COLOUR, ls=":", lw=1)
+    for axis in (axes[0][1], axes[1][1]):
+        axis.axhline(final_test_acc, color=TEST_COLOUR, ls=":", lw=1, label="final, as exported")
+        axis.legend()
     figure.suptitle(f"Training: {len(epochs)} epochs, {epochs[-1]['steps']} steps; final test accuracy "
                     f"{final_test_acc:.2f}% (quantised, fp32)")
     _save(figure, path)
 
 
-def alphas(layers: list[int], act_alpha: list[float], wgt_alpha: list[float], path: Path) -> None:
-    """The learnt quantizer scales per conv layer: the activation clip level and the weight scale."""
+def alphas(layers: list[int], act_alpha: list[float], wgt_alpha: list[float], exported: list[int], path: Path) -> None:
+    """The learnt quantizer scales per conv layer: the activation clip level and the weight scale; the
+    exported layers are outlined."""
     figure, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
     positions = np.arange(len(layers))
+    outline = ["black" if layer in exported else "none" for layer in layers]
     for axis, values, title, colour in ((axes[0], act_alpha, "act_alpha: activation clip level", "#6a1b9a"),
                                         (axes[1], wgt_alpha, "wgt_alpha: weight scale", "#00838f")):
-        bars = axis.bar(positions, values, color=colour)
+        bars = axis.bar(positions, values, color=colour, edgecolor=outline, linewidth=2)
         axis.bar_label(bars, fmt="%.2f", fontsize=8)
         axis.set_xticks(positions, [str(layer) for layer in layers])
-        axis.set(xlabel="layer (index in model.features)", ylabel="value", title=title)
+        axis.set(xlabel="layer (index in model.features; outlined: exported)", ylabel="value", title=title)
         axis.grid(axis="y", alpha=0.3)
         axis.margins(y=0.15)
     _save(figure, path)
@@ -97,21 +101,25 @@ def layer_figure(layer: int, act_int: np.ndarray, weight_int: np.ndarray, abs_er
     error.axvline(max_recovered_error, color=FAIL_COLOUR, ls="--", label=f"limit on the mean {max_recovered_error:g}")
     error.set(xlabel="|recovered - captured| per output value", ylabel="count",
               title=f"recovered output error ({abs_error.size} values, {abs_error.size - positive.size} exact)")
-    error.legend()
+    error.legend(loc="upper left", fontsize=8)
 
     fields = axes[1][1]
+    labels = []
     for row, series in enumerate(value_ranges):
         low, high = field_range(series["bits"], signed=True)
         fields.barh(row, high - low, left=low, height=0.6, color="0.88", edgecolor="0.6")
         fields.barh(row, series["high"] - series["low"], left=series["low"], height=0.35, color="#ef6c00")
         needed = bits_needed(series["low"], series["high"], signed=True)
-        fields.text(0, row + 0.33, f"[{series['low']}, {series['high']}]: {needed} of {series['bits']} bits",
-                    ha="center", va="bottom", fontsize=8)
-    fields.set_xscale("symlog", linthresh=1)
-    fields.set_yticks(range(len(value_ranges)), [series["label"] for series in value_ranges])
-    fields.set_ylim(-0.6, len(value_ranges) - 0.1)
+        labels.append(f"{series['label']}\n[{series['low']}, {series['high']}]\n{needed} of {series['bits']} bits")
+    widest = max(series["bits"] for series in value_ranges)
+    powers = [10**k for k in range(1, math.ceil(math.log10(2 ** (widest - 1))))]
+    fields.set_xscale("symlog", linthresh=10)
+    fields.set_xticks([-p for p in reversed(powers)] + [0] + powers, [f"{-p:g}" for p in reversed(powers)] + ["0"]
+                      + [f"{p:g}" for p in powers], fontsize=7, rotation=45)
+    fields.set_yticks(range(len(value_ranges)), labels, fontsize=8)
     fields.invert_yaxis()
-    fields.set(xlabel="value (symmetric log scale); grey: the field's range", title="partial sums against their field")
+    fields.set(xlabel="value (symlog); grey: the field's range, orange: the values",
+               title="partial sums and outputs against their field")
     figure.suptitle(f"layer {layer}")
     _save(figure, path)
 
@@ -161,9 +169,10 @@ def rtl_cycles(rows: list[dict], path: Path) -> None:
         bars = cycles.bar(positions + offset, values, width, label=name, color=colour)
         cycles.bar_label(bars, fontsize=7)
     cycles.set_xticks(positions, labels)
-    cycles.set(ylabel="cycles", title="cycles per layer")
-    cycles.legend(fontsize=8)
-    cycles.margins(y=0.12)
+    cycles.set_yscale("log")  # layers differ by orders of magnitude
+    cycles.set(ylabel="cycles (log scale)", title="cycles per layer")
+    cycles.legend(fontsize=8, loc="upper left")
+    cycles.set_ylim(top=cycles.get_ylim()[1] * 4)
 
     utilisation = axes[1]
     for offset, key, name, colour in ((-width / 2, "utilisation", "RTL core", "#3949ab"),

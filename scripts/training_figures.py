@@ -14,5 +14,6 @@ with StageLog(snakemake.log[0], "training figures") as log:
     layers = sorted(CONV_LAYERS)
     convs = [model.features[layer] for layer in layers]
     figures.alphas(layers, [float(conv.act_alpha) for conv in convs],
-                   [float(conv.weight_quant.wgt_alpha) for conv in convs], snakemake.output.alphas)
+                   [float(conv.weight_quant.wgt_alpha) for conv in convs], snakemake.params.exported,
+                   snakemake.output.alphas)
     log(f"wrote {snakemake.output.curves} ({len(metrics['epochs'])} epochs) and {snakemake.output.alphas}")

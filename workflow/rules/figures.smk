@@ -22,6 +22,7 @@ rule training_figures:
         mem_mb=2000,
         runtime=5,
     params:
+        exported=config["export"]["layers"],
         library=library_code("training_figures.py"),
     script:
         "../../scripts/training_figures.py"
