@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .vectors import bits_needed, field_range  # noqa: E402
@@ -41,6 +42,9 @@ def training_curves(epochs: list[dict], final_test_acc: float, path: Path) -> No
         accuracy.plot(x, [e["test_acc"] for e in epochs], "s-", color=TEST_COLOUR, label="test")
         loss.set(xlabel=label, ylabel="cross-entropy loss")
         accuracy.set(xlabel=label, ylabel="accuracy (%)")
+        if row == 0:
+            for axis in (loss, accuracy):
+                axis.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         if float_epochs:  # the full-precision warm-up, before the quantizers are switched on
             for axis in (loss, accuracy):
                 axis.axvspan(0, x[len(float_epochs) - 1], color="0.9", zorder=0, label="float warm-up")

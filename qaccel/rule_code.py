@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 
 PACKAGE = __name__.split(".")[0]
@@ -40,7 +41,8 @@ def _module_name(path: Path) -> str | None:
     return ".".join((PACKAGE, *(parts[:-1] if parts[-1] == "__init__" else parts)))
 
 
-def names_used(path: Path) -> set[str]:
+@lru_cache(maxsize=None)  # rules share most modules; each file is read once per parse
+def names_used(path: Path) -> frozenset[str]:
     """Module names that the Python file at ``path`` imports or names, and their parent packages."""
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0] if name else None
@@ -58,7 +60,12 @@ def names_used(path: Path) -> set[str]:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _MODULE_NAME.fullmatch(node.value):
             used.add(node.value)
     parents = {".".join(name.split(".")[:end]) for name in used for end in range(1, name.count(".") + 1)}
-    return used | parents
+    return frozenset(used | parents)
+
+
+@lru_cache(maxsize=None)
+def _text_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def modules_used(script: Path) -> list[Path]:
@@ -66,7 +73,7 @@ def modules_used(script: Path) -> list[Path]:
     seen: set[Path] = set()
     pending = [Path(script)]
     while pending:
-        for name in names_used(pending.pop()):
+        for name in names_used(Path(pending.pop())):
             path = module_file(name)
             if path is not None and path not in seen:
                 seen.add(path)
@@ -76,5 +83,4 @@ def modules_used(script: Path) -> list[Path]:
 
 def library_digest(script: Path) -> str:
     """``qaccel/tiling.py=3f2a9c01d4e5 ...``: each module ``script`` runs, with a digest of its text."""
-    return " ".join(f"{path.relative_to(ROOT.parent).as_posix()}={hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
-                    for path in modules_used(script))
+    return " ".join(f"{path.relative_to(ROOT.parent).as_posix()}={_text_digest(path)}" for path in modules_used(script))

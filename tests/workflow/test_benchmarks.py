@@ -1,11 +1,12 @@
-"""Smoke test of the training benchmark: recipes train in one process, are compared, and one is
-fitted to a wall-time budget."""
+"""Smoke tests of the benchmarks: training recipes in one process, compared and fitted to a wall-time
+budget; the step's kernel count; the no-op dry run."""
 import subprocess
 import sys
 
 import pytest
+import yaml
 
-from support import REPO
+from support import REPO, tiny_settings
 
 pytestmark = pytest.mark.slow
 
@@ -47,3 +48,26 @@ def test_step_kernels_counts_both_precisions():
     assert all("26 of them convolutions" in line for line in lines)
     fp32, bf16 = (int(line.split()[1]) for line in lines)
     assert bf16 > fp32 > 26 * 10  # autocast adds casts; the quantizers dwarf the convolutions
+
+
+def test_dry_run_benchmark_times_a_no_op_dry_run_without_torch(tiny_workflow):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks/dry_run.py"), "--directory", str(tiny_workflow), "--configfile",
+         str(REPO / "config.yaml"), str(tiny_workflow / "tiny.yaml"), "--repeat", "1"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "snakemake --version (start-up)", "no-op dry run (snakemake -n)", "import torch alone",
+        "torch imported while parsing", "target"]
+    assert lines[3] == "torch imported while parsing: no"
+    assert lines[4] in ("target: no-op dry run under 2 s: met", "target: no-op dry run under 2 s: NOT met")
+
+
+def test_dry_run_benchmark_refuses_a_tree_with_work_left(tmp_path):
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(tiny_settings()))
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks/dry_run.py"), "--directory", str(tmp_path), "--configfile",
+         str(REPO / "config.yaml"), str(tmp_path / "tiny.yaml"), "--repeat", "1"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0 and "is not a built tree: the dry run plans jobs" in result.stderr

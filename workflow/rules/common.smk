@@ -116,7 +116,7 @@ def job_benchmarks():
     per_layer = expand(
         "logs/layer{layer}/{stage}.benchmark.tsv",
         layer=layers,
-        stage=["capture", "integerize"],
+        stage=["capture", "integerize", "figure"],
     )
     per_dataflow = [
         f"logs/layer{layer}/{dataflow}/{stage}.benchmark.tsv"
@@ -125,7 +125,6 @@ def job_benchmarks():
         for stage in ("tile", "serialize", "simulate")
     ]
     figures = ["logs/figures/training.benchmark.tsv", "logs/figures/rtl.benchmark.tsv"]
-    figures += expand("logs/figures/layer{layer}.benchmark.tsv", layer=layers)
     return [
         "logs/data.benchmark.tsv",
         "logs/train.benchmark.tsv",

@@ -49,9 +49,9 @@ rule layer_figure:
             subcategory="layer {layer}",
         ),
     log:
-        "logs/figures/layer{layer}.log",
+        "logs/layer{layer}/figure.log",
     benchmark:
-        "logs/figures/layer{layer}.benchmark.tsv"
+        "logs/layer{layer}/figure.benchmark.tsv"
     resources:
         mem_mb=2000,
         runtime=5,
