@@ -3,7 +3,7 @@ import shutil
 import subprocess
 import sys
 
-from qaccel.rule_code import ROOT, library_digest, modules_used
+from qaccel.rule_code import ROOT, library_digest, modules_used, package_root_for_jobs
 
 from support import REPO
 
@@ -50,3 +50,14 @@ def test_the_digest_follows_the_text_of_the_package_that_runs(tmp_path):
         handle.write("# an edit\n")
     edited = digest_of_copy()
     assert {name for name in original if edited[name] != original[name]} == {"qaccel/tiling.py"}
+
+
+def test_the_package_of_the_jobs_is_looked_up_on_their_path(tmp_path):
+    """Not the copy that parsing imported: a fresh interpreter's, with the environment's PYTHONPATH."""
+    shutil.copytree(ROOT, tmp_path / "qaccel", ignore=shutil.ignore_patterns("__pycache__"))
+    command = [sys.executable, "-c", "from qaccel.rule_code import package_root_for_jobs; "
+               "print(package_root_for_jobs())"]
+    found = subprocess.run(command, env={"PYTHONPATH": str(tmp_path)}, cwd=REPO, capture_output=True, text=True,
+                           check=True).stdout.strip()
+    assert found == str(tmp_path / "qaccel")  # the child imported the repo's copy (cwd first), its jobs the other
+    assert package_root_for_jobs() == ROOT

@@ -10,7 +10,7 @@ from qaccel.config import (
     validate_config,
 )
 from qaccel.layers import conv_layer
-from qaccel.rule_code import library_digest
+from qaccel.rule_code import library_digest, package_root_for_jobs
 from qaccel.workflow_checks import check_workflow, exportable_layer
 
 DATA = "resources/cifar10.npz"
@@ -23,6 +23,9 @@ validate_config(config)
 check_workflow(config, DATA)
 
 SCRIPTS = os.path.join(workflow.basedir, "scripts")
+LIBRARY = (
+    package_root_for_jobs()
+)  # the qaccel that the jobs import, whose text the rules' params digest
 # rtl/ beside workflow/, found from the Snakefile's directory so any --directory works.
 RTL_SOURCES = sorted(glob.glob(os.path.join(workflow.basedir, "rtl", "*.v")))
 
@@ -31,7 +34,7 @@ def library_code(script):
     """The qaccel modules that scripts/``script`` runs, with digests of their text: as a param, an
     edit to one of them re-runs the rule (Snakemake's code trigger sees the script alone).
     """
-    return library_digest(os.path.join(SCRIPTS, script))
+    return library_digest(os.path.join(SCRIPTS, script), LIBRARY)
 
 
 def layer_dir(layer):
