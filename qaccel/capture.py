@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 
 from .batches import normalise
-from .model import VGGQuant, relu_follows_directly, require_quant_conv
+from .model import VGGQuant, quant_conv_indices, relu_follows_directly, require_quant_conv
 
 
 def capture_batch(dataset: dict, first: int, count: int, mean, std) -> tuple[torch.Tensor, list[int]]:
@@ -69,3 +69,23 @@ def capture_layer(model: VGGQuant, images: torch.Tensor, index: int) -> dict:
         "wgt_alpha": conv.weight_quant.wgt_alpha.detach().clone(),
         "logits": logits,
     }
+
+
+@torch.no_grad()
+def capture_conv_inputs(model: VGGQuant, images: torch.Tensor) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+    """Run ``images`` through ``model`` (eval mode); its logits and every QuantConv2d's input by layer index."""
+    seen: dict[int, torch.Tensor] = {}
+
+    def saver(index: int):
+        def save_input(module, inputs):
+            seen[index] = inputs[0].detach().clone()
+        return save_input
+
+    handles = [model.features[index].register_forward_pre_hook(saver(index)) for index in quant_conv_indices(model)]
+    model.eval()
+    try:
+        logits = model(images)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return logits, seen
