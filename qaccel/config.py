@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from .data import TEST_IMAGES
 from .model import VGGQuant, quant_conv_indices
 
 
@@ -81,6 +82,10 @@ def check_config(config: dict) -> None:
     data = config["data"]
     if data["source"] == "archive" and not data["archive"]:
         raise ConfigError("config key data.archive: must name the archive file when data.source is 'archive'")
+    network = config["network"]
+    if network["first"] + network["count"] > TEST_IMAGES:
+        raise ConfigError(f"config key network.count: images {network['first']}..{network['first'] + network['count'] - 1} "
+                          f"go beyond CIFAR-10's test split of {TEST_IMAGES} (0..{TEST_IMAGES - 1})")
     convs = quant_conv_indices(VGGQuant())
     for position, layer in enumerate(config["export"]["layers"]):
         if layer not in convs:

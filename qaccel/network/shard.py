@@ -1,0 +1,124 @@
+"""One shard of whole-network inference: a run of consecutive test images through all three paths.
+
+Shards start at multiples of ``network.shard`` (absolute test-split indices), cut to the range
+``network.first`` .. ``first + count - 1``: growing or moving the range keeps the names, and so the
+results, of every shard it does not touch.
+
+Order of work, cheapest first, so that bad input fails before any simulation:
+1. the image range against the test split;
+2. the integer path over the whole shard (software, vectorised over the batch);
+3. the value ranges against the core's widths;
+4. the float model, image by image, its quantised levels against the integer path's;
+5. the RTL path, image by image on the backend, each layer's sums against the integer path's.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..capture import capture_batch
+from ..model import VGGQuant
+from .backends import IntegerConvBackend
+from .checks import CoreMismatch, check_core_outputs, first_level_difference
+from .paths import ConvTrace, IntegerNetwork, float_levels
+from .widths import check_core_widths, layer_ranges
+
+
+class ImageRangeError(ValueError):
+    """The configured images are not all in the test split."""
+
+
+def shard_ranges(first: int, count: int, shard: int) -> list[tuple[int, int]]:
+    """(first, last) image indices, both included, of each shard of ``first`` .. ``first + count - 1``."""
+    stop = first + count
+    starts = range(first - first % shard, stop, shard)
+    return [(max(start, first), min(start + shard, stop) - 1) for start in starts]
+
+
+def check_image_range(first: int, last: int, available: int, data_path: str) -> None:
+    if not 0 <= first <= last < available:
+        raise ImageRangeError(
+            f"network images {first}-{last}: the test split of {data_path} has {available} images (0-{available - 1}); "
+            f"network.first + network.count must not exceed {available}")
+
+
+def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int, backend, backend_name: str,
+              dataflow: str, hardware: dict, mean, std, integer_tolerance: float,
+              log: Callable[[str], None] = print) -> tuple[dict, dict]:
+    """Classify test images ``first`` .. ``last``; returns the results and the wall-clock timing (kept apart,
+    so that results are byte-identical however the images are sharded)."""
+    check_image_range(first, last, len(test["test_labels"]), data_path)
+    images, indices = capture_batch(test, first, last - first + 1, mean, std)
+    labels = [int(label) for label in test["test_labels"][first : last + 1]]
+    log(f"images {first}-{last} ({len(indices)}), {dataflow}, backend {backend_name} (network.count and network.shard "
+        f"set the images and how many one job takes)")
+    seconds = {}
+
+    started = time.perf_counter()
+    network = IntegerNetwork(model, integer_tolerance)
+    integer = network.run(images, IntegerConvBackend())
+    seconds["integer"] = time.perf_counter() - started
+    ranges = layer_ranges(integer)
+    log(f"integer path: {seconds['integer']:.2f} s; widths needed: activations "
+        + ", ".join(f"L{r.layer} {r.act_bits}{'s' if r.act_signed else 'u'}" for r in ranges) + "; partial sums "
+        + ", ".join(f"L{r.layer} {r.psum_bits}" for r in ranges))
+    check_core_widths(ranges, psum_bits=hardware["psum_bits"])
+
+    started = time.perf_counter()
+    float_predictions, differences, logit_gaps = [], [], []
+    for position, image in enumerate(indices):
+        levels = float_levels(model, images[position], integer_tolerance)
+        differences.append(first_level_difference(
+            levels.levels, levels.before_rounding, {c.layer: c.act_int[position] for c in integer.convs},
+            {c.layer: c.before_rounding[position] for c in integer.convs}, image, integer_tolerance))
+        float_predictions.append(int(levels.logits.argmax()))
+        logit_gaps.append(float(levels.logits[float_predictions[-1]] - levels.logits[integer.predictions[position]]))
+    seconds["float"] = time.perf_counter() - started
+    log(f"float model: {seconds['float']:.2f} s; {sum(d is not None for d in differences)} of {len(indices)} images "
+        f"have a quantised level that differs from the integer path")
+
+    rows, layer_cycles, rtl_seconds, rtl_backend_seconds = [], {}, [], []
+    integer_by_layer = {conv.layer: conv for conv in integer.convs}
+    for position, image in enumerate(indices):
+        def compare(trace: ConvTrace) -> None:
+            expected = integer_by_layer[trace.layer].result.outputs[position : position + 1]
+            check_core_outputs(expected, trace.result.outputs, trace.layer, [image], dataflow, hardware["rows"],
+                               hardware["cols"])
+
+        started = time.perf_counter()
+        rtl = network.run(images[position : position + 1], backend, after_conv=compare)
+        rtl_seconds.append(time.perf_counter() - started)
+        rtl_backend_seconds.append(sum(conv.backend_seconds for conv in rtl.convs))
+        if rtl.predictions[0] != integer.predictions[position]:
+            raise CoreMismatch(f"image {image}: every layer's sums agree but the RTL path predicts class "
+                               f"{rtl.predictions[0]} and the integer path {integer.predictions[position]}")
+        cycles = {}
+        for conv in rtl.convs:
+            result = conv.result
+            layer_cycles[conv.layer] = {"model_cycles": result.model_cycles, "ideal_cycles": result.ideal_cycles}
+            if result.cycles is not None:
+                cycles[str(conv.layer)] = int(result.cycles[0])
+        difference = differences[position]
+        rows.append({"image": image, "label": labels[position], "rtl": rtl.predictions[0],
+                     "integer": integer.predictions[position], "float": float_predictions[position], "cycles": cycles,
+                     "level_difference": None if difference is None else difference.as_dict(),
+                     "float_logit_gap": logit_gaps[position]})
+        done = position + 1
+        left = (len(indices) - done) * sum(rtl_seconds) / done
+        log(f"image {image} ({done}/{len(indices)}): label {labels[position]}, rtl {rtl.predictions[0]}, integer "
+            f"{integer.predictions[position]}, float {float_predictions[position]}; {rtl_seconds[-1]:.2f} s "
+            f"({rtl_backend_seconds[-1]:.2f} s in the backend); about {left:.0f} s left")
+    seconds["rtl"] = sum(rtl_seconds)
+    seconds["rtl_backend"] = sum(rtl_backend_seconds)
+    seconds["rtl_host"] = seconds["rtl"] - seconds["rtl_backend"]
+
+    results = {
+        "dataflow": dataflow, "backend": backend_name, "first": first, "last": last, "images": rows,
+        "layers": [{**r.as_dict(), **layer_cycles[r.layer]} for r in ranges],
+    }
+    timing = {"dataflow": dataflow, "first": first, "last": last, "images": len(indices), "seconds": seconds,
+              "rtl_seconds_per_image": rtl_seconds, "rtl_backend_seconds_per_image": rtl_backend_seconds}
+    return results, timing
