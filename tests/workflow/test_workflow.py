@@ -10,31 +10,9 @@ from qaccel.tile_check import reference_output
 from qaccel.train import load_model
 from qaccel.vectors import read_vectors
 
-from support import config_args, run_snakemake, tiny_settings
+from support import config_args, overlay, planned_jobs, run_snakemake, tiny_settings
 
 pytestmark = pytest.mark.slow
-
-
-def planned_jobs(workdir, *overlays, target=()):
-    """Rule -> count of the jobs a dry run would execute."""
-    result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", *overlays), "--dry-run", "--quiet", "rules",
-                           "--workflow-profile", "none", *target)
-    jobs, table = {}, False
-    for line in result.stdout.splitlines():
-        if line.startswith("job "):
-            table = True
-        elif table and line.startswith("total"):
-            break
-        elif table and line.strip() and not line.startswith("-"):
-            rule, count = line.split()
-            jobs[rule] = int(count)
-    return jobs
-
-
-def overlay(workdir, name, settings):
-    path = workdir / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(settings))
-    return path
 
 
 def test_outputs_are_exact_and_consistent(tiny_workflow):
@@ -63,21 +41,25 @@ def test_a_finished_run_has_nothing_left_to_do(tiny_workflow):
     assert planned_jobs(tiny_workflow) == {}
 
 
+NETWORK = {"network_shard": 4, "network_merge": 2, "network_report": 1}  # 2 images, 1 per shard, 2 dataflows
+
+
 @pytest.mark.parametrize("change,expected", [
-    ({"hardware": {"rows": 4}}, {"tile": 2, "serialize": 2, "simulate": 2, "summary": 1}),
-    ({"hardware": {"psum_bits": 20}}, {"serialize": 2, "simulate": 2, "summary": 1}),
+    ({"hardware": {"rows": 4}}, {"tile": 2, "serialize": 2, "simulate": 2, "summary": 1, **NETWORK}),
+    ({"hardware": {"psum_bits": 20}}, {"serialize": 2, "simulate": 2, "summary": 1, **NETWORK}),
     ({"sim": {"simulator": "verilator"}}, {"simulate": 2, "summary": 1}),
     ({"sim": {"mem_mb": 3000}}, {}),
+    ({"network": {"mem_mb": 3000}}, {}),
     ({"capture": {"image": 3}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
                                  "summary": 1}),
     ({"integerize": {"max_recovered_error": 0.01}}, {"integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
                                                      "summary": 1}),
     ({"train": {"recipes": {"seed": {"lr": 0.02}}}}, {"train": 1, "capture": 1, "integerize": 1, "tile": 2,
-                                                      "serialize": 2, "simulate": 2, "summary": 1}),
+                                                      "serialize": 2, "simulate": 2, "summary": 1, **NETWORK}),
     ({"train": {"recipes": {"fast": {"lr": 0.5}}}}, {}),
     ({"train": {"log_every": 7}}, {}),
     ({"train": {"deterministic": False}}, {"train": 1, "capture": 1, "integerize": 1, "tile": 2, "serialize": 2,
-                                           "simulate": 2, "summary": 1}),
+                                           "simulate": 2, "summary": 1, **NETWORK}),
     ({"export": {"layers": [27, 29]}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
                                         "summary": 1}),
 ])
