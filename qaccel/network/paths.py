@@ -61,9 +61,11 @@ class IntegerNetwork:
         self.model = model.eval()
         self.tolerance = integer_tolerance
         self.weights: dict[int, torch.Tensor] = {}
+        self.act_signed: dict[int, bool] = {}  # the input does not come out of a ReLU (layer 0)
         with torch.no_grad():
             for index, module in enumerate(model.features):
                 if isinstance(module, QuantConv2d):
+                    self.act_signed[index] = not input_follows_relu(model, index)
                     self.weights[index], _ = weight_integers(module.weight_quant(module.weight),
                                                              module.weight_quant.wgt_alpha, module.w_bits,
                                                              integer_tolerance, f"layer {index} weight_int")
@@ -81,9 +83,8 @@ class IntegerNetwork:
             act_int, _ = activation_integers(x, module.act_alpha, module.a_bits, self.tolerance,
                                              f"layer {index} act_int")
             started = time.perf_counter()
-            act_signed = not input_follows_relu(self.model, index)
-            result = backend.convolve(index, act_int.numpy(), self.weights[index].numpy(), act_signed)
-            trace = ConvTrace(layer=index, act_signed=act_signed, act_int=act_int,
+            result = backend.convolve(index, act_int.numpy(), self.weights[index].numpy(), self.act_signed[index])
+            trace = ConvTrace(layer=index, act_signed=self.act_signed[index], act_int=act_int,
                               before_rounding=activation_levels_before_rounding(x, module.act_alpha, module.a_bits),
                               weight_int=self.weights[index], result=result,
                               backend_seconds=time.perf_counter() - started)

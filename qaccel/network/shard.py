@@ -16,14 +16,11 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-import numpy as np
-import torch
-
 from ..capture import capture_batch
 from ..model import VGGQuant
 from .backends import IntegerConvBackend
 from .checks import CoreMismatch, check_core_outputs, first_level_difference
-from .paths import ConvTrace, IntegerNetwork, float_levels
+from .paths import ConvTrace, IntegerNetwork, PathResult, float_levels
 from .widths import check_core_widths, layer_ranges
 
 
@@ -43,6 +40,17 @@ def check_image_range(first: int, last: int, available: int, data_path: str) -> 
         raise ImageRangeError(
             f"network images {first}-{last}: the test split of {data_path} has {available} images (0-{available - 1}); "
             f"network.first + network.count must not exceed {available}")
+
+
+def _against(integer: PathResult, position: int, image: int, dataflow: str, hardware: dict):
+    """A check of one image's conv sums on the backend against the integer path's, layer by layer."""
+    expected = {conv.layer: conv.result.outputs[position : position + 1] for conv in integer.convs}
+
+    def compare(trace: ConvTrace) -> None:
+        check_core_outputs(expected[trace.layer], trace.result.outputs, trace.layer, [image], dataflow,
+                           hardware["rows"], hardware["cols"])
+
+    return compare
 
 
 def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int, backend, backend_name: str,
@@ -81,15 +89,10 @@ def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int
         f"have a quantised level that differs from the integer path")
 
     rows, layer_cycles, rtl_seconds, rtl_backend_seconds = [], {}, [], []
-    integer_by_layer = {conv.layer: conv for conv in integer.convs}
     for position, image in enumerate(indices):
-        def compare(trace: ConvTrace) -> None:
-            expected = integer_by_layer[trace.layer].result.outputs[position : position + 1]
-            check_core_outputs(expected, trace.result.outputs, trace.layer, [image], dataflow, hardware["rows"],
-                               hardware["cols"])
-
         started = time.perf_counter()
-        rtl = network.run(images[position : position + 1], backend, after_conv=compare)
+        rtl = network.run(images[position : position + 1], backend,
+                          after_conv=_against(integer, position, image, dataflow, hardware))
         rtl_seconds.append(time.perf_counter() - started)
         rtl_backend_seconds.append(sum(conv.backend_seconds for conv in rtl.convs))
         if rtl.predictions[0] != integer.predictions[position]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import torch
 
 from ..integerize import integer_conv2d
 from .paths import PathResult
