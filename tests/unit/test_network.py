@@ -1,5 +1,7 @@
 """Whole-network inference pieces: shards, the software backend, the core-vs-integer comparison and its
 message, the float-vs-integer level check, widths, and bad input caught before any backend runs."""
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -7,6 +9,7 @@ import torch
 from qaccel.model import VGGQuant
 from qaccel.network.backends import ConvResult, IntegerConvBackend, conv_backend
 from qaccel.network.checks import CoreMismatch, LevelMismatch, first_level_difference
+from qaccel.network.merge import explain, merge_shards, report_tables, write_predictions
 from qaccel.network.shard import ImageRangeError, run_shard, shard_ranges
 from qaccel.network.widths import LayerRange, WidthError, check_core_widths, layer_ranges, signed_bits, unsigned_bits
 from qaccel.network.paths import IntegerNetwork
@@ -197,3 +200,66 @@ def test_an_image_range_beyond_the_test_split_is_refused_before_the_backend_runs
     with pytest.raises(ImageRangeError, match=r"network images 18-21: the test split of test.npz has 20 images "
                                               r"\(0-19\); network.first \+ network.count must not exceed 20"):
         shard(model, test_split, 18, 21, MustNotRun())
+
+
+def shard_file(tmp_path, first, rows, cycles):
+    layers = [{**LayerRange(0, 3, 64, 32, 32, True, -4 - first, 4, 300 + first).as_dict(),
+               "model_cycles": 100 if cycles else None, "ideal_cycles": 50 if cycles else None},
+              {**LayerRange(3, 64, 64, 32, 32, False, 0, 15, 2000).as_dict(),
+               "model_cycles": 200 if cycles else None, "ideal_cycles": 150 if cycles else None}]
+    last = first + len(rows) - 1
+    results = {"dataflow": "os", "backend": "test", "first": first, "last": last, "images": rows, "layers": layers}
+    timing = {"dataflow": "os", "first": first, "last": last, "images": len(rows),
+              "seconds": {"integer": 1.0, "float": 2.0, "rtl": 4.0, "rtl_backend": 3.0, "rtl_host": 1.0}}
+    paths = tmp_path / f"images{first}-{last}.json", tmp_path / f"images{first}-{last}.timing.json"
+    for path, value in zip(paths, (results, timing)):
+        path.write_text(json.dumps(value))
+    return paths
+
+
+def row(image, label, rtl, integer, float_class, cycles=None, difference=None, gap=0.0):
+    return {"image": image, "label": label, "rtl": rtl, "integer": integer, "float": float_class,
+            "cycles": cycles or {}, "level_difference": difference, "float_logit_gap": gap}
+
+
+def test_shards_merge_into_predictions_summary_and_report_tables(tmp_path):
+    flip = {"layer": 3, "channel": 5, "y": 1, "x": 2, "float_level": 9, "integer_level": 8,
+            "float_before_rounding": 8.5000009, "integer_before_rounding": 8.5, "values_differing": 1,
+            "boundary_distance": 9e-7}
+    second = shard_file(tmp_path, 4, [row(4, 1, 1, 1, 2, {"0": 120, "3": 230}, flip, 0.25),
+                                      row(5, 2, 2, 2, 2, {"0": 120, "3": 231})], cycles=True)
+    first = shard_file(tmp_path, 3, [row(3, 7, 7, 7, 7, {"0": 121, "3": 229})], cycles=True)
+    summary, timing = merge_shards([second[0], first[0]], [second[1], first[1]])
+    assert summary["images"] == {"first": 3, "last": 5, "count": 3}
+    assert summary["correct"] == {"rtl": 3, "integer": 3, "float": 2}
+    assert summary["agreement"] == {"rtl_integer": 3, "rtl_float": 2, "integer_float": 2}
+    assert summary["cycles_per_image"] == {"core": 120 + 1 / 3 + 230, "model": 300, "ideal": 200}
+    assert [(layer["act_min"], layer["psum_bound"]) for layer in summary["layers"]] == [(-8, 304), (0, 2000)]
+    assert timing["seconds"]["rtl_backend"] == 6.0 and timing["backend_share"] == 6.0 / 14.0
+    assert explain(summary["float_disagreements"][0]) == (
+        "image 4: float 2, integer 1 (float logits 0.25 apart): first at layer 3: 1 value(s) differ; the furthest "
+        "from a rounding boundary, channel 5 (y 1, x 2): float level 9, integer 8, before rounding 8.500001 and "
+        "8.500000, 9.0e-07 from the boundary")
+    write_predictions(summary, tmp_path / "predictions.tsv")
+    assert (tmp_path / "predictions.tsv").read_text().splitlines() == [
+        "image\tlabel\trtl\tinteger\tfloat\tcycles\tlayer0_cycles\tlayer3_cycles\tfirst_level_difference",
+        "3\t7\t7\t7\t7\t350\t121\t229\t",
+        "4\t1\t1\t1\t2\t350\t120\t230\tlayer 3: 1 value(s) differ; the furthest from a rounding boundary, channel 5 "
+        "(y 1, x 2): float level 9, integer 8, before rounding 8.500001 and 8.500000, 9.0e-07 from the boundary",
+        "5\t2\t2\t2\t2\t351\t120\t231\t",
+    ]
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    report_tables([tmp_path / "summary.json"], tmp_path / "accuracy.tsv", tmp_path / "layers.tsv")
+    assert (tmp_path / "accuracy.tsv").read_text().splitlines()[1] == (
+        f"os\ttest\t3\t100.0\t100.0\t66.6667\t2\t1\t{120 + 1 / 3 + 230}\t300\t200")
+    assert (tmp_path / "layers.tsv").read_text().splitlines()[1:] == [
+        f"os\t0\t3\t64\t32\t32\tTrue\t-8\t4\t4\t304\t10\t{120 + 1 / 3}\t100\t50",
+        "os\t3\t64\t64\t32\t32\tFalse\t0\t15\t4\t2000\t12\t230.0\t200\t150",
+    ]
+
+
+def test_shards_with_a_gap_are_not_merged(tmp_path):
+    first = shard_file(tmp_path, 0, [row(0, 1, 1, 1, 1)], cycles=False)
+    third = shard_file(tmp_path, 2, [row(2, 1, 1, 1, 1)], cycles=False)
+    with pytest.raises(ValueError, match="shards images0-0 and images2-2 are not consecutive"):
+        merge_shards([first[0], third[0]], [first[1], third[1]])
