@@ -53,6 +53,46 @@ def _against(integer: PathResult, position: int, image: int, dataflow: str, hard
     return compare
 
 
+def _float_pass(model: VGGQuant, images, indices: list[int], integer: PathResult, integer_tolerance: float):
+    """The float model image by image: its classes, where its levels first differ from the integer path's
+    (None where nowhere), and how far apart its logits put its class and the integer path's."""
+    predictions, differences, logit_gaps = [], [], []
+    for position, image in enumerate(indices):
+        levels = float_levels(model, images[position], integer_tolerance)
+        differences.append(first_level_difference(
+            levels.levels, levels.before_rounding, {c.layer: c.act_int[position] for c in integer.convs},
+            {c.layer: c.before_rounding[position] for c in integer.convs}, image, integer_tolerance))
+        predictions.append(int(levels.logits.argmax()))
+        logit_gaps.append(float(levels.logits[predictions[-1]] - levels.logits[integer.predictions[position]]))
+    return predictions, differences, logit_gaps
+
+
+def _rtl_pass(network: IntegerNetwork, images, indices: list[int], integer: PathResult, backend, dataflow: str,
+              hardware: dict, log: Callable[[str], None]):
+    """The integer path on ``backend`` image by image, every layer checked against ``integer`` as it comes:
+    per image the class and core cycles by layer; per layer the model's and the ideal cycles; seconds."""
+    predictions, cycles, layer_cycles, seconds, backend_seconds = [], [], {}, [], []
+    for position, image in enumerate(indices):
+        started = time.perf_counter()
+        rtl = network.run(images[position : position + 1], backend,
+                          after_conv=_against(integer, position, image, dataflow, hardware))
+        seconds.append(time.perf_counter() - started)
+        backend_seconds.append(sum(conv.backend_seconds for conv in rtl.convs))
+        if rtl.predictions[0] != integer.predictions[position]:
+            raise CoreMismatch(f"image {image}: every layer's sums agree but the RTL path predicts class "
+                               f"{rtl.predictions[0]} and the integer path {integer.predictions[position]}")
+        predictions.append(rtl.predictions[0])
+        cycles.append({str(conv.layer): int(conv.result.cycles[0]) for conv in rtl.convs
+                       if conv.result.cycles is not None})
+        for conv in rtl.convs:
+            layer_cycles[conv.layer] = {"model_cycles": conv.result.model_cycles,
+                                        "ideal_cycles": conv.result.ideal_cycles}
+        done = position + 1
+        log(f"image {image} ({done}/{len(indices)}): rtl class {predictions[-1]}; {seconds[-1]:.2f} s "
+            f"({backend_seconds[-1]:.2f} s in the backend); about {(len(indices) - done) * sum(seconds) / done:.0f} s left")
+    return predictions, cycles, layer_cycles, seconds, backend_seconds
+
+
 def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int, backend, backend_name: str,
               dataflow: str, hardware: dict, mean, std, integer_tolerance: float,
               log: Callable[[str], None] = print) -> tuple[dict, dict]:
@@ -69,55 +109,30 @@ def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int
     network = IntegerNetwork(model, integer_tolerance)
     integer = network.run(images, IntegerConvBackend())
     seconds["integer"] = time.perf_counter() - started
+    started = time.perf_counter()
     ranges = layer_ranges(integer)
+    seconds["widths"] = time.perf_counter() - started
     log(f"integer path: {seconds['integer']:.2f} s; widths needed: activations "
         + ", ".join(f"L{r.layer} {r.act_bits}{'s' if r.act_signed else 'u'}" for r in ranges) + "; partial sums "
         + ", ".join(f"L{r.layer} {r.psum_bits}" for r in ranges))
     check_core_widths(ranges, psum_bits=hardware["psum_bits"])
 
     started = time.perf_counter()
-    float_predictions, differences, logit_gaps = [], [], []
-    for position, image in enumerate(indices):
-        levels = float_levels(model, images[position], integer_tolerance)
-        differences.append(first_level_difference(
-            levels.levels, levels.before_rounding, {c.layer: c.act_int[position] for c in integer.convs},
-            {c.layer: c.before_rounding[position] for c in integer.convs}, image, integer_tolerance))
-        float_predictions.append(int(levels.logits.argmax()))
-        logit_gaps.append(float(levels.logits[float_predictions[-1]] - levels.logits[integer.predictions[position]]))
+    float_predictions, differences, logit_gaps = _float_pass(model, images, indices, integer, integer_tolerance)
     seconds["float"] = time.perf_counter() - started
     log(f"float model: {seconds['float']:.2f} s; {sum(d is not None for d in differences)} of {len(indices)} images "
         f"have a quantised level that differs from the integer path")
 
-    rows, layer_cycles, rtl_seconds, rtl_backend_seconds = [], {}, [], []
-    for position, image in enumerate(indices):
-        started = time.perf_counter()
-        rtl = network.run(images[position : position + 1], backend,
-                          after_conv=_against(integer, position, image, dataflow, hardware))
-        rtl_seconds.append(time.perf_counter() - started)
-        rtl_backend_seconds.append(sum(conv.backend_seconds for conv in rtl.convs))
-        if rtl.predictions[0] != integer.predictions[position]:
-            raise CoreMismatch(f"image {image}: every layer's sums agree but the RTL path predicts class "
-                               f"{rtl.predictions[0]} and the integer path {integer.predictions[position]}")
-        cycles = {}
-        for conv in rtl.convs:
-            result = conv.result
-            layer_cycles[conv.layer] = {"model_cycles": result.model_cycles, "ideal_cycles": result.ideal_cycles}
-            if result.cycles is not None:
-                cycles[str(conv.layer)] = int(result.cycles[0])
-        difference = differences[position]
-        rows.append({"image": image, "label": labels[position], "rtl": rtl.predictions[0],
-                     "integer": integer.predictions[position], "float": float_predictions[position], "cycles": cycles,
-                     "level_difference": None if difference is None else difference.as_dict(),
-                     "float_logit_gap": logit_gaps[position]})
-        done = position + 1
-        left = (len(indices) - done) * sum(rtl_seconds) / done
-        log(f"image {image} ({done}/{len(indices)}): label {labels[position]}, rtl {rtl.predictions[0]}, integer "
-            f"{integer.predictions[position]}, float {float_predictions[position]}; {rtl_seconds[-1]:.2f} s "
-            f"({rtl_backend_seconds[-1]:.2f} s in the backend); about {left:.0f} s left")
+    rtl, cycles, layer_cycles, rtl_seconds, rtl_backend_seconds = _rtl_pass(
+        network, images, indices, integer, backend, dataflow, hardware, log)
     seconds["rtl"] = sum(rtl_seconds)
     seconds["rtl_backend"] = sum(rtl_backend_seconds)
     seconds["rtl_host"] = seconds["rtl"] - seconds["rtl_backend"]
 
+    rows = [{"image": image, "label": labels[n], "rtl": rtl[n], "integer": integer.predictions[n],
+             "float": float_predictions[n], "cycles": cycles[n],
+             "level_difference": None if differences[n] is None else differences[n].as_dict(),
+             "float_logit_gap": logit_gaps[n]} for n, image in enumerate(indices)]
     results = {
         "dataflow": dataflow, "backend": backend_name, "first": first, "last": last, "images": rows,
         "layers": [{**r.as_dict(), **layer_cycles[r.layer]} for r in ranges],

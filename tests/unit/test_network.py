@@ -210,7 +210,8 @@ def shard_file(tmp_path, first, rows, cycles):
     last = first + len(rows) - 1
     results = {"dataflow": "os", "backend": "test", "first": first, "last": last, "images": rows, "layers": layers}
     timing = {"dataflow": "os", "first": first, "last": last, "images": len(rows),
-              "seconds": {"integer": 1.0, "float": 2.0, "rtl": 4.0, "rtl_backend": 3.0, "rtl_host": 1.0}}
+              "seconds": {"integer": 1.0, "widths": 0.5, "float": 2.0, "rtl": 4.0, "rtl_backend": 3.0,
+                          "rtl_host": 1.0}}
     paths = tmp_path / f"images{first}-{last}.json", tmp_path / f"images{first}-{last}.timing.json"
     for path, value in zip(paths, (results, timing)):
         path.write_text(json.dumps(value))
@@ -235,7 +236,7 @@ def test_shards_merge_into_predictions_summary_and_report_tables(tmp_path):
     assert summary["agreement"] == {"rtl_integer": 3, "rtl_float": 2, "integer_float": 2}
     assert summary["cycles_per_image"] == {"core": 120 + 1 / 3 + 230, "model": 300, "ideal": 200}
     assert [(layer["act_min"], layer["psum_bound"]) for layer in summary["layers"]] == [(-8, 304), (0, 2000)]
-    assert timing["seconds"]["rtl_backend"] == 6.0 and timing["backend_share"] == 6.0 / 14.0
+    assert timing["seconds"]["rtl_backend"] == 6.0 and timing["backend_share"] == 6.0 / 15.0
     assert explain(summary["float_disagreements"][0]) == (
         "image 4: float 2, integer 1 (float logits 0.25 apart): first at layer 3: 1 value(s) differ; the furthest "
         "from a rounding boundary, channel 5 (y 1, x 2): float level 9, integer 8, before rounding 8.500001 and "
