@@ -1,4 +1,5 @@
-# qaccel: CIFAR-10 -> 4-bit QAT VGG16 -> per-layer integers -> WS/OS vectors -> RTL simulation.
+# qaccel: CIFAR-10 -> 4-bit QAT VGG16 -> per-layer integers -> WS/OS vectors -> RTL simulation;
+# and the whole network, every conv on the core, image by image.
 # One rules file per stage under workflow/rules/; every parameter reaches a rule through params:.
 
 
@@ -18,11 +19,14 @@ include: "workflow/rules/serialize.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/summary.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/network.smk"
 
 
 wildcard_constraints:
     layer=r"\d+",
     dataflow="ws|os",
+    first=r"\d+",
+    last=r"\d+",
 
 
 rule all:
@@ -31,3 +35,4 @@ rule all:
         vector_targets(),
         SUMMARY,
         figure_targets(),
+        network_targets(),

@@ -10,7 +10,7 @@ import torch
 
 from .batches import normalise
 from .data import check_test_image
-from .layers import conv_layer
+from .layers import CONV_LAYERS, conv_layer
 from .model import VGGQuant, require_quant_conv
 
 
@@ -63,3 +63,23 @@ def capture_layer(model: VGGQuant, images: torch.Tensor, index: int) -> dict:
         "wgt_alpha": conv.weight_quant.wgt_alpha.detach().clone(),
         "logits": logits,
     }
+
+
+@torch.no_grad()
+def capture_conv_inputs(model: VGGQuant, images: torch.Tensor) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+    """Run ``images`` through ``model`` (eval mode); its logits and every QuantConv2d's input by layer index."""
+    seen: dict[int, torch.Tensor] = {}
+
+    def saver(index: int):
+        def save_input(module, inputs):
+            seen[index] = inputs[0].detach().clone()
+        return save_input
+
+    handles = [model.features[index].register_forward_pre_hook(saver(index)) for index in CONV_LAYERS]
+    model.eval()
+    try:
+        logits = model(images)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return logits, seen

@@ -30,18 +30,48 @@ def to_integers(values: torch.Tensor, tolerance: float, what: str) -> tuple[torc
     return values.round().to(torch.int64), worst
 
 
+def weight_integers(weight_q: torch.Tensor, wgt_alpha: torch.Tensor, w_bits: int, tolerance: float,
+                    what: str) -> tuple[torch.Tensor, float]:
+    """``weight_int = weight_q / (wgt_alpha / (2^(w_bits-1) - 1))`` and its largest distance to an integer."""
+    return to_integers(weight_q.float() / (wgt_alpha.float() / weight_levels(w_bits)), tolerance, what)
+
+
+def activation_integers(x: torch.Tensor, act_alpha: torch.Tensor, a_bits: int, tolerance: float,
+                        what: str) -> tuple[torch.Tensor, float]:
+    """The conv input ``x`` through the layer's activation quantizer, divided by its scale: ``act_int``."""
+    act_alpha = act_alpha.float()
+    act_q = quantize_activation(x.float(), act_alpha, a_bits)
+    return to_integers(act_q / (act_alpha / act_levels(a_bits)), tolerance, what)
+
+
+def integer_conv2d(act_int: torch.Tensor, weight_int: torch.Tensor) -> torch.Tensor:
+    """Exact 3x3, padding-1 conv of integers (N, Cin, H, W) x (Cout, Cin, 3, 3) -> (N, Cout, H, W) int64.
+
+    Runs in float64, which is exact while every partial sum stays below 2^53; checked, not assumed.
+    """
+    largest = float(act_int.abs().max()) * float(weight_int.abs().sum(dim=(1, 2, 3)).max()) if act_int.numel() else 0
+    if largest >= 2**53:
+        raise ValueError(f"integer conv: sums can reach {largest:.3g}, beyond float64's exact range 2^53")
+    return F.conv2d(act_int.double(), weight_int.double(), padding=1).round().to(torch.int64)
+
+
+def recover(conv_int: torch.Tensor, act_alpha: torch.Tensor, wgt_alpha: torch.Tensor, a_bits: int,
+            w_bits: int) -> torch.Tensor:
+    """Integer conv sums back on the model's scale: ``conv_int * act_scale * weight_scale`` (float32)."""
+    act_scale, weight_scale = act_alpha.double() / act_levels(a_bits), wgt_alpha.double() / weight_levels(w_bits)
+    return (conv_int.double() * act_scale * weight_scale).float()
+
+
 def integerize(capture: dict, image: int, integer_tolerance: float, max_recovered_error: float) -> dict:
     """Integers of ``capture`` plus a report; ``image`` picks the batch element that is exported."""
     layer = capture["layer"]
-    w_levels, a_levels = weight_levels(capture["w_bits"]), act_levels(capture["a_bits"])
-    act_alpha, wgt_alpha = capture["act_alpha"].float(), capture["wgt_alpha"].float()
-    weight_int, weight_gap = to_integers(capture["weight_q"].float() / (wgt_alpha / w_levels), integer_tolerance,
-                                         f"layer {layer} weight_int")
-    act_q = quantize_activation(capture["input"].float(), act_alpha, capture["a_bits"])
-    act_int, act_gap = to_integers(act_q / (act_alpha / a_levels), integer_tolerance, f"layer {layer} act_int")
+    act_alpha, wgt_alpha = capture["act_alpha"], capture["wgt_alpha"]
+    weight_int, weight_gap = weight_integers(capture["weight_q"], wgt_alpha, capture["w_bits"], integer_tolerance,
+                                             f"layer {layer} weight_int")
+    act_int, act_gap = activation_integers(capture["input"], act_alpha, capture["a_bits"], integer_tolerance,
+                                           f"layer {layer} act_int")
 
-    conv_int = F.conv2d(act_int.double(), weight_int.double(), padding=1)
-    recovered = (conv_int * (act_alpha.double() / a_levels) * (wgt_alpha.double() / w_levels)).float()
+    recovered = recover(integer_conv2d(act_int, weight_int), act_alpha, wgt_alpha, capture["a_bits"], capture["w_bits"])
     if capture["relu"]:
         recovered = torch.relu(recovered)
     abs_error = (capture["reference"].float() - recovered).abs()

@@ -43,11 +43,15 @@ class _WeightQuant(torch.autograd.Function):
         return grad_output, grad_alpha.reshape(()), None
 
 
+def _levels_before_rounding(scaled: torch.Tensor, levels: int) -> torch.Tensor:
+    return scaled.clamp(max=1.0) * levels
+
+
 class _ActQuant(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor, alpha: torch.Tensor, levels: int) -> torch.Tensor:
         scaled = x / alpha
-        quantised = torch.round(scaled.clamp(max=1.0) * levels) / levels
+        quantised = torch.round(_levels_before_rounding(scaled, levels)) / levels
         ctx.save_for_backward(scaled, quantised)
         return quantised * alpha
 
@@ -68,6 +72,12 @@ def quantize_weight(weight: torch.Tensor, alpha: torch.Tensor, w_bits: int) -> t
 
 def quantize_activation(x: torch.Tensor, alpha: torch.Tensor, a_bits: int) -> torch.Tensor:
     return _ActQuant.apply(x, alpha, act_levels(a_bits))
+
+
+def activation_levels_before_rounding(x: torch.Tensor, alpha: torch.Tensor, a_bits: int) -> torch.Tensor:
+    """What the activation quantizer rounds: ``x / alpha`` clamped at 1, in levels. A value half-way
+    between two integers sits on a rounding boundary, where float error decides the level."""
+    return _levels_before_rounding(x / alpha, act_levels(a_bits))
 
 
 class WeightQuantizer(nn.Module):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from PIL import Image
 
 from qaccel.data import CLASSES
@@ -59,7 +60,8 @@ def offline_archive() -> Path:
 
 
 def tiny_settings() -> dict:
-    """A few hundred CPU training steps on a subset of the offline archive; layer 27, WS and OS."""
+    """A few hundred CPU training steps on a subset of the offline archive; layer 27, WS and OS; the
+    whole network on test images 0 and 1, one image per shard."""
     return {
         "data": {"source": "archive", "archive": str(offline_archive()), "archive_sha256": ARCHIVE_SHA256},
         "train": {
@@ -69,6 +71,7 @@ def tiny_settings() -> dict:
                                  "weight_decay": 4.0e-4, "loader": "device"}},
         },
         "capture": {"batch_size": 8},
+        "network": {"first": 0, "count": 2, "shard": 1},
     }
 
 
@@ -101,3 +104,26 @@ def run_snakemake(workdir: Path, *args: str, timeout: float = 900, check: bool =
     if check and process.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed ({process.returncode}):\n{output[-6000:]}")
     return result
+
+
+def planned_jobs(workdir, *overlays, target=(), options=(), env=None):
+    """Rule -> count of the jobs a dry run would execute."""
+    result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", *overlays), "--dry-run", "--quiet", "rules",
+                           "--workflow-profile", "none", *options, *target, env=env)
+    jobs, table = {}, False
+    for line in result.stdout.splitlines():
+        if line.startswith("job "):
+            table = True
+        elif table and line.startswith("total"):
+            break
+        elif table and line.strip() and not line.startswith("-"):
+            rule, count = line.split()
+            jobs[rule] = int(count)
+    return jobs
+
+
+def overlay(workdir, name, settings):
+    """A config overlay file ``name``.yaml in ``workdir``."""
+    path = workdir / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    return path

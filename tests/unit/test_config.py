@@ -55,6 +55,11 @@ def test_the_shipped_config_is_valid():
     ({"train__recipes__fast__float_warmup_epochs": 40},
      r"config key train\.recipes\.fast\.float_warmup_epochs: must be below epochs \(40\)"),
     ({"train__recipes__seed__cuda_graph": True}, r"config key train\.recipes\.seed\.cuda_graph: needs loader 'device'"),
+    ({"network__first": 9999, "network__count": 2},
+     r"config key network\.count: images 9999\.\.10000 go beyond CIFAR-10's test split of 10000 \(0\.\.9999\)"),
+    ({"network__first": 10000}, r"config key network\.first: 10000 is greater than the maximum of 9999"),
+    ({"network__shard": 0}, r"config key network\.shard: 0 is less than the minimum of 1"),
+    ({"network__backend": "fpga"}, r"config key network\.backend: 'fpga' is not one of \['software'\]"),
 ])
 def test_bad_values_are_rejected_naming_the_key(change, message):
     with pytest.raises(ConfigError, match=message):

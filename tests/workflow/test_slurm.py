@@ -65,7 +65,10 @@ def output_files(workdir):
 
 
 def comparable_content(path):
-    """The file's bytes; for training metrics and simulation results, the JSON without wall-clock figures."""
+    """The file's bytes; for training metrics and simulation results, the JSON without wall-clock figures;
+    nothing of the network's timing files, which hold wall-clock figures only."""
+    if path.name.endswith("timing.json"):
+        return None
     if path.name == "metrics.json":
         metrics = json.loads(path.read_text())
         for epoch in metrics["epochs"]:

@@ -14,7 +14,7 @@ from qaccel.tile_check import reference_output
 from qaccel.train import load_model
 from qaccel.vectors import read_vectors
 
-from support import config_args, make_archive, run_snakemake, tiny_settings
+from support import config_args, make_archive, overlay, planned_jobs, run_snakemake, tiny_settings
 
 pytestmark = pytest.mark.slow
 
@@ -23,28 +23,6 @@ pytestmark = pytest.mark.slow
 REPORTED_AFTER_VECTORS = {"summary": 1, "layer_figure": 1, "rtl_figures": 1, "jobs_figure": 1}
 EVERYTHING_AFTER_TRAINING = {"train": 1, "training_figures": 1, "capture": 1, "integerize": 1, "tile": 2,
                              "serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS}
-
-
-def planned_jobs(workdir, *overlays, target=(), options=(), env=None):
-    """Rule -> count of the jobs a dry run would execute."""
-    result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", *overlays), "--dry-run", "--quiet", "rules",
-                           "--workflow-profile", "none", *options, *target, env=env)
-    jobs, table = {}, False
-    for line in result.stdout.splitlines():
-        if line.startswith("job "):
-            table = True
-        elif table and line.startswith("total"):
-            break
-        elif table and line.strip() and not line.startswith("-"):
-            rule, count = line.split()
-            jobs[rule] = int(count)
-    return jobs
-
-
-def overlay(workdir, name, settings):
-    path = workdir / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(settings))
-    return path
 
 
 def test_outputs_are_exact_and_consistent(tiny_workflow):
@@ -75,19 +53,23 @@ def test_a_finished_run_has_nothing_left_to_do(tiny_workflow):
     assert planned_jobs(tiny_workflow) == {}
 
 
+NETWORK = {"network_shard": 4, "network_merge": 2, "network_report": 1}  # 2 images, 1 per shard, 2 dataflows
+
+
 @pytest.mark.parametrize("change,expected", [
-    ({"hardware": {"rows": 4}}, {"tile": 2, "serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS}),
-    ({"hardware": {"psum_bits": 20}}, {"serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS}),
+    ({"hardware": {"rows": 4}}, {"tile": 2, "serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS, **NETWORK}),
+    ({"hardware": {"psum_bits": 20}}, {"serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS, **NETWORK}),
     ({"sim": {"simulator": "verilator"}}, {"simulate": 2, "summary": 1, "rtl_figures": 1, "jobs_figure": 1}),
     ({"sim": {"mem_mb": 3000}}, {}),
+    ({"network": {"mem_mb": 3000}}, {}),
     ({"capture": {"image": 3}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
                                  **REPORTED_AFTER_VECTORS}),
     ({"integerize": {"max_recovered_error": 0.01}}, {"integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
                                                      **REPORTED_AFTER_VECTORS}),
-    ({"train": {"recipes": {"seed": {"lr": 0.02}}}}, EVERYTHING_AFTER_TRAINING),
+    ({"train": {"recipes": {"seed": {"lr": 0.02}}}}, {**EVERYTHING_AFTER_TRAINING, **NETWORK}),
     ({"train": {"recipes": {"fast": {"lr": 0.5}}}}, {}),
     ({"train": {"log_every": 7}}, {}),
-    ({"train": {"deterministic": False}}, EVERYTHING_AFTER_TRAINING),
+    ({"train": {"deterministic": False}}, {**EVERYTHING_AFTER_TRAINING, **NETWORK}),
     # The alphas figure outlines the exported layers.
     ({"export": {"layers": [27, 29]}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
                                         **REPORTED_AFTER_VECTORS, "training_figures": 1}),
@@ -167,8 +149,9 @@ def test_a_failing_stage_loses_nothing_already_built(copy_of_tiny_workflow):
     before = {path: path.read_bytes() for path in (workdir / "results").rglob("*")
               if path.is_file() and "/ws/" not in str(path) and "/os/" not in str(path)}
     narrow = overlay(workdir, "narrow", {"hardware": {"psum_bits": 4}})
+    # The vector chain only: the network jobs would fail on the same width (tests/workflow/test_network.py).
     result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", narrow), "--cores", "1",
-                           "--workflow-profile", "none", check=False)
+                           "--workflow-profile", "none", "results/summary.tsv", check=False)
     assert result.returncode != 0
     assert "does not fit a 4-bit signed field" in result.stdout
     assert "layer 27" in result.stdout

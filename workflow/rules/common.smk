@@ -10,12 +10,14 @@ from qaccel.config import (
     validate_config,
 )
 from qaccel.layers import conv_layer
+from qaccel.network.images import shard_ranges
 from qaccel.rule_code import library_digest, package_root_for_jobs
 from qaccel.workflow_checks import check_workflow, exportable_layer
 
 DATA = "resources/cifar10.npz"
 MODEL = "results/train/model.pt"
 SUMMARY = "results/summary.tsv"
+NETWORK_REPORT = ["results/network/accuracy.tsv", "results/network/layers.tsv"]
 
 # Before any job: --config values typed as in a config file, the schema, the layers, the data.
 retype_command_line(config, workflow.config_settings.config)
@@ -136,3 +138,28 @@ def job_benchmarks():
         "logs/summary.benchmark.tsv",
         *figures,
     ]
+
+
+def network_targets():
+    return [
+        f"results/network/{dataflow}/predictions.tsv"
+        for dataflow in config["network"]["dataflows"]
+    ] + NETWORK_REPORT
+
+
+def _network_shard_files(dataflow, suffix):
+    network = config["network"]
+    return [
+        f"results/network/{dataflow}/shards/images{first}-{last}.{suffix}"
+        for first, last in shard_ranges(
+            network["first"], network["count"], network["shard"]
+        )
+    ]
+
+
+def network_shard_results(wildcards):
+    return _network_shard_files(wildcards.dataflow, "json")
+
+
+def network_shard_timings(wildcards):
+    return _network_shard_files(wildcards.dataflow, "timing.json")

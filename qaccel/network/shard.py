@@ -1,0 +1,122 @@
+"""One shard of whole-network inference: a run of consecutive test images through all three paths
+(shards: qaccel.network.images).
+
+Order of work, cheapest first, so that bad input fails before any simulation:
+1. the image range against the test split;
+2. the integer path over the whole shard (software, vectorised over the batch);
+3. the value ranges against the core's widths;
+4. the float model, image by image, its quantised levels against the integer path's;
+5. the RTL path, image by image on the backend, each layer's sums against the integer path's.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from ..capture import capture_batch
+from ..model import VGGQuant
+from .backends import IntegerConvBackend
+from .checks import CoreMismatch, check_core_outputs, first_level_difference
+from .images import check_image_range
+from .paths import ConvTrace, IntegerNetwork, PathResult, float_levels
+from .widths import check_core_widths, layer_ranges
+
+
+def _against(integer: PathResult, position: int, image: int, dataflow: str, hardware: dict):
+    """A check of one image's conv sums on the backend against the integer path's, layer by layer."""
+    expected = {conv.layer: conv.result.outputs[position : position + 1] for conv in integer.convs}
+
+    def compare(trace: ConvTrace) -> None:
+        check_core_outputs(expected[trace.layer], trace.result.outputs, trace.layer, [image], dataflow,
+                           hardware["rows"], hardware["cols"])
+
+    return compare
+
+
+def _float_pass(model: VGGQuant, images, indices: list[int], integer: PathResult, integer_tolerance: float):
+    """The float model image by image: its classes, where its levels first differ from the integer path's
+    (None where nowhere), and how far apart its logits put its class and the integer path's."""
+    predictions, differences, logit_gaps = [], [], []
+    for position, image in enumerate(indices):
+        levels = float_levels(model, images[position], integer_tolerance)
+        differences.append(first_level_difference(
+            levels.levels, levels.before_rounding, {c.layer: c.act_int[position] for c in integer.convs},
+            {c.layer: c.before_rounding[position] for c in integer.convs}, image, integer_tolerance))
+        predictions.append(int(levels.logits.argmax()))
+        logit_gaps.append(float(levels.logits[predictions[-1]] - levels.logits[integer.predictions[position]]))
+    return predictions, differences, logit_gaps
+
+
+def _rtl_pass(network: IntegerNetwork, images, indices: list[int], integer: PathResult, backend, dataflow: str,
+              hardware: dict, log: Callable[[str], None]):
+    """The integer path on ``backend`` image by image, every layer checked against ``integer`` as it comes:
+    per image the class and core cycles by layer; per layer the model's and the ideal cycles; seconds."""
+    predictions, cycles, layer_cycles, seconds, backend_seconds = [], [], {}, [], []
+    for position, image in enumerate(indices):
+        started = time.perf_counter()
+        rtl = network.run(images[position : position + 1], backend,
+                          after_conv=_against(integer, position, image, dataflow, hardware))
+        seconds.append(time.perf_counter() - started)
+        backend_seconds.append(sum(conv.backend_seconds for conv in rtl.convs))
+        if rtl.predictions[0] != integer.predictions[position]:
+            raise CoreMismatch(f"image {image}: every layer's sums agree but the RTL path predicts class "
+                               f"{rtl.predictions[0]} and the integer path {integer.predictions[position]}")
+        predictions.append(rtl.predictions[0])
+        cycles.append({str(conv.layer): int(conv.result.cycles[0]) for conv in rtl.convs
+                       if conv.result.cycles is not None})
+        for conv in rtl.convs:
+            layer_cycles[conv.layer] = {"model_cycles": conv.result.model_cycles,
+                                        "ideal_cycles": conv.result.ideal_cycles}
+        done = position + 1
+        log(f"image {image} ({done}/{len(indices)}): rtl class {predictions[-1]}; {seconds[-1]:.2f} s "
+            f"({backend_seconds[-1]:.2f} s in the backend); about {(len(indices) - done) * sum(seconds) / done:.0f} s left")
+    return predictions, cycles, layer_cycles, seconds, backend_seconds
+
+
+def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int, backend, backend_name: str,
+              dataflow: str, hardware: dict, mean, std, integer_tolerance: float,
+              log: Callable[[str], None] = print) -> tuple[dict, dict]:
+    """Classify test images ``first`` .. ``last``; returns the results and the wall-clock timing (kept apart,
+    so that results are byte-identical however the images are sharded)."""
+    check_image_range(first, last, len(test["test_labels"]), data_path)
+    images, indices = capture_batch(test, first, last - first + 1, mean, std)
+    labels = [int(label) for label in test["test_labels"][first : last + 1]]
+    log(f"images {first}-{last} ({len(indices)}), {dataflow}, backend {backend_name} (network.count and network.shard "
+        f"set the images and how many one job takes)")
+    seconds = {}
+
+    started = time.perf_counter()
+    network = IntegerNetwork(model, integer_tolerance)
+    integer = network.run(images, IntegerConvBackend())
+    seconds["integer"] = time.perf_counter() - started
+    started = time.perf_counter()
+    ranges = layer_ranges(integer)
+    seconds["widths"] = time.perf_counter() - started
+    log(f"integer path: {seconds['integer']:.2f} s; widths needed: activations "
+        + ", ".join(f"L{r.layer} {r.act_bits}{'s' if r.act_signed else 'u'}" for r in ranges) + "; partial sums "
+        + ", ".join(f"L{r.layer} {r.psum_bits}" for r in ranges))
+    check_core_widths(ranges, psum_bits=hardware["psum_bits"])
+
+    started = time.perf_counter()
+    float_predictions, differences, logit_gaps = _float_pass(model, images, indices, integer, integer_tolerance)
+    seconds["float"] = time.perf_counter() - started
+    log(f"float model: {seconds['float']:.2f} s; {sum(d is not None for d in differences)} of {len(indices)} images "
+        f"have a quantised level that differs from the integer path")
+
+    rtl, cycles, layer_cycles, rtl_seconds, rtl_backend_seconds = _rtl_pass(
+        network, images, indices, integer, backend, dataflow, hardware, log)
+    seconds["rtl"] = sum(rtl_seconds)
+    seconds["rtl_backend"] = sum(rtl_backend_seconds)
+    seconds["rtl_host"] = seconds["rtl"] - seconds["rtl_backend"]
+
+    rows = [{"image": image, "label": labels[n], "rtl": rtl[n], "integer": integer.predictions[n],
+             "float": float_predictions[n], "cycles": cycles[n],
+             "level_difference": None if differences[n] is None else differences[n].as_dict(),
+             "float_logit_gap": logit_gaps[n]} for n, image in enumerate(indices)]
+    results = {
+        "dataflow": dataflow, "backend": backend_name, "first": first, "last": last, "images": rows,
+        "layers": [{**r.as_dict(), **layer_cycles[r.layer]} for r in ranges],
+    }
+    timing = {"dataflow": dataflow, "first": first, "last": last, "images": len(indices), "seconds": seconds,
+              "rtl_seconds_per_image": rtl_seconds, "rtl_backend_seconds_per_image": rtl_backend_seconds}
+    return results, timing

@@ -1,0 +1,147 @@
+"""Whole-network inference on the tiny trained model: the integer path against the float model's own
+quantised activations, the workflow's outputs, sharding, rerun job lists and bad input."""
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from qaccel import data
+from qaccel.capture import capture_batch, capture_conv_inputs
+from qaccel.network.backends import IntegerConvBackend
+from qaccel.network.paths import IntegerNetwork
+from qaccel.train import load_model
+
+from support import config_args, overlay, planned_jobs, run_snakemake
+
+pytestmark = pytest.mark.slow
+
+MEAN, STD = (0.491, 0.482, 0.447), (0.247, 0.243, 0.262)
+RESULTS = ["results/network/ws/predictions.tsv", "results/network/os/predictions.tsv",
+           "results/network/ws/summary.json", "results/network/os/summary.json",
+           "results/network/accuracy.tsv", "results/network/layers.tsv"]
+
+
+def reference_levels(x: np.ndarray, alpha: float, levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """FORMATS.md's activation quantizer in numpy, before and after rounding, in levels."""
+    before = np.minimum(x / alpha, 1.0) * levels
+    return before, np.round(before)
+
+
+def test_the_integer_path_follows_the_float_model_layer_by_layer(tiny_workflow):
+    model = load_model(tiny_workflow / "results/train/model.pt").eval()
+    test = data.load(tiny_workflow / "resources/cifar10.npz", keys=("test_images", "test_labels"))
+    picked = list(range(0, 10000, 625))  # the offline archive's test split is ordered by class
+    images = torch.cat([capture_batch(test, index, 1, MEAN, STD)[0] for index in picked])
+    logits, inputs = capture_conv_inputs(model, images)
+    integer = IntegerNetwork(model, 1e-3).run(images, IntegerConvBackend())
+
+    compared, explained = 0, []
+    values_per_image = sum(conv.act_int[0].numel() for conv in integer.convs)
+    for n in range(len(picked)):
+        for conv in integer.convs:
+            module = model.features[conv.layer]
+            before, expected = reference_levels(inputs[conv.layer][n].double().numpy(), float(module.act_alpha.detach()),
+                                                2**module.a_bits - 1)
+            got = conv.act_int[n].numpy()
+            compared += got.size
+            differ = got != expected
+            if differ.any():
+                # The first layer where the paths part: only on a rounding boundary, where float error decides.
+                boundary = (got[differ] + expected[differ]) / 2
+                assert np.abs(before[differ] - boundary).max() < 1e-3, (picked[n], conv.layer)
+                explained.append(picked[n])
+                break  # later layers of this image see different inputs
+        else:
+            assert integer.predictions[n] == int(logits[n].argmax()), picked[n]
+    assert compared >= (len(picked) - len(explained)) * values_per_image
+    assert integer.convs[0].act_int.min() < 0 and integer.convs[0].act_signed
+    assert len(explained) < len(picked) / 2, explained
+
+
+def test_the_workflow_writes_every_path_per_image(tiny_workflow):
+    model = load_model(tiny_workflow / "results/train/model.pt").eval()
+    test = data.load(tiny_workflow / "resources/cifar10.npz", keys=("test_images", "test_labels"))
+    header = ("image\tlabel\trtl\tinteger\tfloat\tcycles\t" + "".join(
+        f"layer{layer}_cycles\t" for layer in (0, 3, 7, 10, 14, 17, 20, 24, 27, 29, 33, 36, 39))
+        + "first_level_difference")
+    for dataflow in ("ws", "os"):
+        lines = (tiny_workflow / f"results/network/{dataflow}/predictions.tsv").read_text().splitlines()
+        assert lines[0] == header
+        rows = [line.split("\t") for line in lines[1:]]
+        assert [int(row[0]) for row in rows] == [0, 1]
+        for row in rows:
+            image, label, rtl, integer, float_class = (int(value) for value in row[:5])
+            with torch.no_grad():
+                expected_float = int(model(capture_batch(test, image, 1, MEAN, STD)[0]).argmax())
+            assert (label, float_class, rtl) == (int(test["test_labels"][image]), expected_float, integer)
+            assert row[5:18] == [""] * 13  # the software backend has no cycles
+        summary = json.loads((tiny_workflow / f"results/network/{dataflow}/summary.json").read_text())
+        for path, column in (("rtl", 2), ("integer", 3), ("float", 4)):
+            assert summary["correct"][path] == sum(row[column] == row[1] for row in rows)
+        assert summary["images"] == {"first": 0, "last": 1, "count": 2}
+        assert len(summary["float_disagreements"]) == sum(row[3] != row[4] for row in rows)
+    accuracy = (tiny_workflow / "results/network/accuracy.tsv").read_text().splitlines()
+    assert [line.split("\t")[:3] for line in accuracy[1:]] == [["ws", "software", "2"], ["os", "software", "2"]]
+    layers = (tiny_workflow / "results/network/layers.tsv").read_text().splitlines()
+    assert len(layers) == 1 + 2 * 13 and layers[1].startswith("ws\t0\t3\t64\t32\t32\tTrue\t-")
+
+
+def test_sharding_gives_the_same_results_byte_for_byte(copy_of_tiny_workflow, tiny_workflow):
+    workdir = copy_of_tiny_workflow
+    one_job = overlay(workdir, "one_job", {"network": {"shard": 2}})
+    result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", one_job), "--cores", "2",
+                           "--workflow-profile", "none", *RESULTS)
+    assert "images0-1.json" in result.stdout
+    for name in RESULTS:
+        assert (workdir / name).read_bytes() == (tiny_workflow / name).read_bytes(), name
+
+
+NETWORK_AFTER_SHARDS = {"network_merge": 2, "network_report": 1}
+
+
+@pytest.mark.parametrize("network,expected", [
+    ({"count": 3}, {"network_shard": 2, **NETWORK_AFTER_SHARDS}),  # image 2 in both dataflows
+    ({"first": 1, "count": 1}, NETWORK_AFTER_SHARDS),  # images1-1 exists
+    ({"first": 1, "count": 3, "shard": 2}, {"network_shard": 2, **NETWORK_AFTER_SHARDS}),  # 1-1 kept, 2-3 new
+])
+def test_a_changed_image_range_reruns_only_the_shards_it_touches(tiny_workflow, tmp_path, network, expected):
+    jobs = planned_jobs(tiny_workflow, overlay(tmp_path, "range", {"network": network}))
+    jobs.pop("all", None)
+    assert jobs == expected
+
+
+def test_a_core_too_narrow_for_a_layer_fails_naming_it_and_loses_nothing(copy_of_tiny_workflow, tiny_workflow):
+    workdir = copy_of_tiny_workflow
+    before = (workdir / "results/network/ws/predictions.tsv").read_bytes()
+    narrow = overlay(workdir, "narrow", {"hardware": {"psum_bits": 12}})
+    result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", narrow), "--cores", "1",
+                           "--workflow-profile", "none", "results/network/ws/shards/images0-0.json", check=False)
+    assert result.returncode != 0
+    # Every layer whose partial sums on image 0 need more than 12 bits, each with the width it needs.
+    test = data.load(tiny_workflow / "resources/cifar10.npz", keys=("test_images", "test_labels"))
+    model = load_model(tiny_workflow / "results/train/model.pt")
+    path = IntegerNetwork(model, 1e-3).run(capture_batch(test, 0, 1, MEAN, STD)[0], IntegerConvBackend())
+    too_wide = []
+    for conv in path.convs:
+        act, weight = conv.act_int[0].numpy(), conv.weight_int.numpy()
+        padded = np.pad(np.abs(act), ((0, 0), (1, 1), (1, 1)))
+        bound = max(np.einsum("oikl,ikl->o", np.abs(weight), padded[:, y : y + 3, x : x + 3]).max()
+                    for y in range(act.shape[1]) for x in range(act.shape[2]))
+        if int(bound).bit_length() + 1 > 12:
+            too_wide.append(f"layer {conv.layer}: partial sums can reach +-{bound}, which needs "
+                            f"{int(bound).bit_length() + 1}-bit two's complement; the core has hardware.psum_bits = 12")
+    assert too_wide and all(line in result.stdout for line in too_wide), result.stdout[-3000:]
+    assert (workdir / "results/network/ws/predictions.tsv").read_bytes() == before
+    assert not (workdir / "results/network/ws/shards/images0-0.json").exists()
+
+
+def test_the_report_shows_accuracy_and_cycles(tiny_workflow, tmp_path):
+    run_snakemake(tiny_workflow, *config_args(tiny_workflow / "tiny.yaml"), "--workflow-profile", "none",
+                  "--report", str(tmp_path / "report.zip"))
+    with zipfile.ZipFile(tmp_path / "report.zip") as report:
+        tables = {Path(name).name: report.read(name) for name in report.namelist() if name.endswith(".tsv")}
+    for name in ("accuracy.tsv", "layers.tsv"):
+        assert tables[name] == (tiny_workflow / "results/network" / name).read_bytes()
