@@ -7,7 +7,7 @@ from collections import deque
 import cocotb
 from cocotb.triggers import FallingEdge
 
-from qaccel.rtl.bench import resolved
+from unit_common import resolved
 from unit_common import lane, pack, start_and_reset
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import cocotb
 from cocotb.triggers import FallingEdge
 
-from qaccel.rtl.bench import resolved
+from unit_common import resolved
 from unit_common import lane, pack, start_and_reset, wrap
 
 ACT_BITS, WGT_BITS, PSUM_BITS = 4, 4, 16

@@ -6,7 +6,7 @@ import random
 import cocotb
 from cocotb.triggers import FallingEdge
 
-from qaccel.rtl.bench import resolved
+from unit_common import resolved
 from unit_common import pack, start_and_reset
 
 LANES, WIDTH = 8, 4

@@ -8,8 +8,21 @@ from __future__ import annotations
 
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
+from cocotb.types import Logic
 
-from qaccel.rtl.bench import CLOCK_NS, resolved
+CLOCK_NS = 10
+
+
+class UnknownValueError(AssertionError):
+    """A signal read after reset holds X or Z bits."""
+
+
+def resolved(handle, what: str) -> int:
+    """The value of ``handle`` as an unsigned int; X/Z bits fail the test, naming ``what``."""
+    value = handle.value
+    if not value.is_resolvable:
+        raise UnknownValueError(f"{what} holds unknown bits: {value}")
+    return int(value) if isinstance(value, Logic) else value.to_unsigned()
 
 
 def wrap(value: int, bits: int) -> int:
