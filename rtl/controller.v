@@ -126,7 +126,6 @@ module controller #(
                         state <= S_FINISH;
                     end else if (run_start) begin
                         run_os <= opcode == OP_RUN_OS;
-                        pc     <= pc + 1'b1;
                         state  <= S_RUN;
                     end else if (!is_run) begin
                         bad_instruction <= 1'b1;
@@ -136,6 +135,7 @@ module controller #(
                 S_RUN: begin
                     // The sequencer raised busy on the cycle after run_start.
                     if (!sequencer_busy) begin
+                        pc    <= pc + 1'b1;
                         state <= S_FETCH;
                     end
                 end

@@ -34,8 +34,11 @@ module mac_tile #(
     parameter PSUM_BITS  = 32,
     parameter ACT_SIGNED = 1
 `ifdef QACCEL_MUTANTS
-    // Mutation builds only (rtl/README.md, "Mutation check"): 1 in the one PE a mutation targets.
+    // Mutation builds only (rtl/README.md, "Mutation check"): 1 in the one PE a mutation targets
+    // (unused by the mutations of other blocks).
+    /* verilator lint_off UNUSEDPARAM */
   , parameter [0:0] MUTANT_SITE = 1'b0
+    /* verilator lint_on UNUSEDPARAM */
 `endif
 ) (
     input                      clk,

@@ -51,6 +51,9 @@ class BenchParameters:
     wgt_addr_bits: int
     acc_addr_bits: int
     expect_addr_bits: int
+    # The output FIFO's depth (address bits); None keeps the core's default, deep enough for the
+    # array. Tests set it too small to see the core report a FIFO overflow.
+    ofifo_depth_bits: int | None = None
 
     @property
     def shape(self) -> CoreShape:
@@ -69,13 +72,28 @@ class BenchParameters:
                 "WGT_BITS": self.weight_bits,
                 "PSUM_BITS": self.psum_bits, "INSTR_ADDR_BITS": INSTR_ADDR_BITS,
                 "ACT_ADDR_BITS": self.act_addr_bits, "WGT_ADDR_BITS": self.wgt_addr_bits,
-                "ACC_ADDR_BITS": self.acc_addr_bits, "EXPECT_ADDR_BITS": self.expect_addr_bits}
+                "ACC_ADDR_BITS": self.acc_addr_bits, "EXPECT_ADDR_BITS": self.expect_addr_bits,
+                **({"OFIFO_DEPTH_BITS": self.ofifo_depth_bits} if self.ofifo_depth_bits is not None else {})}
 
     def key(self) -> str:
         """A short directory name: r8c8a8sw4p32-17.19.13.20 (s: signed activations, u: unsigned)."""
         sign = "s" if self.act_signed else "u"
+        fifo = f"-f{self.ofifo_depth_bits}" if self.ofifo_depth_bits is not None else ""
         return (f"r{self.rows}c{self.cols}a{self.act_bits}{sign}w{self.weight_bits}p{self.psum_bits}-"
-                f"{self.act_addr_bits}.{self.wgt_addr_bits}.{self.acc_addr_bits}.{self.expect_addr_bits}")
+                f"{self.act_addr_bits}.{self.wgt_addr_bits}.{self.acc_addr_bits}.{self.expect_addr_bits}{fifo}")
+
+
+def vgg16_convs() -> list[ConvShape]:
+    """The 13 convolutions of VGG16_quant (qaccel.layers), as the core sees them."""
+    from qaccel.layers import CONV_LAYERS
+
+    return [ConvShape(layer.in_channels, layer.out_channels, layer.height, layer.width)
+            for layer in CONV_LAYERS.values()]
+
+
+def network_parameters(shape: CoreShape) -> BenchParameters:
+    """The build every layer of the network runs on: memories deep enough for all 13 convs."""
+    return BenchParameters.for_layers(shape, vgg16_convs())
 
 
 def memory_words(conv: ConvShape, shape: CoreShape) -> dict[str, int]:

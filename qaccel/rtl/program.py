@@ -18,6 +18,7 @@ vector files hold one file per tile (qaccel.rtl.vector_set reads them back).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,10 +45,12 @@ class CoreShape:
     act_signed: bool = True  # activation lanes are two's complement (unsigned otherwise)
 
     def __post_init__(self):
-        product_bits = self.act_bits + 1 + self.weight_bits
-        if self.psum_bits <= product_bits:
-            raise ProgramError(f"{self}: psum_bits must exceed act_bits + 1 + weight_bits = {product_bits} "
-                               f"(the widest product)")
+        # A WS column adds `rows` products before the accumulator sees the sum, and its adds are not
+        # checked for overflow (rtl/mac_tile.v): that sum must always fit.
+        column_bits = self.act_bits + 1 + self.weight_bits + math.ceil(math.log2(self.rows))
+        if self.psum_bits < column_bits:
+            raise ProgramError(f"{self}: psum_bits must be at least act_bits + 1 + weight_bits + log2(rows) = "
+                               f"{column_bits}, the width of a column of the array's products")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ module layer_bench #(
     parameter ACT_ADDR_BITS   = 10,
     parameter WGT_ADDR_BITS   = 10,
     parameter ACC_ADDR_BITS   = 10,
-    parameter EXPECT_ADDR_BITS = 10
+    parameter EXPECT_ADDR_BITS = 10,
+    parameter OFIFO_DEPTH_BITS = $clog2(COLS) + 1
 ) (
 `ifndef QACCEL_SELF_CLOCK
     input clk
@@ -78,7 +79,8 @@ module layer_bench #(
         .INSTR_ADDR_BITS(INSTR_ADDR_BITS),
         .ACT_ADDR_BITS  (ACT_ADDR_BITS),
         .WGT_ADDR_BITS  (WGT_ADDR_BITS),
-        .ACC_ADDR_BITS  (ACC_ADDR_BITS)
+        .ACC_ADDR_BITS  (ACC_ADDR_BITS),
+        .OFIFO_DEPTH_BITS(OFIFO_DEPTH_BITS)
     ) dut (
         .clk            (clk),
         .rst            (rst),
