@@ -14,6 +14,9 @@
 //   weight      wgt_base + out_tile*tile_pitch + s
 //   A fold lasts max(tile_pitch, ROWS) cycles (a PE's drain register must be empty again); its last
 //   step carries the tag (capture into the drain register).
+//
+// `fold` counts the folds issued since start (where a stuck core stood, for the watchdog's report);
+// `act_tag` matters only with act_rd_en.
 module sequencer #(
     parameter ROWS          = 8,
     parameter DIM_BITS      = 24,
