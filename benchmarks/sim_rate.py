@@ -1,60 +1,145 @@
-"""Simulated cycles per second of the cocotb bench on each simulator, and the core's cycles next
-to SCALE-Sim's analytical model, for one layer in both dataflows.
+"""Simulation throughput of the core and its cycles on every VGG16 layer.
 
-    python benchmarks/sim_rate.py                          # random layer-27 shape and a 32->32 8x8 layer
-    python benchmarks/sim_rate.py --vectors results/layer27 # a pipeline's vector sets (ws/ and os/)
+    python benchmarks/sim_rate.py                      # the default core (8x8, a8 signed, w4, p32)
+    python benchmarks/sim_rate.py --layer 3 --images 2 # which full layer to time, images per run
 
-The rate is measured while the core runs on its own (start to done): Python only loads the
-memories before and reads them back after, outside the timed window.
+1. Builds the bench once per simulator (the build every layer and dataflow shares) and runs one
+   full VGG16 layer (random integers of its real shape) in both dataflows with Verilator: simulated
+   cycles per second of the simulator's CPU time and of wall time (target: 1M per core).
+2. Runs a small layer on both simulators in the same process: the Verilator / Icarus ratio.
+3. Prints, for all 13 convs and both dataflows, the core's cycles (rtl/README.md's formula, which
+   the RTL tests pin to the simulation; the layer timed above is checked against it here too),
+   SCALE-Sim's model, the ideal (MACs / (R*C)), the utilisation and the memory words each layer
+   fills; then the whole network's cycles per image and the projected seconds per image at the
+   measured rate.
 """
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
-from qaccel.export import export_layer
-from qaccel.rtl.runner import SIMULATORS, simulate_layer
+from qaccel.layers import CONV_LAYERS
+from qaccel.rtl.build import build_bench, network_parameters
+from qaccel.rtl.conv_runs import run_convs
+from qaccel.rtl.cycles import core_cycles, ideal_cycles, scale_sim_cycles
+from qaccel.rtl.layer_sim import memory_report
+from qaccel.rtl.program import ConvShape, CoreShape, compile_layer
+from qaccel.tiling import tile
 
-HW = {"rows": 8, "cols": 8, "act_bits": 4, "weight_bits": 4, "psum_bits": 16}
-SHAPES = {"layer27_shape": (8, 8, 4, 4), "wide_32x32_8x8": (32, 32, 8, 8)}
+TARGET_CYCLES_PER_SECOND = 1_000_000
 
 
-def random_vectors(root: Path, name: str, cin: int, cout: int, height: int, width: int) -> Path:
-    rng = np.random.default_rng(0)
-    act = rng.integers(0, 16, size=(cin, height, width))
-    weight = rng.integers(-7, 8, size=(cout, cin, 3, 3))
-    for dataflow in ("ws", "os"):
-        export_layer(root / name / dataflow, dataflow, act, weight, True, HW)
-    return root / name
+def conv_of(index: int) -> ConvShape:
+    layer = CONV_LAYERS[index]
+    return ConvShape(layer.in_channels, layer.out_channels, layer.height, layer.width)
+
+
+def random_layer(conv: ConvShape, images: int, shape: CoreShape, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    act = rng.integers(0, 16, (images, conv.in_channels, conv.height, conv.width))
+    weight = rng.integers(-7, 8, (conv.out_channels, conv.in_channels, 3, 3))
+    return act, weight
+
+
+def reference(act: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Exact integer conv (float64 holds these sums exactly)."""
+    import torch
+    import torch.nn.functional as F
+
+    return F.conv2d(torch.from_numpy(act.astype(np.float64)), torch.from_numpy(weight.astype(np.float64)),
+                    padding=1).round().to(torch.int64).numpy()
+
+
+def child_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_layer(build, dataflow: str, conv: ConvShape, images: int, label: str) -> dict:
+    act, weight = random_layer(conv, images, build.parameters.shape)
+    cpu_before, began = child_cpu_seconds(), time.perf_counter()
+    runs = run_convs(build, dataflow, act, weight, label)
+    wall, cpu = time.perf_counter() - began, child_cpu_seconds() - cpu_before
+    if not np.array_equal(runs.outputs, reference(act, weight)):
+        raise SystemExit(f"{label} {dataflow}: the core's sums differ from conv2d")
+    if any(cycles != runs.formula_cycles for cycles in runs.cycles):
+        raise SystemExit(f"{label} {dataflow}: {runs.cycles} cycles, the formula says {runs.formula_cycles}")
+    cycles = sum(runs.cycles)
+    return {"cycles": cycles, "sim_s": runs.sim_seconds, "cpu_s": cpu, "wall_s": wall,
+            "per_cpu_s": cycles / cpu, "per_sim_s": cycles / runs.sim_seconds}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--vectors", type=Path, help="a directory holding ws/ and os/ vector sets")
-    parser.add_argument("--simulators", nargs="+", default=list(SIMULATORS), choices=SIMULATORS)
+    parser.add_argument("--layer", type=int, default=3, help="the full layer to time (index in model.features)")
+    parser.add_argument("--images", type=int, default=1, help="images per simulator run")
+    parser.add_argument("--compare-layer", type=int, default=24, help="the layer both simulators run")
     parser.add_argument("--build-root", type=Path, help="where to build (default: a temporary directory)")
     args = parser.parse_args()
+    shape = CoreShape(8, 8, 8, 4, 32, act_signed=True)
+    parameters = network_parameters(shape)
 
     with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
-        build_root = args.build_root or scratch / "build"
-        layers = ({args.vectors.name: args.vectors} if args.vectors else
-                  {name: random_vectors(scratch, name, *shape) for name, shape in SHAPES.items()})
-        header = (f"{'layer':<16} {'df':<3} {'simulator':<10} {'cycles':>8} {'array':>8} {'sfp':>7} {'model':>8} "
-                  f"{'array/model':>11} {'run s':>7} {'cycles/s':>10} {'build s':>8}  check")
-        print(header)
-        for name, vectors in layers.items():
+        root = args.build_root or Path(scratch)
+        builds = {}
+        for simulator in ("verilator", "icarus"):
+            began = time.perf_counter()
+            builds[simulator] = build_bench(simulator, parameters, root / f"{simulator}-{parameters.key()}")
+            print(f"{simulator} build of {parameters.key()}: {time.perf_counter() - began:.1f} s", flush=True)
+
+        conv = conv_of(args.layer)
+        full_layer_rates = {}
+        print(f"\nfull layer {args.layer} {conv}, {args.images} image(s), Verilator:")
+        for dataflow in ("ws", "os"):
+            figures = timed_layer(builds["verilator"], dataflow, conv, args.images, f"layer {args.layer}")
+            full_layer_rates[dataflow] = figures["per_cpu_s"]
+            print(f"  {dataflow}: {figures['cycles']} cycles in {figures['cpu_s']:.2f} s of simulator CPU "
+                  f"({figures['per_cpu_s'] / 1e6:.2f}M cycles/s; target {TARGET_CYCLES_PER_SECOND / 1e6:.0f}M), "
+                  f"{figures['sim_s']:.2f} s wall ({figures['per_sim_s'] / 1e6:.2f}M cycles/s), "
+                  f"{figures['wall_s']:.2f} s with Python's share", flush=True)
+
+        small = conv_of(args.compare_layer)
+        print(f"\nlayer {args.compare_layer} {small} on both simulators (simulator CPU time):")
+        rates = {}
+        for simulator in ("verilator", "icarus"):
             for dataflow in ("ws", "os"):
-                for simulator in args.simulators:
-                    result = simulate_layer(vectors / dataflow, simulator, build_root / name / dataflow / simulator)
-                    model = result["model"]["cycles"]
-                    print(f"{name:<16} {dataflow:<3} {simulator:<10} {result['cycles']:>8} {result['array_cycles']:>8} "
-                          f"{result['sfp_cycles']:>7} {model:>8} {result['array_cycles'] / model:>11.3f} "
-                          f"{result['run_wall_s']:>7.3f} {result['cycles_per_second']:>10.0f} "
-                          f"{result['build_wall_s']:>8.1f}  {'pass' if result['passed'] else 'FAIL'}", flush=True)
+                figures = timed_layer(builds[simulator], dataflow, small, 1, f"layer {args.compare_layer}")
+                rates[simulator, dataflow] = figures["per_cpu_s"]
+                print(f"  {simulator:<9} {dataflow}: {figures['cycles']:>7} cycles, "
+                      f"{figures['per_cpu_s'] / 1e3:8.1f}k cycles/s", flush=True)
+        for dataflow in ("ws", "os"):
+            print(f"  ratio verilator/icarus {dataflow}: x{rates['verilator', dataflow] / rates['icarus', dataflow]:.0f}")
+
+        print(f"\nevery conv of VGG16_quant on the {shape.rows}x{shape.cols} core:")
+        print(f"{'layer':>5} {'conv':<22} {'df':<3} {'cycles':>9} {'model':>9} {'ideal':>9} {'core/model':>10} "
+              f"{'util':>6} {'act words':>9} {'wgt words':>9} {'acc words':>9} {'acc bits':>9}")
+        totals = {"ws": [0, 0, 0.0], "os": [0, 0, 0.0]}
+        for index, layer in CONV_LAYERS.items():
+            conv = conv_of(index)
+            act, weight = random_layer(conv, 1, shape)
+            for dataflow in ("ws", "os"):
+                program = compile_layer(dataflow, tile(dataflow, act[0], weight, shape.rows, shape.cols, False),
+                                        conv, shape, f"layer {index}")
+                cycles = core_cycles(dataflow, conv, shape.rows, shape.cols)
+                model = scale_sim_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"]
+                ideal = ideal_cycles(conv, shape.rows, shape.cols)
+                memory = memory_report(program)
+                for position, value in enumerate((cycles, model, ideal)):
+                    totals[dataflow][position] += value
+                print(f"{index:>5} {f'{conv.in_channels}->{conv.out_channels} {conv.height}x{conv.width}':<22} "
+                      f"{dataflow:<3} {cycles:>9} {model:>9} {ideal:>9.0f} {cycles / model:>10.3f} "
+                      f"{ideal / cycles:>6.3f} {memory['act_words']:>9} {memory['weight_words']:>9} "
+                      f"{memory['acc_words']:>9} {memory['acc_bits']:>9}")
+        for dataflow, (cycles, model, ideal) in totals.items():
+            rate = full_layer_rates[dataflow]
+            print(f"network {dataflow}: {cycles} cycles per image (model {model}, ideal {ideal:.0f}, "
+                  f"utilisation {ideal / cycles:.3f}); projected {cycles / rate:.1f} s of simulation per image at "
+                  f"{rate / 1e6:.2f}M cycles/s")
 
 
 if __name__ == "__main__":

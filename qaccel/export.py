@@ -61,7 +61,7 @@ def _field_specs(hw: Hardware, act_signed: bool) -> dict:
     }
 
 
-def ws_files(tiles: WSTiles) -> list[_VectorFile]:
+def ws_files(tiles: WSTiles, relu: bool) -> list[_VectorFile]:
     n_ict, n_oct = tiles.weight.shape[:2]
     files = []
     for ict in range(n_ict):
@@ -74,11 +74,11 @@ def ws_files(tiles: WSTiles) -> list[_VectorFile]:
                 indices = {"ic_tile": ict, "oc_tile": oct_, "kij": k}
                 files.append(_VectorFile(f"weight_kij{k}{suffix}.txt", "weight", tiles.weight[ict, oct_, k], "weight", indices))
                 files.append(_VectorFile(f"psum_kij{k}{suffix}.txt", "psum", tiles.psum[ict, oct_, k], "psum", indices))
-    files.append(_VectorFile("out.txt", "output", tiles.output, "output"))
+    files.append(_VectorFile("out.txt", "output", tiles.output, "output", {"relu_applied": relu}))
     return files
 
 
-def os_files(tiles: OSTiles) -> list[_VectorFile]:
+def os_files(tiles: OSTiles, relu: bool) -> list[_VectorFile]:
     n_pxt, n_ic = tiles.activation.shape[:2]
     n_oct = tiles.weight.shape[0]
     pixels = [[int(p) for p in tile_pixels] for tile_pixels in tiles.pixels]
@@ -95,9 +95,10 @@ def os_files(tiles: OSTiles) -> list[_VectorFile]:
     for pxt in range(n_pxt):
         for oct_ in range(n_oct):
             name = f"out_os{_suffix(pxt=(pxt, n_pxt), oct=(oct_, n_oct))}.txt"
-            indices = {"pixel_tile": pxt, "oc_tile": oct_, "pixels": pixels[pxt]}
+            # What the array drains: sums before ReLU, as the seed's out_os.txt.
+            indices = {"pixel_tile": pxt, "oc_tile": oct_, "pixels": pixels[pxt], "relu_applied": False}
             files.append(_VectorFile(name, "output_os", tiles.tile_output[pxt, oct_], "output", indices))
-    files.append(_VectorFile("out.txt", "output", tiles.output, "output"))
+    files.append(_VectorFile("out.txt", "output", tiles.output, "output", {"relu_applied": relu}))
     return files
 
 
@@ -152,7 +153,7 @@ def tile_counts(dataflow: str, tiles: WSTiles | OSTiles) -> dict:
 
 def serialize(out_dir: Path, dataflow: str, tiles: WSTiles | OSTiles, act_shape: tuple, cout: int, relu: bool,
               hw: Hardware, layer: int | None = None, act_signed: bool = False) -> dict:
-    files = ws_files(tiles) if dataflow == "ws" else os_files(tiles)
+    files = ws_files(tiles, relu) if dataflow == "ws" else os_files(tiles, relu)
     manifest = layer_manifest(layer, dataflow, act_shape, cout, relu, hw, act_signed, tile_counts(dataflow, tiles))
     label = f"layer {layer} {dataflow}" if layer is not None else dataflow
     return write_vector_set(out_dir, files, manifest, label)

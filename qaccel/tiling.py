@@ -87,7 +87,8 @@ class OSTiles:
     pixels[pt, lane]            output pixel index o = y*W + x of each lane, -1 for padding lanes
     activation[pt, ic, k, lane] a_pad[ic, pos(pixel, k)] for the tile's pixel lanes
     weight[oct, ic, k, lane]    weight of output channel lane at input channel ic, offset k
-    tile_output[pt, oct, p, c]  accumulated output of pixel lane p, output-channel lane c
+    tile_output[pt, oct, p, c]  accumulated output of pixel lane p, output-channel lane c, before
+                                ReLU (what the array drains; the seed's out_os.txt has no ReLU)
     output[o, oc]               the whole layer's output, ReLU applied if asked
     """
 
@@ -113,10 +114,10 @@ def tile_os(act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int, r
     w = weight_int.reshape(cout, cin, KIJ).astype(np.int64)
     weight = split_channels(w, 0, cols).transpose(0, 2, 3, 1)  # (oct, ic, k, c)
     tile_output = np.einsum("aikp,bikc->abpc", activation, weight)
-    if relu:
-        tile_output = np.maximum(tile_output, 0)
     valid = pixels.reshape(-1) >= 0
     output = tile_output.transpose(0, 2, 1, 3).reshape(pixels.size, -1)[valid][:, :cout]
+    if relu:
+        output = np.maximum(output, 0)
     return OSTiles(pixels=pixels, activation=activation, weight=weight, tile_output=tile_output, output=output)
 
 

@@ -1,214 +1,263 @@
-// qaccel core: a ROWS x COLS reconfigurable (weight- or output-stationary) systolic array with
-// its memories, input skew, output FIFO, result writer, SFP and instruction-driven controller.
+// qaccel core: a ROWS x COLS systolic array that runs 3x3 convolutions weight stationary (WS) or
+// output stationary (OS), with its memories, input skew, output FIFO, accumulator and an
+// instruction-driven controller. rtl/README.md has the datapath diagram, the instruction set,
+// the memory layouts and the cycle formula.
 //
-//   instr_mem -> controller -> act_mem -> row skew  --> mac_array -> ofifo -> result_writer
-//                          \-> wgt_mem -> col skew  -/                           |
-//                                                                            psum_mem
-//                                                              out_mem <- sfp <-/
-//
-// mode selects the dataflow at run time (0 = WS, 1 = OS); it is sampled when start is pulsed.
-// The host port writes the instruction, activation and weight memories and reads the psum and
-// output memories (read data one cycle after host_rd_en; only while the core is not busy).
-// Memory word layouts, the instruction set and timing are in rtl/README.md.
+//   instr_mem -> controller -> sequencer -> act_mem -> row skew --> mac_array -> ofifo -> accumulator
+//                                        \-> wgt_mem -> col skew -/                (acc memory, ReLU
+//                                                                                   on read-out)
+// The host port writes the instruction, activation and weight memories and reads the accumulator
+// memory (data one cycle after host_rd_en, ReLU'd when host_rd_relu; only while the core is not
+// busy). psum_row_valid/psum_row show every row of partial sums that leaves the array, as the
+// accumulator receives it, for monitors. Status flags are sticky until reset.
 module core #(
     parameter ROWS            = 8,
     parameter COLS            = 8,
-    parameter ACT_BITS        = 4,
+    parameter ACT_BITS        = 8,
+    parameter ACT_SIGNED      = 1,   // activation lanes are two's complement (else unsigned)
     parameter WGT_BITS        = 4,
-    parameter PSUM_BITS       = 16,
-    parameter ADDR_BITS       = 10,
-    parameter OFIFO_DEPTH_BITS = 4,
-    // Derived, leave at the default: width of the host write port, the widest of an instruction
-    // (4 + 4*ADDR_BITS), an activation word and a weight word.
-    parameter HOST_BITS = ((4 + 4*ADDR_BITS) > ROWS*ACT_BITS)
-                        ? ((4 + 4*ADDR_BITS) > COLS*WGT_BITS ? (4 + 4*ADDR_BITS) : COLS*WGT_BITS)
-                        : (ROWS*ACT_BITS > COLS*WGT_BITS ? ROWS*ACT_BITS : COLS*WGT_BITS)
+    parameter PSUM_BITS       = 32,
+    parameter INSTR_ADDR_BITS = 4,
+    parameter ACT_ADDR_BITS   = 10,
+    parameter WGT_ADDR_BITS   = 10,
+    parameter ACC_ADDR_BITS   = 10,
+    // Derived, leave at the default: output FIFO depth (at least COLS words per column: the
+    // array cannot be stalled), host port address and data widths.
+    parameter OFIFO_DEPTH_BITS = $clog2(COLS) + 1,
+    parameter HOST_ADDR_BITS   = (ACT_ADDR_BITS > WGT_ADDR_BITS)
+                               ? (ACT_ADDR_BITS > INSTR_ADDR_BITS ? ACT_ADDR_BITS : INSTR_ADDR_BITS)
+                               : (WGT_ADDR_BITS > INSTR_ADDR_BITS ? WGT_ADDR_BITS : INSTR_ADDR_BITS),
+    parameter HOST_DATA_BITS   = (ROWS*ACT_BITS > COLS*WGT_BITS)
+                               ? (ROWS*ACT_BITS > 256 ? ROWS*ACT_BITS : 256)
+                               : (COLS*WGT_BITS > 256 ? COLS*WGT_BITS : 256)
 ) (
-    input                        clk,
-    input                        rst,
-    input                        mode,
-    input                        start,
-    output                       done,
-    output                       busy,
-    output                       bad_instruction,
-    output                       fifo_overflow,
-    output [31:0]                perf_array_cycles,
-    output [31:0]                perf_sfp_cycles,
-    input                        host_wr_en,
-    input  [1:0]                 host_wr_sel,
-    input  [ADDR_BITS-1:0]       host_wr_addr,
-    input  [HOST_BITS-1:0]       host_wr_data,
-    input                        host_rd_en,
-    input                        host_rd_sel,
-    input  [ADDR_BITS-1:0]       host_rd_addr,
-    output [COLS*PSUM_BITS-1:0]  host_rd_data
+    input                         clk,
+    input                         rst,
+    input                         start,
+    output                        done,
+    output                        busy,
+    output                        bad_instruction,
+    output                        fifo_overflow,
+    output                        acc_overflow,
+    output [31:0]                 perf_cycles,
+    output [2:0]                  dbg_state,
+    output [INSTR_ADDR_BITS-1:0]  dbg_pc,
+    output [31:0]                 dbg_fold,
+    input                         host_wr_en,
+    input  [1:0]                  host_wr_sel,
+    input  [HOST_ADDR_BITS-1:0]   host_wr_addr,
+    input  [HOST_DATA_BITS-1:0]   host_wr_data,
+    input                         host_rd_en,
+    input                         host_rd_relu,
+    input  [ACC_ADDR_BITS-1:0]    host_rd_addr,
+    output [COLS*PSUM_BITS-1:0]   host_rd_data,
+    output                        psum_row_valid,
+    output [COLS*PSUM_BITS-1:0]   psum_row
 );
-    localparam INSTR_BITS = 4 + 4*ADDR_BITS;
-    localparam ACT_WORD   = ROWS*ACT_BITS;
-    localparam WGT_WORD   = COLS*WGT_BITS;
-    localparam ROW_WORD   = COLS*PSUM_BITS;
+    localparam INSTR_BITS = 256;  // an instruction: opcode and a layer descriptor
+    localparam FIELD_BITS = 24;   // a descriptor field: counts, pitches, addresses (up to 2^24 words)
+    localparam ACT_WORD = ROWS*ACT_BITS;
+    localparam WGT_WORD = COLS*WGT_BITS;
+    localparam ROW_WORD = COLS*PSUM_BITS;
+    localparam TAGGED   = ACT_BITS + 1;  // an activation lane and its fold tag
 
     localparam [1:0] SEL_INSTR = 2'd0;
     localparam [1:0] SEL_ACT   = 2'd1;
     localparam [1:0] SEL_WGT   = 2'd2;
 
-    // controller <-> memories and datapath
-    wire                  mode_os;
-    wire                  instr_rd_en;
-    wire [ADDR_BITS-1:0]  instr_rd_addr;
-    wire [INSTR_BITS-1:0] instr_rd_data;
-    wire                  act_rd_en, wgt_rd_en;
-    wire [ADDR_BITS-1:0]  act_rd_addr, wgt_rd_addr;
-    wire [ACT_WORD-1:0]   act_rd_data;
-    wire [WGT_WORD-1:0]   wgt_rd_data;
-    wire                  act_word_valid, wgt_word_valid;
-    wire                  weight_clear, drain_capture, drain_shift;
-    wire                  writer_start, writer_descending;
-    wire [ADDR_BITS-1:0]  writer_start_addr;
-    wire [ADDR_BITS-1:0]  sfp_count0, sfp_count1, sfp_count2;
-    wire [ADDR_BITS-1:0]  sfp_stride0, sfp_stride1, sfp_stride2;
-    wire                  sfp_cmd_valid, sfp_cmd_relu, sfp_cmd_ready;
-    wire [ADDR_BITS-1:0]  sfp_cmd_base, sfp_cmd_out_addr;
-    wire                  datapath_busy;
+    // controller <-> sequencers
+    wire                       instr_rd_en;
+    wire [INSTR_ADDR_BITS-1:0] instr_rd_addr;
+    wire [INSTR_BITS-1:0]      instr_rd_data;
+    wire [FIELD_BITS-1:0]      width, row_pitch, tile_pitch, in_tiles, out_tiles, pixel_tiles, pixels;
+    wire [ACT_ADDR_BITS-1:0]   act_base;
+    wire [WGT_ADDR_BITS-1:0]   wgt_base;
+    wire [ACC_ADDR_BITS-1:0]   acc_base;
+    wire                       run_start, run_start_os, run_os;
+    wire                       sequencer_busy;
+    wire                       datapath_busy;
 
-    // datapath
-    wire [ROWS-1:0]          row_valid;
-    wire [ACT_WORD-1:0]      row_act;
-    wire                     row_skew_busy;
-    wire [COLS-1:0]          col_valid;
-    wire [WGT_WORD-1:0]      col_weight;
-    wire                     col_skew_busy;
-    wire [ROW_WORD-1:0]      array_south_data;
-    wire [COLS-1:0]          array_south_valid;
-    wire                     array_busy;
-    wire [ROW_WORD-1:0]      ofifo_rd_data;
-    wire                     ofifo_row_valid, ofifo_empty, ofifo_pop;
-    wire                     psum_wr_en;
-    wire [ADDR_BITS-1:0]     psum_wr_addr;
-    wire                     sfp_psum_rd_en;
-    wire [ADDR_BITS-1:0]     sfp_psum_rd_addr;
-    wire [ROW_WORD-1:0]      psum_rd_data;
-    wire                     out_wr_en;
-    wire [ADDR_BITS-1:0]     out_wr_addr;
-    wire [ROW_WORD-1:0]      out_wr_data;
-    wire [ROW_WORD-1:0]      out_rd_data;
-    wire                     sfp_busy;
+    // sequencer -> memories
+    wire                       act_rd_en, act_tag, wgt_rd_en;
+    wire [ACT_ADDR_BITS-1:0]   act_rd_addr;
+    wire [WGT_ADDR_BITS-1:0]   wgt_rd_addr;
+    wire [ACT_WORD-1:0]        act_rd_data;
+    wire [WGT_WORD-1:0]        wgt_rd_data;
+    // the memories' read data is valid one cycle after the read
+    reg                        act_word_valid, act_word_tag, wgt_word_valid;
 
     controller #(
-        .ROWS     (ROWS),
-        .ADDR_BITS(ADDR_BITS)
+        .INSTR_BITS     (INSTR_BITS),
+        .FIELD_BITS     (FIELD_BITS),
+        .INSTR_ADDR_BITS(INSTR_ADDR_BITS),
+        .ACT_ADDR_BITS  (ACT_ADDR_BITS),
+        .WGT_ADDR_BITS  (WGT_ADDR_BITS),
+        .ACC_ADDR_BITS  (ACC_ADDR_BITS)
     ) u_controller (
-        .clk              (clk),
-        .rst              (rst),
-        .start            (start),
-        .mode_os          (mode),
-        .mode_os_q        (mode_os),
-        .done             (done),
-        .busy             (busy),
-        .bad_instruction  (bad_instruction),
-        .perf_array_cycles(perf_array_cycles),
-        .perf_sfp_cycles  (perf_sfp_cycles),
-        .instr_rd_en      (instr_rd_en),
-        .instr_rd_addr    (instr_rd_addr),
-        .instr_rd_data    (instr_rd_data),
-        .act_rd_en        (act_rd_en),
-        .act_rd_addr      (act_rd_addr),
-        .wgt_rd_en        (wgt_rd_en),
-        .wgt_rd_addr      (wgt_rd_addr),
-        .act_word_valid   (act_word_valid),
-        .wgt_word_valid   (wgt_word_valid),
-        .weight_clear     (weight_clear),
-        .drain_capture    (drain_capture),
-        .drain_shift      (drain_shift),
-        .writer_start     (writer_start),
-        .writer_start_addr(writer_start_addr),
-        .writer_descending(writer_descending),
-        .sfp_count0       (sfp_count0),
-        .sfp_count1       (sfp_count1),
-        .sfp_count2       (sfp_count2),
-        .sfp_stride0      (sfp_stride0),
-        .sfp_stride1      (sfp_stride1),
-        .sfp_stride2      (sfp_stride2),
-        .sfp_cmd_valid    (sfp_cmd_valid),
-        .sfp_cmd_base     (sfp_cmd_base),
-        .sfp_cmd_out_addr (sfp_cmd_out_addr),
-        .sfp_cmd_relu     (sfp_cmd_relu),
-        .sfp_cmd_ready    (sfp_cmd_ready),
-        .datapath_busy    (datapath_busy)
+        .clk            (clk),
+        .rst            (rst),
+        .start          (start),
+        .done           (done),
+        .busy           (busy),
+        .bad_instruction(bad_instruction),
+        .perf_cycles    (perf_cycles),
+        .state_out      (dbg_state),
+        .pc_out         (dbg_pc),
+        .instr_rd_en    (instr_rd_en),
+        .instr_rd_addr  (instr_rd_addr),
+        .instr_rd_data  (instr_rd_data),
+        .width          (width),
+        .row_pitch      (row_pitch),
+        .tile_pitch     (tile_pitch),
+        .in_tiles       (in_tiles),
+        .out_tiles      (out_tiles),
+        .pixel_tiles    (pixel_tiles),
+        .pixels         (pixels),
+        .act_base       (act_base),
+        .wgt_base       (wgt_base),
+        .acc_base       (acc_base),
+        .run_start      (run_start),
+        .run_start_os   (run_start_os),
+        .run_os         (run_os),
+        .sequencer_busy (sequencer_busy),
+        .datapath_busy  (datapath_busy)
     );
 
-    sdp_ram #(.WIDTH(INSTR_BITS), .ADDR_BITS(ADDR_BITS)) u_instr_mem (
+    sequencer #(
+        .ROWS         (ROWS),
+        .DIM_BITS     (FIELD_BITS),
+        .ACT_ADDR_BITS(ACT_ADDR_BITS),
+        .WGT_ADDR_BITS(WGT_ADDR_BITS)
+    ) u_sequencer (
+        .clk           (clk),
+        .rst           (rst),
+        .start         (run_start),
+        .mode_os       (run_start_os),
+        .width_in      (width),
+        .row_pitch_in  (row_pitch),
+        .tile_pitch_in (tile_pitch),
+        .in_tiles_in   (in_tiles),
+        .out_tiles_in  (out_tiles),
+        .pixel_tiles_in(pixel_tiles),
+        .pixels_in     (pixels),
+        .act_base_in   (act_base),
+        .wgt_base_in   (wgt_base),
+        .busy       (sequencer_busy),
+        .act_rd_en  (act_rd_en),
+        .act_rd_addr(act_rd_addr),
+        .act_tag    (act_tag),
+        .wgt_rd_en  (wgt_rd_en),
+        .wgt_rd_addr(wgt_rd_addr),
+        .fold       (dbg_fold)
+    );
+
+    sdp_ram #(.WIDTH(INSTR_BITS), .ADDR_BITS(INSTR_ADDR_BITS)) u_instr_mem (
         .clk    (clk),
         .wr_en  (host_wr_en && host_wr_sel == SEL_INSTR),
-        .wr_addr(host_wr_addr),
+        .wr_addr(host_wr_addr[INSTR_ADDR_BITS-1:0]),
         .wr_data(host_wr_data[INSTR_BITS-1:0]),
         .rd_en  (instr_rd_en),
         .rd_addr(instr_rd_addr),
         .rd_data(instr_rd_data)
     );
 
-    sdp_ram #(.WIDTH(ACT_WORD), .ADDR_BITS(ADDR_BITS)) u_act_mem (
+    sdp_ram #(.WIDTH(ACT_WORD), .ADDR_BITS(ACT_ADDR_BITS)) u_act_mem (
         .clk    (clk),
         .wr_en  (host_wr_en && host_wr_sel == SEL_ACT),
-        .wr_addr(host_wr_addr),
+        .wr_addr(host_wr_addr[ACT_ADDR_BITS-1:0]),
         .wr_data(host_wr_data[ACT_WORD-1:0]),
         .rd_en  (act_rd_en),
         .rd_addr(act_rd_addr),
         .rd_data(act_rd_data)
     );
 
-    sdp_ram #(.WIDTH(WGT_WORD), .ADDR_BITS(ADDR_BITS)) u_wgt_mem (
+    sdp_ram #(.WIDTH(WGT_WORD), .ADDR_BITS(WGT_ADDR_BITS)) u_wgt_mem (
         .clk    (clk),
         .wr_en  (host_wr_en && host_wr_sel == SEL_WGT),
-        .wr_addr(host_wr_addr),
+        .wr_addr(host_wr_addr[WGT_ADDR_BITS-1:0]),
         .wr_data(host_wr_data[WGT_WORD-1:0]),
         .rd_en  (wgt_rd_en),
         .rd_addr(wgt_rd_addr),
         .rd_data(wgt_rd_data)
     );
 
-    skew_buffer #(.LANES(ROWS), .WIDTH(ACT_BITS)) u_row_skew (
+    always @(posedge clk) begin
+        if (rst) begin
+            act_word_valid <= 1'b0;
+            act_word_tag   <= 1'b0;
+            wgt_word_valid <= 1'b0;
+        end else begin
+            act_word_valid <= act_rd_en;
+            act_word_tag   <= act_rd_en && act_tag;
+            wgt_word_valid <= wgt_rd_en;
+        end
+    end
+
+    // Row skew: every lane carries its activation and the fold tag.
+    wire [ROWS*TAGGED-1:0] tagged_act;
+    wire [ROWS*TAGGED-1:0] skewed_act;
+    wire [ROWS-1:0]        row_valid;
+    wire [ROWS*ACT_BITS-1:0] row_act;
+    wire [ROWS-1:0]        row_tag;
+    wire                   row_skew_busy;
+    genvar lane;
+    generate
+        for (lane = 0; lane < ROWS; lane = lane + 1) begin : g_tag
+            assign tagged_act[lane*TAGGED +: TAGGED] = {act_word_tag, act_rd_data[lane*ACT_BITS +: ACT_BITS]};
+            assign row_act[lane*ACT_BITS +: ACT_BITS] = skewed_act[lane*TAGGED +: ACT_BITS];
+            assign row_tag[lane] = skewed_act[lane*TAGGED + ACT_BITS];
+        end
+    endgenerate
+
+    skew_buffer #(.LANES(ROWS), .WIDTH(TAGGED)) u_row_skew (
         .clk      (clk),
         .rst      (rst),
         .in_valid (act_word_valid),
-        .in_data  (act_rd_data),
+        .in_data  (tagged_act),
         .out_valid(row_valid),
-        .out_data (row_act),
+        .out_data (skewed_act),
         .busy     (row_skew_busy)
     );
 
+    wire [COLS-1:0]     col_valid;
+    wire [WGT_WORD-1:0] col_wgt;
+    wire                col_skew_busy;
     skew_buffer #(.LANES(COLS), .WIDTH(WGT_BITS)) u_col_skew (
         .clk      (clk),
         .rst      (rst),
         .in_valid (wgt_word_valid),
         .in_data  (wgt_rd_data),
         .out_valid(col_valid),
-        .out_data (col_weight),
+        .out_data (col_wgt),
         .busy     (col_skew_busy)
     );
 
+    wire [ROW_WORD-1:0] south_data;
+    wire [COLS-1:0]     south_valid;
+    wire                array_busy, array_overflow;
     mac_array #(
         .ROWS     (ROWS),
         .COLS     (COLS),
-        .ACT_BITS (ACT_BITS),
-        .WGT_BITS (WGT_BITS),
-        .PSUM_BITS(PSUM_BITS)
+        .ACT_BITS  (ACT_BITS),
+        .WGT_BITS  (WGT_BITS),
+        .PSUM_BITS (PSUM_BITS),
+        .ACT_SIGNED(ACT_SIGNED)
     ) u_array (
-        .clk               (clk),
-        .rst               (rst),
-        .mode_os           (mode_os),
-        .weight_clear      (weight_clear),
-        .drain_capture     (drain_capture),
-        .drain_shift       (drain_shift),
-        .west_act          (row_act),
-        .west_valid        (row_valid),
-        .north_weight      (col_weight),
-        .north_valid       (col_valid),
-        .south_data        (array_south_data),
-        .south_result_valid(array_south_valid),
-        .busy              (array_busy)
+        .clk        (clk),
+        .rst        (rst),
+        .mode_os    (run_os),
+        .west_act   (row_act),
+        .west_valid (row_valid),
+        .west_tag   (row_tag),
+        .north_wgt  (col_wgt),
+        .north_valid(col_valid),
+        .south_data (south_data),
+        .south_valid(south_valid),
+        .overflow   (array_overflow),
+        .busy       (array_busy)
     );
 
+    wire ofifo_empty;
     ofifo #(
         .COLS      (COLS),
         .WIDTH     (PSUM_BITS),
@@ -216,86 +265,68 @@ module core #(
     ) u_ofifo (
         .clk      (clk),
         .rst      (rst),
-        .wr_en    (array_south_valid),
-        .wr_data  (array_south_data),
-        .rd_en    (ofifo_pop),
-        .rd_data  (ofifo_rd_data),
-        .row_valid(ofifo_row_valid),
+        .wr_en    (south_valid),
+        .wr_data  (south_data),
+        .rd_en    (psum_row_valid),
+        .rd_data  (psum_row),
+        .row_valid(psum_row_valid),
         .empty    (ofifo_empty),
         .overflow (fifo_overflow)
     );
 
-    result_writer #(.ADDR_BITS(ADDR_BITS)) u_writer (
+    wire [ACC_ADDR_BITS-1:0] row_addr;
+    wire                     row_first, row_write;
+    acc_sequencer #(
+        .ROWS         (ROWS),
+        .DIM_BITS     (FIELD_BITS),
+        .ACC_ADDR_BITS(ACC_ADDR_BITS)
+    ) u_acc_sequencer (
         .clk         (clk),
         .rst         (rst),
-        .start       (writer_start),
-        .start_addr  (writer_start_addr),
-        .descending  (writer_descending),
-        .row_valid   (ofifo_row_valid),
-        .pop         (ofifo_pop),
-        .psum_wr_en  (psum_wr_en),
-        .psum_wr_addr(psum_wr_addr)
+        .start       (run_start),
+        .mode_os     (run_start_os),
+        .out_tiles_in(out_tiles),
+        .pixels_in   (pixels),
+        .acc_base_in (acc_base),
+        .advance  (psum_row_valid),
+        .addr     (row_addr),
+        .first    (row_first),
+        .write    (row_write)
     );
 
-    // The SFP owns the psum read port while it runs; the host reads it otherwise.
-    wire host_reads_psum = host_rd_en && !host_rd_sel;
-    sdp_ram #(.WIDTH(ROW_WORD), .ADDR_BITS(ADDR_BITS)) u_psum_mem (
-        .clk    (clk),
-        .wr_en  (psum_wr_en),
-        .wr_addr(psum_wr_addr),
-        .wr_data(ofifo_rd_data),
-        .rd_en  (sfp_psum_rd_en || host_reads_psum),
-        .rd_addr(sfp_psum_rd_en ? sfp_psum_rd_addr : host_rd_addr),
-        .rd_data(psum_rd_data)
-    );
-
-    sfp #(
-        .LANES    (COLS),
+    wire acc_busy, acc_add_overflow;
+    accumulator #(
+        .COLS     (COLS),
         .PSUM_BITS(PSUM_BITS),
-        .ADDR_BITS(ADDR_BITS)
-    ) u_sfp (
+        .ADDR_BITS(ACC_ADDR_BITS)
+    ) u_accumulator (
         .clk         (clk),
         .rst         (rst),
-        .count0      (sfp_count0),
-        .count1      (sfp_count1),
-        .count2      (sfp_count2),
-        .stride0     (sfp_stride0),
-        .stride1     (sfp_stride1),
-        .stride2     (sfp_stride2),
-        .cmd_valid   (sfp_cmd_valid),
-        .cmd_base    (sfp_cmd_base),
-        .cmd_out_addr(sfp_cmd_out_addr),
-        .cmd_relu    (sfp_cmd_relu),
-        .cmd_ready   (sfp_cmd_ready),
-        .psum_rd_en  (sfp_psum_rd_en),
-        .psum_rd_addr(sfp_psum_rd_addr),
-        .psum_rd_data(psum_rd_data),
-        .out_wr_en   (out_wr_en),
-        .out_wr_addr (out_wr_addr),
-        .out_wr_data (out_wr_data),
-        .busy        (sfp_busy)
+        .row_valid   (psum_row_valid),
+        .row_data    (psum_row),
+        .row_addr    (row_addr),
+        .row_first   (row_first),
+        .row_write   (row_write),
+        .direct      (run_os),
+        .host_rd_en  (host_rd_en),
+        .host_rd_relu(host_rd_relu),
+        .host_rd_addr(host_rd_addr),
+        .host_rd_data(host_rd_data),
+        .overflow    (acc_add_overflow),
+        .busy        (acc_busy)
     );
 
-    sdp_ram #(.WIDTH(ROW_WORD), .ADDR_BITS(ADDR_BITS)) u_out_mem (
-        .clk    (clk),
-        .wr_en  (out_wr_en),
-        .wr_addr(out_wr_addr),
-        .wr_data(out_wr_data),
-        .rd_en  (host_rd_en && host_rd_sel),
-        .rd_addr(host_rd_addr),
-        .rd_data(out_rd_data)
-    );
-
-    reg host_rd_sel_q;
+    // Accumulations that overflowed: the accumulator memory's adds, and the PEs' OS accumulators.
+    reg acc_memory_overflow;
     always @(posedge clk) begin
         if (rst) begin
-            host_rd_sel_q <= 1'b0;
-        end else if (host_rd_en) begin
-            host_rd_sel_q <= host_rd_sel;
+            acc_memory_overflow <= 1'b0;
+        end else if (acc_add_overflow) begin
+            acc_memory_overflow <= 1'b1;
         end
     end
-    assign host_rd_data = host_rd_sel_q ? out_rd_data : psum_rd_data;
+    assign acc_overflow = acc_memory_overflow || array_overflow;
 
-    assign datapath_busy = act_word_valid || wgt_word_valid || row_skew_busy || col_skew_busy
-                        || array_busy || !ofifo_empty || sfp_busy;
+    assign datapath_busy = sequencer_busy || act_word_valid || wgt_word_valid || row_skew_busy
+                        || col_skew_busy || array_busy || !ofifo_empty || acc_busy;
 endmodule

@@ -1,55 +1,61 @@
-"""SCALE-Sim's analytical cycle model, per fold, for an R x C array streaming T vectors.
+"""Cycle counts of a layer on an R x C array: the core's own (rtl/README.md, "Timing"), SCALE-Sim's
+analytical model, and the ideal.
 
-  WS: a fold is one (input-channel tile, output-channel tile, kij) weight set; T = (H+2)(W+2)
-      padded positions. Cycles per fold 2R + C + T - 2: R to fill the weights, then the first
-      vector needs R + C - 1 cycles to cross the array and the other T - 1 follow one per cycle.
-  OS: a fold is one (pixel tile, output-channel tile); T = Cin * 9 (every input channel at every
-      kernel offset). Cycles per fold R + C + T - 2: the last operand pair reaches the far PE
-      R + C - 2 cycles after it is injected.
-
-Folds run back to back (no overlap), as SCALE-Sim counts them. The model leaves out what the RTL
-adds: instruction fetch, memory read latency, the OS drain of R rows, and the SFP pass.
+  core     WS  5 + 2R + C + (F-1)*max(P, R) + P     F = ceil(Cin/R)*ceil(Cout/C)*9 folds,
+                                                    P = H*W pixels streamed per fold
+           OS  4 + 2R + C + (F-1)*max(S, R) + S     F = ceil(H*W/R)*ceil(Cout/C) folds,
+                                                    S = Cin*9 steps per fold
+           for a layer program (one RUN, then HALT). Folds follow each other with no gap, each
+           lasting max(streamed words, R) cycles (WS: the next fold's R weights preload during it;
+           OS: a PE's drain register empties in at most R cycles). Around them: fetching and
+           decoding the RUN, WS's preload of fold 0 (R), and the last fold's flush: the skew,
+           the array (WS: a row crosses C PEs; OS: a column drains its R results), the output FIFO
+           and the accumulator.
+  model    SCALE-Sim, per fold with no overlap. WS 2R + C + T - 2 with T = (H+2)(W+2) padded
+           positions; OS R + C + S - 2.
+  ideal    MACs / (R*C): every PE busy on every cycle.
 """
 from __future__ import annotations
 
-from qaccel.tiling import KIJ
+from qaccel.tiling import KIJ, ceil_div
+
+from .program import ConvShape
 
 
-def ws_fold_cycles(rows: int, cols: int, steps: int) -> int:
-    return 2 * rows + cols + steps - 2
+def ws_folds(conv: ConvShape, rows: int, cols: int) -> int:
+    return ceil_div(conv.in_channels, rows) * ceil_div(conv.out_channels, cols) * KIJ
 
 
-def os_fold_cycles(rows: int, cols: int, steps: int) -> int:
-    return rows + cols + steps - 2
+def os_folds(conv: ConvShape, rows: int, cols: int) -> int:
+    return ceil_div(conv.pixels, rows) * ceil_div(conv.out_channels, cols)
 
 
-def analytical_cycles(manifest: dict) -> dict:
-    """Folds, T and cycles of a layer's vector set (its manifest) under SCALE-Sim's model."""
-    rows, cols = manifest["array"]["rows"], manifest["array"]["cols"]
-    conv = manifest["conv"]
-    tiles = manifest["tiles"]
-    if manifest["dataflow"] == "ws":
-        folds = tiles["ic"] * tiles["oc"] * KIJ
-        steps = (conv["height"] + 2) * (conv["width"] + 2)
-        per_fold = ws_fold_cycles(rows, cols, steps)
-        formula = "2R + C + T - 2"
+def core_cycles(dataflow: str, conv: ConvShape, rows: int, cols: int) -> int:
+    """The core's cycles from start to done (perf_cycles) for a layer program (RUN, HALT)."""
+    if dataflow == "ws":
+        folds, streamed, overhead = ws_folds(conv, rows, cols), conv.pixels, 5
     else:
-        folds = tiles["pixel"] * tiles["oc"]
-        steps = conv["in_channels"] * KIJ
-        per_fold = os_fold_cycles(rows, cols, steps)
-        formula = "R + C + T - 2"
+        folds, streamed, overhead = os_folds(conv, rows, cols), conv.in_channels * KIJ, 4
+    return overhead + 2 * rows + cols + (folds - 1) * max(streamed, rows) + streamed
+
+
+def scale_sim_cycles(dataflow: str, conv: ConvShape, rows: int, cols: int) -> dict:
+    """SCALE-Sim's analytical model: folds x cycles per fold, folds back to back."""
+    if dataflow == "ws":
+        folds, streamed = ws_folds(conv, rows, cols), conv.padded
+        per_fold, formula = 2 * rows + cols + streamed - 2, "2R + C + T - 2"
+    else:
+        folds, streamed = os_folds(conv, rows, cols), conv.in_channels * KIJ
+        per_fold, formula = rows + cols + streamed - 2, "R + C + T - 2"
     return {"model": "SCALE-Sim", "formula": formula, "rows": rows, "cols": cols, "folds": folds,
-            "streamed_vectors_per_fold": steps, "cycles_per_fold": per_fold, "cycles": folds * per_fold}
+            "streamed_vectors_per_fold": streamed, "cycles_per_fold": per_fold, "cycles": folds * per_fold}
 
 
-def conv_macs(manifest: dict) -> int:
-    """Multiply-accumulates of a layer's conv (its manifest's conv shape)."""
-    conv = manifest["conv"]
-    return conv["height"] * conv["width"] * conv["in_channels"] * conv["out_channels"] * conv["kernel"] ** 2
+def ideal_cycles(conv: ConvShape, rows: int, cols: int) -> float:
+    return conv.macs / (rows * cols)
 
 
-def ideal_cycles(manifest: dict) -> int:
-    """The fewest cycles in which the manifest's rows x cols MAC units do the layer's MACs: every unit
-    busy every cycle, no fill, drain or padding lanes."""
-    array = manifest["array"]
-    return -(-conv_macs(manifest) // (array["rows"] * array["cols"]))
+def watchdog_cycles(expected: int) -> int:
+    """The bench's cycle limit: twice the formula plus a margin; a core that is not done by then
+    is stuck, not slow."""
+    return 2 * expected + 1000

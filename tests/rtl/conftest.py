@@ -1,4 +1,4 @@
-"""Fixtures for the cocotb benches (helpers live in rtl_helpers.py)."""
+"""Fixtures for the RTL tests (helpers live in rtl_helpers.py)."""
 from __future__ import annotations
 
 from pathlib import Path

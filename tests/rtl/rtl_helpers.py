@@ -1,26 +1,53 @@
-"""Helpers for the cocotb benches: each pytest test builds one RTL top with cocotb's
-Python runner (``cocotb_tools.runner``) and runs a cocotb test module from ``benches/``."""
+"""Helpers for the RTL tests: cocotb unit benches (each pytest test builds one RTL top with cocotb's
+Python runner, ``cocotb_tools.runner``, and runs a cocotb test module from ``benches/``), and
+random layers for the core-level tests, which run on the no-Python bench (qaccel.rtl.build)."""
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import numpy as np
+from cocotb_tools.runner import get_runner
 
-from qaccel.export import export_layer
-from qaccel.rtl.runner import build_core, failed_tests, run_bench
-
-from support import HW_8X8
+from qaccel.rtl.build import RTL_DIR, ensure_verilator_on_path, rtl_sources, verilator_makeflags
 
 BENCHES = Path(__file__).resolve().parent / "benches"
 # The simulator process imports bench modules through sys.path (the runner passes it on).
 sys.path.insert(0, str(BENCHES))
 
 SIMULATORS = ["icarus", "verilator"]
-# One ADDR_BITS for every integration test, so each simulator builds the core once per session.
-SHARED_ADDR_BITS = 11
+TIMESCALE = ("1ns", "1ps")
+
+
+def cocotb_build(simulator: str, parameters: dict, build_dir: Path, toplevel: str):
+    """Build ``toplevel`` (a block of rtl/, or the core) with cocotb's runner; returns the runner."""
+    if simulator == "verilator":
+        ensure_verilator_on_path()
+        fix = verilator_makeflags()
+        if fix:
+            os.environ["MAKEFLAGS"] = f"{os.environ.get('MAKEFLAGS', '')} {fix}".strip()
+    runner = get_runner(simulator)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    runner.build(sources=rtl_sources(RTL_DIR), hdl_toplevel=toplevel, parameters=parameters, build_dir=build_dir,
+                 timescale=TIMESCALE, always=True, log_file=build_dir / "build.log")
+    return runner
+
+
+def failed_tests(results_xml: Path) -> dict[str, str]:
+    """{test name: failure message} of a cocotb results XML; every test if the file is missing."""
+    if not Path(results_xml).is_file():
+        return {"*": f"no results file {results_xml}: the simulator did not finish"}
+    failed = {}
+    for case in ElementTree.parse(results_xml).getroot().iter("testcase"):
+        for outcome in ("failure", "error"):
+            element = case.find(outcome)
+            if element is not None:
+                failed[case.get("name")] = element.get("message") or element.text or outcome
+    return failed
 
 
 def run_unit(build_root: Path, simulator: str, toplevel: str, module: str, parameters: dict,
@@ -29,20 +56,23 @@ def run_unit(build_root: Path, simulator: str, toplevel: str, module: str, param
     benches/``module``; fail with the cocotb failure messages."""
     key = hashlib.sha1(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:8]
     build_dir = build_root / f"{toplevel}-{simulator}-{key}"
-    runner = build_core(simulator, parameters, build_dir, toplevel=toplevel, log_file=build_dir / "build.log")
-    results = run_bench(runner, build_dir, module, testcase, extra_env or {}, toplevel=toplevel)
+    runner = cocotb_build(simulator, parameters, build_dir, toplevel)
+    results = build_dir / f"{testcase or 'tests'}.results.xml"
+    try:
+        runner.test(test_module=module, testcase=testcase, hdl_toplevel=toplevel, build_dir=build_dir,
+                    test_dir=build_dir, extra_env=extra_env or {}, results_xml=str(results))
+    except SystemExit:
+        pass  # under pytest the runner exits on a failed test; the results file says which
     failures = failed_tests(results)
     assert not failures, "\n".join(f"{name}: {message}" for name, message in failures.items())
 
 
-def random_layer(out_dir: Path, rng: np.random.Generator, cin: int, cout: int, height: int, width: int,
-                 relu: bool, layer: int | None = None) -> Path:
-    """Export a random integer layer for both dataflows; returns the dir holding ws/ and os/.
-
-    Activations cover 0..15 and weights -8..7, with the extremes forced into a few places."""
-    act = rng.integers(0, 16, size=(cin, height, width))
-    weight = rng.integers(-8, 8, size=(cout, cin, 3, 3))
-    act.flat[0], weight.flat[0], weight.flat[-1] = 15, -8, 7
-    for dataflow in ("ws", "os"):
-        export_layer(out_dir / dataflow, dataflow, act, weight, relu, HW_8X8, layer=layer)
-    return out_dir
+def random_layer(rng: np.random.Generator, cin: int, cout: int, height: int, width: int, act_low: int = 0,
+                 act_high: int = 15, weight_low: int = -8, weight_high: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    """Random integers of one layer, the extremes forced into a few places: activations (cin, h, w)
+    and weights (cout, cin, 3, 3)."""
+    act = rng.integers(act_low, act_high + 1, size=(cin, height, width))
+    weight = rng.integers(weight_low, weight_high + 1, size=(cout, cin, 3, 3))
+    act.flat[0], act.flat[-1] = act_high, act_low
+    weight.flat[0], weight.flat[-1] = weight_low, weight_high
+    return act, weight

@@ -1,53 +1,125 @@
-"""The whole core on layers: layer-27-shaped and random multi-tile layers (more than 8 input and
-output channels, several pixel tiles) in both dataflows and on both simulators, the real
-pipeline's layer 27, planted faults in the vector files, and the core-level benches."""
+"""The whole core on layers, on the no-Python bench (rtl/bench/layer_bench.v): every value it produces
+against the vector files, exact cycle counts against the formula of rtl/README.md, a sweep of array
+shapes and widths, planted faults in the vector files, faults planted in the RTL itself (the
+mutation check), the watchdog and the status flags; and the core through its own ports (cocotb)."""
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
 import pytest
 
-from qaccel.rtl.runner import simulate_layer
-from rtl_helpers import SHARED_ADDR_BITS, random_layer, run_unit
+from qaccel.export import export_layer
+from qaccel.layers import CONV_LAYERS
+from qaccel.rtl.bench_run import describe_stuck, run_programs
+from qaccel.rtl.build import MUTANTS, BenchParameters, build_bench
+from qaccel.rtl.check import describe
+from qaccel.rtl.cycles import core_cycles, scale_sim_cycles
+from qaccel.rtl import isa
+from qaccel.rtl.layer_sim import simulate_layer
+from qaccel.rtl.program import ConvShape, CoreShape, compile_layer
+from qaccel.tiling import tile
+from rtl_helpers import random_layer, run_unit
 
-LAYERS = {
-    # name: (in channels, out channels, height, width, relu)
-    "layer27_shaped": (8, 8, 4, 4, True),
-    "multi_tile": (12, 10, 3, 5, False),
-    "multi_tile_relu": (9, 17, 2, 3, True),
+# (rows, cols, act_bits, act_signed, weight_bits, psum_bits): the seed's core, the default one,
+# square arrays up to 32x32, non-square ones, and widths from 2 to 8 bits (psums 16 to 32).
+SHAPES = {
+    "seed_8x8_a4u_w4_p16": (8, 8, 4, False, 4, 16),
+    "default_8x8_a8s_w4_p32": (8, 8, 8, True, 4, 32),
+    "16x16_a4u_w4_p24": (16, 16, 4, False, 4, 24),
+    "32x32_a8s_w8_p32": (32, 32, 8, True, 8, 32),
+    "4x12_a2u_w2_p16": (4, 12, 2, False, 2, 16),
+    "12x4_a6s_w5_p20": (12, 4, 6, True, 5, 20),
+    "2x2_a3s_w3_p16": (2, 2, 3, True, 3, 16),
+    "5x3_a8u_w8_p32": (5, 3, 8, False, 8, 32),
 }
 
 
+def core_shape(rows, cols, act_bits, act_signed, weight_bits, psum_bits) -> CoreShape:
+    return CoreShape(rows, cols, act_bits, weight_bits, psum_bits, act_signed)
+
+
+DEFAULT = core_shape(*SHAPES["default_8x8_a8s_w4_p32"])
+
+
+def layers_for(shape: CoreShape) -> list[tuple[int, int, int, int, bool]]:
+    """(in, out channels, height, width, relu): several input- and output-channel tiles, pixel
+    tiles with a partial last one, and a layer whose folds are shorter than ROWS cycles. Icarus
+    simulates a 32x32 array at a few dozen cycles per second: there, one layer that fills it."""
+    if shape.rows * shape.cols > 256:
+        return [(shape.rows, shape.cols, 1, 2, True)]
+    return [(shape.rows + 3, shape.cols + 2, 3, 5, True), (2 * shape.rows, shape.cols, 2, 2, False)]
+
+
+def export_random(directory, rng, shape: CoreShape, cin, cout, height, width, relu, layer=None):
+    """A random layer at the core's widths, as vector files for both dataflows."""
+    act_low, act_high = (-(1 << (shape.act_bits - 1)), (1 << (shape.act_bits - 1)) - 1) if shape.act_signed \
+        else (0, (1 << shape.act_bits) - 1)
+    weight_limit = 1 << (shape.weight_bits - 1)
+    act, weight = random_layer(rng, cin, cout, height, width, act_low, act_high, -weight_limit, weight_limit - 1)
+    hardware = {"rows": shape.rows, "cols": shape.cols, "act_bits": shape.act_bits,
+                "weight_bits": shape.weight_bits, "psum_bits": shape.psum_bits}
+    for dataflow in ("ws", "os"):
+        export_layer(directory / dataflow, dataflow, act, weight, relu, hardware, layer=layer,
+                     act_signed=shape.act_signed)
+    return directory
+
+
 @pytest.fixture(scope="module")
-def layer_dirs(tmp_path_factory) -> dict:
-    rng = np.random.default_rng(27)
-    root = tmp_path_factory.mktemp("layers")
-    return {name: random_layer(root / name, rng, *spec, layer=27 if name == "layer27_shaped" else None)
-            for name, spec in LAYERS.items()}
+def icarus_builds(build_root):
+    """One Icarus build per core shape (and mutant), made on first use."""
+    builds = {}
+
+    def get(shape: CoreShape, convs: list[ConvShape], mutant: str | None = None, **extra):
+        parameters = BenchParameters.for_layers(shape, convs)
+        if extra:
+            parameters = BenchParameters(**{**parameters.__dict__, **extra})
+        key = (parameters, mutant)
+        if key not in builds:
+            builds[key] = build_bench("icarus", parameters, build_root / f"icarus-{parameters.key()}-{mutant}",
+                                      mutant=mutant)
+        return builds[key]
+
+    return get
 
 
-def simulate(layer_dir, simulator, build_root):
-    return simulate_layer(layer_dir, simulator, build_root / f"core-{simulator}", addr_bits=SHARED_ADDR_BITS)
-
-
-def assert_passed(result: dict) -> None:
-    assert result["passed"], result["first_mismatch"] or result["error"]
+def assert_exact(result: dict) -> None:
+    assert result["passed"], result["error"] + (f"; first: {describe(result['first_mismatch'])}"
+                                                if result["first_mismatch"] else "")
     assert result["values_checked"] > 0 and result["mismatches"] == 0
-    # The RTL adds fetch, latency and drain cycles to the model; it can never beat it.
-    assert result["array_cycles"] >= result["model"]["cycles"]
+    assert result["cycles"] == result["cycles_formula"], (result["cycles"], result["cycles_formula"])
 
 
-@pytest.mark.parametrize("dataflow", ["ws", "os"])
-@pytest.mark.parametrize("name", list(LAYERS))
-def test_random_layer(layer_dirs, build_root, simulator, name, dataflow):
-    assert_passed(simulate(layer_dirs[name] / dataflow, simulator, build_root))
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_layers_are_bit_exact_with_exact_cycles(icarus_builds, tmp_path, name):
+    shape = core_shape(*SHAPES[name])
+    rng = np.random.default_rng(len(name))
+    specs = layers_for(shape)
+    build = icarus_builds(shape, [ConvShape(*spec[:4]) for spec in specs])
+    for index, spec in enumerate(specs):
+        directory = export_random(tmp_path / f"layer{index}", rng, shape, *spec)
+        for dataflow in ("ws", "os"):
+            assert_exact(simulate_layer(directory / dataflow, build, tmp_path / f"run{index}{dataflow}"))
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("dataflow", ["ws", "os"])
-def test_layer27_from_pipeline(layer27_vectors, build_root, simulator, dataflow):
-    assert_passed(simulate(layer27_vectors / dataflow, simulator, build_root))
+def test_the_default_core_under_verilator(verilator_default, tmp_path):
+    rng = np.random.default_rng(8)
+    directory = export_random(tmp_path / "layer", rng, DEFAULT, 11, 19, 4, 3, True, layer=27)
+    for dataflow in ("ws", "os"):
+        result = simulate_layer(directory / dataflow, verilator_default, tmp_path / dataflow)
+        assert_exact(result)
+        assert result["simulator"] == "verilator" and result["layer"] == 27
+
+
+def test_every_vgg16_layer_takes_fewer_cycles_than_the_model():
+    """The formula, which the tests above pin to the RTL, against SCALE-Sim's per-fold model."""
+    for index, layer in CONV_LAYERS.items():
+        conv = ConvShape(layer.in_channels, layer.out_channels, layer.height, layer.width)
+        for dataflow in ("ws", "os"):
+            core = core_cycles(dataflow, conv, DEFAULT.rows, DEFAULT.cols)
+            model = scale_sim_cycles(dataflow, conv, DEFAULT.rows, DEFAULT.cols)["cycles"]
+            assert core <= model, f"layer {index} {dataflow}: {core} cycles, the model {model}"
 
 
 def flip_bit(path, line: int, field: int, bits: int) -> None:
@@ -59,28 +131,95 @@ def flip_bit(path, line: int, field: int, bits: int) -> None:
     path.write_text("\n".join(lines))
 
 
-@pytest.mark.parametrize("dataflow, file, line, field", [("ws", "psum_kij4_ict1_oct0.txt", 10, 3),
-                                                         ("os", "out.txt", 7, 9)])
-def test_planted_fault_is_located(layer_dirs, build_root, tmp_path, dataflow, file, line, field):
-    vectors = tmp_path / dataflow
-    shutil.copytree(layer_dirs["multi_tile"] / dataflow, vectors)
-    original = (vectors / file).read_text().split("\n")[line - 1]
-    flip_bit(vectors / file, line, field, 16)
-    result = simulate(vectors, "icarus", build_root)
+# psum_kij4_ict1_oct0.txt line 21 is padded position 17 = (2, 3): output pixel (1, 2) reads it at
+# kij 4, so the core produces it; out_os lines are pixel lanes, out.txt lines output pixels. An
+# out_os value is expected twice: as a row leaving the array and as the accumulator's raw sum
+# (out.txt, the read-out, is checked on its own).
+@pytest.mark.parametrize("dataflow, file, line, field, mismatches", [("ws", "psum_kij4_ict1_oct0.txt", 21, 3, 1),
+                                                                     ("os", "out_os_pxt1_oct0.txt", 5, 2, 2),
+                                                                     ("os", "out.txt", 7, 9, 1)])
+def test_a_planted_fault_in_the_vectors_is_named(icarus_builds, tmp_path, dataflow, file, line, field, mismatches):
+    rng = np.random.default_rng(27)
+    directory = export_random(tmp_path / "layer", rng, DEFAULT, 12, 10, 3, 5, False)
+    build = icarus_builds(DEFAULT, [ConvShape(12, 10, 3, 5)])
+    vectors = directory / dataflow
+    flip_bit(vectors / file, line, field, 32)
+    result = simulate_layer(vectors, build, tmp_path / "run")
     mismatch = result["first_mismatch"]
-    assert not result["passed"] and result["mismatches"] == 1
+    assert not result["passed"] and result["mismatches"] == mismatches
     assert (mismatch["file"], mismatch["line"], mismatch["field"]) == (str(vectors / file), line, field)
-    got_bits = original[len(original) - (field + 1) * 16 : len(original) - field * 16]
-    assert mismatch["got"] == int(got_bits, 2) - (1 << 16) * (got_bits[0] == "1")
-    assert mismatch["expected"] ^ mismatch["got"] in (1, -1) or abs(mismatch["expected"] - mismatch["got"]) == 1
+    assert abs(mismatch["expected"] - mismatch["got"]) == 1
 
 
-@pytest.mark.parametrize("testcase", ["host_port_round_trip", "unloaded_activation_word_is_caught_as_x",
-                                      "illegal_opcode_stops_with_flag"])
-def test_core_bench(layer_dirs, build_root, simulator, testcase):
-    if testcase == "unloaded_activation_word_is_caught_as_x" and simulator != "icarus":
-        pytest.skip("Verilator is two-state: an unwritten word reads as 0, not X")
-    # One simulation per testcase: memories written by one test would hide another's X.
-    run_unit(build_root, simulator, "core", "bench_core", {"ADDR_BITS": SHARED_ADDR_BITS}, testcase=testcase,
-             extra_env={"QACCEL_MANIFEST_DIR": str(layer_dirs["multi_tile"] / "ws"),
-                        "QACCEL_ADDR_BITS": str(SHARED_ADDR_BITS)})
+@pytest.mark.parametrize("mutant", MUTANTS)
+def test_the_suite_catches_each_fault_planted_in_the_rtl(icarus_builds, tmp_path, mutant):
+    """The mutation check: a deliberate RTL fault (rtl/README.md) fails this layer in at least one
+    dataflow, while the unmutated core passes the same vectors."""
+    rng = np.random.default_rng(3)
+    directory = export_random(tmp_path / "layer", rng, DEFAULT, 12, 10, 3, 5, True)
+    convs = [ConvShape(12, 10, 3, 5)]
+    sound, mutated = icarus_builds(DEFAULT, convs), icarus_builds(DEFAULT, convs, mutant)
+    failures = []
+    for dataflow in ("ws", "os"):
+        assert_exact(simulate_layer(directory / dataflow, sound, tmp_path / f"sound-{dataflow}"))
+        result = simulate_layer(directory / dataflow, mutated, tmp_path / f"mutant-{dataflow}")
+        if not result["passed"]:
+            failures.append(result["error"])
+    assert failures, f"{mutant} passed both dataflows"
+
+
+def test_a_stuck_core_is_stopped_by_the_watchdog_naming_where_it_stood(icarus_builds, tmp_path):
+    conv = ConvShape(8, 8, 4, 4)
+    build = icarus_builds(DEFAULT, [conv])
+    rng = np.random.default_rng(1)
+    act, weight = random_layer(rng, 8, 8, 4, 4)
+    program = compile_layer("ws", tile("ws", act, weight, 8, 8, False), conv, DEFAULT, "layer 27 ws")
+    # A descriptor with zero output-channel tiles never reaches its last fold.
+    program.instructions[0] = isa.run("ws", **{**program.instructions[0].descriptor, "out_tiles": 0})
+    (run,), _ = run_programs(build, program, [program.act_lanes], tmp_path, max_cycles=500)
+    assert run.timed_out
+    message = describe_stuck(run, program, "layer 27 ws", 500)
+    assert message.startswith("layer 27 ws: no done after 500 cycles")
+    assert "RUN (issuing folds) at instruction 0" in message
+    assert f"fold {run.values['fold']} of {program.folds}" in message and run.values["fold"] > program.folds
+
+
+def test_an_accumulator_overflow_is_reported(icarus_builds, tmp_path):
+    """Sums past 16 bits on a 16-bit core raise acc_overflow: the accumulator memory's adds (WS)
+    and the PEs' accumulators (OS)."""
+    shape = core_shape(*SHAPES["seed_8x8_a4u_w4_p16"])
+    conv = ConvShape(64, 8, 3, 3)
+    build = icarus_builds(shape, [conv])
+    act = np.full((64, 3, 3), 15)
+    weight = np.full((8, 64, 3, 3), 7)  # the centre pixel: 64 * 9 * 105 = 60480 > 32767
+    for dataflow in ("ws", "os"):
+        program = compile_layer(dataflow, tile(dataflow, act, weight, 8, 8, False), conv, shape, "big sums")
+        (run,), _ = run_programs(build, program, [program.act_lanes], tmp_path / dataflow, max_cycles=10**5)
+        assert run.flags["acc_overflow"], dataflow
+        assert not run.flags["fifo_overflow"]
+
+
+def test_a_fifo_overflow_is_reported(icarus_builds, tmp_path):
+    """An output FIFO two words deep cannot take the skew of eight columns: rows are lost and the
+    core says so."""
+    conv = ConvShape(8, 8, 4, 4)
+    build = icarus_builds(DEFAULT, [conv], ofifo_depth_bits=1)
+    rng = np.random.default_rng(2)
+    directory = export_random(tmp_path / "layer", rng, DEFAULT, 8, 8, 4, 4, False)
+    result = simulate_layer(directory / "ws", build, tmp_path / "run")
+    assert not result["passed"] and result["fifo_overflow"]
+    assert "the core raised fifo_overflow" in result["error"]
+
+
+# Under Icarus only: Verilator runs the core through the layer bench above, and a cocotb build of
+# the core with Verilator's VPI takes minutes; Verilator is two-state, so it cannot show an X anyway.
+@pytest.mark.parametrize("testcase, dataflow", [("host_port_round_trip", "ws"), ("host_port_round_trip", "os"),
+                                                ("unloaded_activation_word_is_caught_as_x", "ws"),
+                                                ("unloaded_activation_word_is_caught_as_x", "os"),
+                                                ("illegal_opcode_stops_with_flag", "ws")])
+def test_core_through_its_ports(build_root, testcase, dataflow):
+    parameters = BenchParameters.for_layers(DEFAULT, [ConvShape(12, 10, 3, 5)]).verilog()
+    core_parameters = {name: value for name, value in parameters.items() if name != "EXPECT_ADDR_BITS"}
+    layer = {"in_channels": 12, "out_channels": 10, "height": 3, "width": 5, "dataflow": dataflow, "seed": 5}
+    run_unit(build_root, "icarus", "core", "bench_core", core_parameters, testcase=testcase,
+             extra_env={"QACCEL_LAYER": json.dumps(layer)})

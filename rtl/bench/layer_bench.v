@@ -1,0 +1,272 @@
+// Test bench that runs a compiled layer program on the core with no Python per cycle
+// (qaccel/rtl/bench_run.py writes its inputs and reads its outputs). For each run i < +runs:
+//   1. reset the core; load the instruction and weight memories (+instr, +wgt; the same for every
+//      run) and the activation memory (+act prefix, file <prefix><i>.hex), all $readmemh files;
+//   2. pulse start and count cycles until done, stopping at +max_cycles (the watchdog);
+//   3. monitor: compare every row of partial sums that leaves the array with the expected stream
+//      (<+expect prefix><i>.hex, +expect_rows rows), lane by lane;
+//   4. read the first +acc_words accumulator words out through the host port, raw and with ReLU,
+//      into <+acc_out prefix><i>.hex and <+relu_out prefix><i>.hex;
+//   5. append one line of `key value` pairs to +result: cycles, status flags, monitor counts, the
+//      first mismatch, and on a timeout where the controller stood.
+// Before the first run the accumulator memory is filled with a pattern, as an SRAM holds garbage at
+// power-up: a sum that is never started or never written does not read back as a plausible zero.
+//
+// Built with Verilator the clock comes from the C++ main (layer_bench_main.cpp); with
+// QACCEL_SELF_CLOCK defined (Icarus) the bench makes its own.
+module layer_bench #(
+    parameter ROWS            = 8,
+    parameter COLS            = 8,
+    parameter ACT_BITS        = 8,
+    parameter ACT_SIGNED      = 1,
+    parameter WGT_BITS        = 4,
+    parameter PSUM_BITS       = 32,
+    parameter INSTR_ADDR_BITS = 4,
+    parameter ACT_ADDR_BITS   = 10,
+    parameter WGT_ADDR_BITS   = 10,
+    parameter ACC_ADDR_BITS   = 10,
+    parameter EXPECT_ADDR_BITS = 10,
+    parameter OFIFO_DEPTH_BITS = $clog2(COLS) + 1
+) (
+`ifndef QACCEL_SELF_CLOCK
+    input clk
+`endif
+);
+`ifdef QACCEL_SELF_CLOCK
+    reg clk = 1'b0;
+    always #5 clk = ~clk;
+`endif
+    localparam ROW_WORD  = COLS * PSUM_BITS;
+    // The core's host write port widths (its derived parameters); this bench loads memories directly.
+    localparam HOST_ADDR_BITS = (ACT_ADDR_BITS > WGT_ADDR_BITS)
+                              ? (ACT_ADDR_BITS > INSTR_ADDR_BITS ? ACT_ADDR_BITS : INSTR_ADDR_BITS)
+                              : (WGT_ADDR_BITS > INSTR_ADDR_BITS ? WGT_ADDR_BITS : INSTR_ADDR_BITS);
+    localparam HOST_DATA_BITS = (ROWS*ACT_BITS > COLS*WGT_BITS)
+                              ? (ROWS*ACT_BITS > 256 ? ROWS*ACT_BITS : 256)
+                              : (COLS*WGT_BITS > 256 ? COLS*WGT_BITS : 256);
+    localparam ACC_WORDS = 1 << ACC_ADDR_BITS;
+    localparam RESET_CYCLES = 3;
+    localparam [31:0] FILL_PATTERN = 32'hA5C3_96E1;
+
+    localparam S_LOAD   = 3'd0;
+    localparam S_RESET  = 3'd1;
+    localparam S_START  = 3'd2;
+    localparam S_RUN    = 3'd3;
+    localparam S_READ   = 3'd4;
+    localparam S_REPORT = 3'd5;
+
+    reg                        rst;
+    reg                        start;
+    reg                        host_rd_en;
+    reg                        host_rd_relu;
+    reg  [ACC_ADDR_BITS-1:0]   host_rd_addr;
+    wire                       done, busy, bad_instruction, fifo_overflow, acc_overflow;
+    wire [31:0]                perf_cycles;
+    wire [2:0]                 dbg_state;
+    wire [INSTR_ADDR_BITS-1:0] dbg_pc;
+    wire [31:0]                dbg_fold;
+    wire [ROW_WORD-1:0]        host_rd_data;
+    wire                       psum_row_valid;
+    wire [ROW_WORD-1:0]        psum_row;
+
+    core #(
+        .ROWS           (ROWS),
+        .COLS           (COLS),
+        .ACT_BITS       (ACT_BITS),
+        .ACT_SIGNED     (ACT_SIGNED),
+        .WGT_BITS       (WGT_BITS),
+        .PSUM_BITS      (PSUM_BITS),
+        .INSTR_ADDR_BITS(INSTR_ADDR_BITS),
+        .ACT_ADDR_BITS  (ACT_ADDR_BITS),
+        .WGT_ADDR_BITS  (WGT_ADDR_BITS),
+        .ACC_ADDR_BITS  (ACC_ADDR_BITS),
+        .OFIFO_DEPTH_BITS(OFIFO_DEPTH_BITS)
+    ) dut (
+        .clk            (clk),
+        .rst            (rst),
+        .start          (start),
+        .done           (done),
+        .busy           (busy),
+        .bad_instruction(bad_instruction),
+        .fifo_overflow  (fifo_overflow),
+        .acc_overflow   (acc_overflow),
+        .perf_cycles    (perf_cycles),
+        .dbg_state      (dbg_state),
+        .dbg_pc         (dbg_pc),
+        .dbg_fold       (dbg_fold),
+        .host_wr_en     (1'b0),
+        .host_wr_sel    (2'd0),
+        .host_wr_addr   ({HOST_ADDR_BITS{1'b0}}),
+        .host_wr_data   ({HOST_DATA_BITS{1'b0}}),
+        .host_rd_en     (host_rd_en),
+        .host_rd_relu   (host_rd_relu),
+        .host_rd_addr   (host_rd_addr),
+        .host_rd_data   (host_rd_data),
+        .psum_row_valid (psum_row_valid),
+        .psum_row       (psum_row)
+    );
+
+    // Plusargs
+    reg [8*512-1:0] instr_file, wgt_file, act_prefix, expect_prefix, acc_prefix, relu_prefix, result_file;
+    reg [8*512-1:0] file_name;
+    integer runs, max_cycles, acc_words, expect_rows;
+    reg     monitor_on, dump_acc, dump_relu;
+
+    reg [ROW_WORD-1:0] expected [0:(1<<EXPECT_ADDR_BITS)-1];
+    reg [ROW_WORD-1:0] raw_dump [0:ACC_WORDS-1];
+    reg [ROW_WORD-1:0] relu_dump [0:ACC_WORDS-1];
+
+    reg [2:0] state;
+    integer   run, counter, cycles, address, result_fd, lane;
+    reg       timed_out, relu_pass;
+    // monitor
+    integer   rows, mismatches, first_row, first_lane;
+    reg [PSUM_BITS-1:0] first_expected, first_got;
+
+    initial begin
+        if (!$value$plusargs("instr=%s", instr_file) || !$value$plusargs("wgt=%s", wgt_file)
+            || !$value$plusargs("act=%s", act_prefix) || !$value$plusargs("result=%s", result_file)
+            || !$value$plusargs("max_cycles=%d", max_cycles)) begin
+            $display("layer_bench: needs +instr= +wgt= +act= +result= +max_cycles=");
+            $finish;
+        end
+        if (!$value$plusargs("runs=%d", runs)) runs = 1;
+        if (!$value$plusargs("acc_words=%d", acc_words)) acc_words = 0;
+        monitor_on = $value$plusargs("expect=%s", expect_prefix);
+        if (!$value$plusargs("expect_rows=%d", expect_rows)) expect_rows = 0;
+        dump_acc  = $value$plusargs("acc_out=%s", acc_prefix);
+        dump_relu = $value$plusargs("relu_out=%s", relu_prefix);
+        if (acc_words > ACC_WORDS || expect_rows > (1 << EXPECT_ADDR_BITS)) begin
+            $display("layer_bench: +acc_words or +expect_rows exceeds the bench's memories");
+            $finish;
+        end
+        result_fd = $fopen(result_file, "w");
+        for (address = 0; address < ACC_WORDS; address = address + 1) begin
+            dut.u_accumulator.mem[address] = {(ROW_WORD + 31) / 32 {FILL_PATTERN}};
+        end
+        $readmemh(instr_file, dut.u_instr_mem.mem);
+        $readmemh(wgt_file, dut.u_wgt_mem.mem);
+        run   = 0;
+        state = S_LOAD;
+        rst   = 1'b1;
+        start = 1'b0;
+        host_rd_en   = 1'b0;
+        host_rd_relu = 1'b0;
+        host_rd_addr = {ACC_ADDR_BITS{1'b0}};
+    end
+
+    always @(posedge clk) begin
+        case (state)
+            S_LOAD: begin
+                $sformat(file_name, "%0s%0d.hex", act_prefix, run);
+                $readmemh(file_name, dut.u_act_mem.mem);
+                if (monitor_on) begin
+                    $sformat(file_name, "%0s%0d.hex", expect_prefix, run);
+                    $readmemh(file_name, expected, 0, expect_rows - 1);
+                end
+                rst     <= 1'b1;
+                counter <= 0;
+                state   <= S_RESET;
+            end
+            S_RESET: begin
+                counter <= counter + 1;
+                if (counter == RESET_CYCLES) begin
+                    rst   <= 1'b0;
+                    state <= S_START;
+                end
+            end
+            S_START: begin
+                start     <= 1'b1;
+                cycles    <= 0;
+                timed_out <= 1'b0;
+                state     <= S_RUN;
+            end
+            S_RUN: begin
+                start  <= 1'b0;
+                cycles <= cycles + 1;
+                if (done && !start) begin
+                    counter   <= 0;
+                    relu_pass <= 1'b0;
+                    state     <= (dump_acc || dump_relu) && acc_words > 0 ? S_READ : S_REPORT;
+                end else if (cycles >= max_cycles) begin
+                    timed_out <= 1'b1;
+                    state     <= S_REPORT;
+                end
+            end
+            S_READ: begin
+                // Address `counter` is issued now; its data shows one cycle later.
+                host_rd_en   <= counter < acc_words;
+                host_rd_relu <= relu_pass;
+                host_rd_addr <= counter[ACC_ADDR_BITS-1:0];
+                counter      <= counter + 1;
+                if (counter >= 2) begin
+                    if (relu_pass) relu_dump[counter - 2] <= host_rd_data;
+                    else raw_dump[counter - 2] <= host_rd_data;
+                end
+                if (counter == acc_words + 1) begin
+                    counter <= 0;
+                    if (!relu_pass && dump_relu) begin
+                        relu_pass <= 1'b1;
+                    end else begin
+                        state <= S_REPORT;
+                    end
+                end
+            end
+            S_REPORT: begin
+                if (dump_acc && !timed_out && acc_words > 0) begin
+                    $sformat(file_name, "%0s%0d.hex", acc_prefix, run);
+                    $writememh(file_name, raw_dump, 0, acc_words - 1);
+                end
+                if (dump_relu && !timed_out && acc_words > 0) begin
+                    $sformat(file_name, "%0s%0d.hex", relu_prefix, run);
+                    $writememh(file_name, relu_dump, 0, acc_words - 1);
+                end
+                $fdisplay(result_fd, "run %0d cycles %0d perf_cycles %0d done %0d timeout %0d bad_instruction %0d fifo_overflow %0d acc_overflow %0d rows %0d mismatches %0d first_row %0d first_lane %0d first_expected %0h first_got %0h state %0d pc %0d fold %0d",
+                          run, cycles, perf_cycles, done, timed_out, bad_instruction, fifo_overflow,
+                          acc_overflow, rows, mismatches, first_row,
+                          first_lane, first_expected, first_got, dbg_state, dbg_pc, dbg_fold);
+                $fflush(result_fd);
+                run <= run + 1;
+                if (timed_out || run + 1 == runs) begin
+                    $fclose(result_fd);
+                    $finish;
+                end
+                state <= S_LOAD;
+            end
+            default: state <= S_LOAD;
+        endcase
+    end
+
+    // Monitor: every row of partial sums that leaves the array, lane by lane; the first mismatch
+    // in file order (lowest row, then lowest lane = the line's rightmost field).
+    integer row_mismatches, row_first_lane;
+    always @(posedge clk) begin
+        if (state == S_LOAD) begin
+            rows           <= 0;
+            mismatches     <= 0;
+            first_row      <= -1;
+            first_lane     <= -1;
+            first_expected <= {PSUM_BITS{1'b0}};
+            first_got      <= {PSUM_BITS{1'b0}};
+        end else if (monitor_on && state == S_RUN && psum_row_valid) begin
+            row_mismatches = 0;
+            row_first_lane = -1;
+            for (lane = COLS - 1; lane >= 0; lane = lane - 1) begin
+                if (rows >= expect_rows
+                    || psum_row[lane*PSUM_BITS +: PSUM_BITS] !== expected[rows][lane*PSUM_BITS +: PSUM_BITS]) begin
+                    row_mismatches = row_mismatches + 1;
+                    row_first_lane = lane;
+                end
+            end
+            rows       <= rows + 1;
+            mismatches <= mismatches + row_mismatches;
+            if (first_row < 0 && row_mismatches > 0) begin
+                first_row      <= rows;
+                first_lane     <= row_first_lane;
+                first_expected <= rows < expect_rows ? expected[rows][row_first_lane*PSUM_BITS +: PSUM_BITS]
+                                                     : {PSUM_BITS{1'b0}};
+                first_got      <= psum_row[row_first_lane*PSUM_BITS +: PSUM_BITS];
+            end
+        end
+    end
+endmodule
