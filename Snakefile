@@ -27,6 +27,8 @@ wildcard_constraints:
     dataflow="ws|os",
     first=r"\d+",
     last=r"\d+",
+    simulator="icarus|verilator",
+    key=r"[^/]+",
 
 
 rule all:

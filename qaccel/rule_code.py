@@ -4,8 +4,7 @@ Snakemake's ``code`` rerun trigger sees a rule's own script only. Each rule also
 ``library_digest(script, root)`` as a param, so that an edit to any qaccel module the script
 imports, directly or through other modules, re-runs exactly the rules whose code uses it (and what
 depends on their outputs). Imports are read with ``ast``: nothing is imported, so the Snakefile
-parses fast and without torch. A string that is exactly a module name counts as an import, because
-that is how a module is loaded by name (the simulator loads the cocotb bench ``"qaccel.rtl.bench"``).
+parses fast and without torch. (The Verilog a rule builds is an input of its own: rule sim_build.)
 
 The digest covers the package that the jobs import (:func:`package_root_for_jobs`): the work tree
 with an editable install, site-packages after ``pip install .``.
@@ -15,7 +14,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-import re
 import subprocess
 import sys
 from functools import lru_cache
@@ -23,7 +21,6 @@ from pathlib import Path
 
 PACKAGE = __name__.split(".")[0]
 ROOT = Path(__file__).resolve().parent  # this copy of the package
-_MODULE_NAME = re.compile(rf"{PACKAGE}(\.[A-Za-z_]\w*)*")
 
 
 def package_root_for_jobs() -> Path:
@@ -75,8 +72,6 @@ def names_used(path: Path, root: Path = ROOT) -> frozenset[str]:
                 base = ".".join(anchor + ([node.module] if node.module else []))
             used.add(base)
             used.update(f"{base}.{alias.name}" for alias in node.names)  # ``from qaccel import data``
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _MODULE_NAME.fullmatch(node.value):
-            used.add(node.value)
     parents = {".".join(name.split(".")[:end]) for name in used for end in range(1, name.count(".") + 1)}
     return frozenset(used | parents)
 

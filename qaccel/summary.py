@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .rtl.cycles import ideal_cycles
-
 # Wall-clock figures (seconds, simulated cycles per second) stay in metrics.json and sim.json, so that
 # the summary of one run is byte-identical wherever it ran.
 COLUMNS = ("layer", "dataflow", "recovered_mean_abs_error", "tiles", "vector_files", "rtl_passed", "simulator",
@@ -16,7 +14,7 @@ def _read(path: str | Path) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def _share(ideal: int, cycles: int | None) -> float | None:
+def _share(ideal: float, cycles: int | None) -> float | None:
     """ideal / cycles: the share of MAC-unit cycles that do a MAC."""
     return round(ideal / cycles, 4) if cycles else None
 
@@ -29,7 +27,7 @@ def summarise(metrics: str | Path, integer_reports: list, manifests: list, sims:
     rows = []
     for manifest_path, sim_path in zip(manifests, sims):
         manifest, sim = _read(manifest_path), _read(sim_path)
-        ideal = ideal_cycles(manifest)
+        ideal = sim["ideal_cycles"]
         rows.append({
             "layer": manifest["layer"],
             "dataflow": manifest["dataflow"],

@@ -1,6 +1,6 @@
-"""The checks the Snakefile makes on every parse beyond the schema's: exported layers against the
-layer table and the core's limits, and what needs the data (the archive to read, the captured
-image). Input functions call :func:`exportable_layer` for layers reached through a file target.
+"""The checks the Snakefile makes on every parse beyond the schema's: the core's widths, exported
+layers against the layer table and the core's limits, and what needs the data (the archive to read,
+the captured image). Input functions call :func:`exportable_layer` for layers reached through a file target.
 
 No rule script imports this module, so editing it re-runs no job; it imports no torch.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 from .config import ConfigError
 from .data import check_test_image, test_split_size
 from .layers import ConvLayer, conv_layer
-from .rtl.limits import core_refusal
+from .rtl.limits import core_problem, core_refusal
 
 
 def exportable_layer(layer: int, config: dict) -> ConvLayer:
@@ -41,6 +41,13 @@ def check_data(config: dict, data_path: str | Path) -> None:
         raise ConfigError(f"config key data.archive: {config['data']['archive']} does not exist")
 
 
+def check_core(config: dict) -> None:
+    problem = core_problem(config)
+    if problem:
+        raise ConfigError(problem)
+
+
 def check_workflow(config: dict, data_path: str | Path) -> None:
+    check_core(config)
     check_export_layers(config)
     check_data(config, data_path)

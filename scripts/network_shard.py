@@ -13,7 +13,7 @@ p = snakemake.params
 w = snakemake.wildcards
 with StageLog(snakemake.log[0], f"network {w.dataflow} images {w.first}-{w.last}") as log:
     torch.set_num_threads(snakemake.threads)
-    backend = conv_backend(p.backend, None, w.dataflow, p.hardware)
+    backend = conv_backend(p.backend, snakemake.input.build or None, w.dataflow, p.hardware)
     results, timing = run_shard(
         load_model(snakemake.input.model), data.load(snakemake.input.data, keys=("test_images", "test_labels")),
         snakemake.input.data, int(w.first), int(w.last), backend, p.backend, w.dataflow, p.hardware, p.mean, p.std,

@@ -1,18 +1,30 @@
-"""Rule serialize: the vector files of FORMATS.md and manifest.json for one layer and dataflow."""
+"""Rule serialize: the vector files of FORMATS.md and manifest.json for one layer and dataflow, and
+the layer's out.txt beside the set.
+
+Field widths: activations quant.a_bits (unsigned, after a ReLU) or, for a layer whose activations are
+signed (layer 0), the core's signed lanes (hardware.act_bits); weights quant.w_bits; partial sums and
+outputs export.psum_bits.
+"""
+import shutil
+
 import numpy as np
 
 from qaccel.export import Hardware, serialize
 from qaccel.stage_log import StageLog
 from qaccel.tiling import load_tiles
 
+p = snakemake.params
 layer_index = int(snakemake.wildcards.layer)
 dataflow = snakemake.wildcards.dataflow
 with StageLog(snakemake.log[0], f"serialize layer {layer_index} {dataflow}") as log:
     layer = np.load(snakemake.input.integers)
+    act_signed = bool(layer["act_signed"])
     tiles = load_tiles(snakemake.input.tiles, dataflow)
-    hw = Hardware(rows=snakemake.params.rows, cols=snakemake.params.cols, act_bits=int(layer["act_bits"]), weight_bits=int(layer["weight_bits"]),
-                  psum_bits=snakemake.params.psum_bits)
+    hw = Hardware(rows=p.rows, cols=p.cols, act_bits=p.signed_act_bits if act_signed else int(layer["act_bits"]),
+                  weight_bits=int(layer["weight_bits"]), psum_bits=p.psum_bits)
     manifest = serialize(snakemake.output.vectors, dataflow, tiles, layer["act_int"].shape,
                          int(layer["weight_int"].shape[0]), bool(layer["relu"]), hw, layer=layer_index,
-                         act_signed=bool(layer["act_signed"]))
-    log(f"{len(manifest['files'])} files, tiles {manifest['tiles']}")
+                         act_signed=act_signed)
+    shutil.copyfile(f"{snakemake.output.vectors}/out.txt", snakemake.output.out)
+    log(f"{len(manifest['files'])} files, tiles {manifest['tiles']}; activation fields {hw.act_bits} bits "
+        f"{'signed' if act_signed else 'unsigned'}")

@@ -1,43 +1,42 @@
-"""Rule simulate: run one layer's vector set on the RTL core (cocotb) and write sim.json.
+"""Rule simulate: one layer's vector set on the built core; every value it produces is checked
+against the vector files, and sim.json records the result, the cycles beside the formula, the model
+and the ideal, and the memories the layer fills.
 
-A mismatch, an X, a timeout or a simulator failure writes its diagnostic (file, line, field,
-expected, got) to the log and fails the job; Snakemake then removes the partial sim.json.
+A mismatch, a status flag, a timeout or a simulator failure is written to the log with its place
+(file, line, field, expected, got) and fails the job; sim.json is written first, so the job's log
+and Snakemake's removal of the failed output tell the same story.
 """
-import json
 import os
+import tempfile
 from pathlib import Path
 
+from qaccel.rtl.build import BenchBuild
 from qaccel.rtl.check import describe
-from qaccel.rtl.runner import simulate_layer
+from qaccel.rtl.layer_sim import simulate_layer, write_result
 from qaccel.stage_log import StageLog
 
 layer = snakemake.wildcards.layer
 dataflow = snakemake.wildcards.dataflow
-simulator = snakemake.params.simulator
 output = Path(snakemake.output[0])
 
 with StageLog(snakemake.log[0], f"simulate layer {layer} {dataflow}") as log:
-    log(f"building rtl/ with {simulator} in {snakemake.params.build_dir}")
-    result = simulate_layer(Path(snakemake.input.manifest).parent, simulator, Path(snakemake.params.build_dir),
-                            rtl_dir=Path(snakemake.params.rtl_dir))
+    build = BenchBuild.load(Path(snakemake.input.build))
+    log(f"{build.simulator} build {build.directory.name}: expected {build.parameters.key()}")
+    with tempfile.TemporaryDirectory() as scratch:
+        result = simulate_layer(Path(snakemake.input.vectors), build, Path(scratch))
+        simulator_output = (Path(scratch) / "sim.log").read_text()
     # Paths relative to the working directory: sim.json stays the same wherever the run happened.
-    result["manifest"] = snakemake.input.manifest
-    result["logs"] = [os.path.relpath(path) for path in result["logs"]]
+    result["build"] = os.path.relpath(build.directory)
     model = result["model"]
-    log(f"{result['simulator_version']}: built in {result['build_wall_s']:.1f} s, simulated in "
-        f"{result['sim_wall_s']:.1f} s")
-    if "cycles" in result:
-        log(f"{result['cycles']} cycles ({result['array_cycles']} array + {result['sfp_cycles']} SFP); "
-            f"SCALE-Sim {model['formula']}: {model['folds']} folds x {model['cycles_per_fold']} = "
-            f"{model['cycles']}; {result['cycles_per_second']:.0f} simulated cycles/s")
-        log(f"{result['values_checked']} values checked, {result['mismatches']} mismatches")
-    for path in result["logs"]:
-        log(f"simulator log: {path}")
-    partial = output.with_name(output.name + ".partial")
-    partial.write_text(json.dumps(result, indent=1) + "\n")
-    os.replace(partial, output)
+    log(f"{result['cycles']} cycles (formula {result['cycles_formula']}); SCALE-Sim {model['formula']}: "
+        f"{model['folds']} folds x {model['cycles_per_fold']} = {model['cycles']}; ideal {result['ideal_cycles']:.0f}")
+    if result["cycles"]:
+        log(f"utilisation {result['utilisation']:.3f}; {result['cycles_per_second']:.0f} simulated cycles/s")
+    log(f"{result['values_checked']} values checked, {result['mismatches']} mismatches")
+    if simulator_output.strip():
+        log("simulator output:\n" + simulator_output.strip())
+    write_result(result, output)
     if not result["passed"]:
         if result.get("first_mismatch"):
             log(f"first mismatch: {describe(result['first_mismatch'])}")
-        raise RuntimeError(f"layer {layer} {dataflow}: the RTL does not match the vectors: "
-                           f"{result['error'] or 'see the log'}")
+        raise RuntimeError(f"layer {layer} {dataflow}: {result['error']}")

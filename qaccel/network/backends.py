@@ -3,8 +3,9 @@
 A backend takes one layer of a batch of images at a time: ``act_int`` (N, Cin, H, W) and
 ``weight_int`` (Cout, Cin, 3, 3), both int64, and returns the raw conv sums (before BatchNorm or
 ReLU) with the cycles they took. ``IntegerConvBackend`` is the reference: exact integer arithmetic
-in software. The simulated core has the same ``convolve`` method; ``BACKENDS`` maps the config's
-``network.backend`` names to factories that all take ``(build_dir, dataflow, hardware)``.
+in software. ``CoreConvBackend`` runs the convs on the simulated core (a build of
+rtl/bench/layer_bench.v). ``BACKENDS`` maps the config's ``network.backend`` names to factories that
+all take ``(build_dir, dataflow, hardware)``.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import numpy as np
 import torch
 
 from ..integerize import integer_conv2d
+from ..rtl.build import BenchBuild
+from ..rtl.conv_runs import run_convs
 
 
 @dataclass
@@ -22,7 +25,7 @@ class ConvResult:
     outputs: np.ndarray  # (N, Cout, H, W) int64: raw conv sums, before BatchNorm/ReLU
     cycles: list[int] | None  # core cycles per image (None for a software backend)
     model_cycles: int | None  # SCALE-Sim model cycles for one image of this layer
-    ideal_cycles: int | None  # MACs / (rows * cols) for one image
+    ideal_cycles: float | None  # MACs / (rows * cols) for one image
 
 
 class IntegerConvBackend:
@@ -33,8 +36,27 @@ class IntegerConvBackend:
         return ConvResult(outputs=outputs, cycles=None, model_cycles=None, ideal_cycles=None)
 
 
+class CoreConvBackend:
+    """The simulated core: a layer's images in one run of the built bench (qaccel.rtl.conv_runs)."""
+
+    def __init__(self, build_dir: Path, dataflow: str, hardware: dict):
+        self.build = BenchBuild.load(build_dir)
+        self.dataflow = dataflow
+        built = self.build.parameters
+        wanted = (hardware["rows"], hardware["cols"], hardware["act_bits"], hardware["act_signed"], hardware["psum_bits"])
+        if (built.rows, built.cols, built.act_bits, built.act_signed, built.psum_bits) != wanted:
+            raise ValueError(f"{build_dir} holds a {built.key()} core; the hardware config asks for rows, cols, "
+                             f"act_bits, act_signed, psum_bits = {wanted}")
+
+    def convolve(self, layer: int, act_int: np.ndarray, weight_int: np.ndarray, act_signed: bool) -> ConvResult:
+        runs = run_convs(self.build, self.dataflow, act_int, weight_int, f"layer {layer} {self.dataflow}")
+        return ConvResult(outputs=runs.outputs, cycles=runs.cycles, model_cycles=runs.model_cycles,
+                          ideal_cycles=runs.ideal_cycles)
+
+
 # The software backend has no array: it ignores the dataflow and the hardware.
-BACKENDS = {"software": lambda build_dir, dataflow, hardware: IntegerConvBackend()}
+BACKENDS = {"software": lambda build_dir, dataflow, hardware: IntegerConvBackend(),
+            "core": CoreConvBackend}
 
 
 def conv_backend(name: str, build_dir: Path | None, dataflow: str, hardware: dict):

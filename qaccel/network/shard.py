@@ -95,7 +95,8 @@ def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int
     log(f"integer path: {seconds['integer']:.2f} s; widths needed: activations "
         + ", ".join(f"L{r.layer} {r.act_bits}{'s' if r.act_signed else 'u'}" for r in ranges) + "; partial sums "
         + ", ".join(f"L{r.layer} {r.psum_bits}" for r in ranges))
-    check_core_widths(ranges, psum_bits=hardware["psum_bits"])
+    check_core_widths(ranges, psum_bits=hardware["psum_bits"], act_bits=hardware["act_bits"],
+                      signed_activations=hardware["act_signed"])
 
     started = time.perf_counter()
     float_predictions, differences, logit_gaps = _float_pass(model, images, indices, integer, integer_tolerance)

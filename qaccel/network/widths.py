@@ -86,8 +86,9 @@ def check_core_widths(ranges: list[LayerRange], psum_bits: int, act_bits: int | 
     """Raise WidthError listing every layer whose values do not fit the core.
 
     ``psum_bits``: the core's partial-sum / accumulator width (hardware.psum_bits). ``act_bits``: its
-    activation field width, or None where the configuration declares none (then activations are not
-    checked); ``signed_activations``: whether it takes two's-complement activations (layer 0).
+    activation lane width (hardware.act_bits), or None where activations are not checked;
+    ``signed_activations``: whether the lanes are two's complement (hardware.act_signed; layer 0 needs
+    it), in which case an unsigned value needs one bit more than its own width.
     """
     problems = []
     for r in ranges:
@@ -96,12 +97,14 @@ def check_core_widths(ranges: list[LayerRange], psum_bits: int, act_bits: int | 
                             f"two's complement; the core has hardware.psum_bits = {psum_bits}")
         if act_bits is None:
             continue
-        kind = "signed" if r.act_signed else "unsigned"
         if r.act_signed and not signed_activations:
             problems.append(f"layer {r.layer}: activations are signed, in [{r.act_min}, {r.act_max}] ({r.act_bits}-bit "
-                            f"two's complement); the core takes unsigned activations only")
-        elif r.act_bits > act_bits:
-            problems.append(f"layer {r.layer}: activations in [{r.act_min}, {r.act_max}] need {r.act_bits} bits "
-                            f"({kind}); the core takes {act_bits}-bit activations")
+                            f"two's complement); the core's lanes are unsigned (hardware.act_signed: false)")
+            continue
+        needed = r.act_bits + (1 if signed_activations and not r.act_signed else 0)
+        if needed > act_bits:
+            lanes = "signed" if signed_activations else "unsigned"
+            problems.append(f"layer {r.layer}: activations in [{r.act_min}, {r.act_max}] need {needed}-bit {lanes} "
+                            f"lanes; the core has hardware.act_bits = {act_bits}")
     if problems:
         raise WidthError("the core is too narrow for these images:\n  " + "\n  ".join(problems))

@@ -83,6 +83,14 @@ class BenchParameters:
                 f"{self.act_addr_bits}.{self.wgt_addr_bits}.{self.acc_addr_bits}.{self.expect_addr_bits}{fifo}")
 
 
+def choose_simulator(setting: str, auto_cycles: int, cycles: int) -> str:
+    """sim.simulator for a run of ``cycles`` core cycles: auto takes Icarus (no build to wait for)
+    for runs of at most ``auto_cycles`` and Verilator (a minute to build, then ~50x faster) above."""
+    if setting != "auto":
+        return setting
+    return "icarus" if cycles <= auto_cycles else "verilator"
+
+
 def vgg16_convs() -> list[ConvShape]:
     """The 13 convolutions of VGG16_quant (qaccel.layers), as the core sees them."""
     from qaccel.layers import CONV_LAYERS

@@ -1,17 +1,44 @@
-"""What the RTL core can take, checked before any job runs (no torch, no cocotb: the config check
-and the workflow's input functions call it on every parse)."""
+"""What the RTL core can take, checked before any job runs (no torch, no simulator: the config
+check and the workflow's input functions call it on every parse)."""
 from __future__ import annotations
 
 from qaccel.layers import ConvLayer
 
+from .program import CoreShape, ProgramError
+
+
+def core_shape(config: dict) -> CoreShape:
+    """The core that config.yaml describes (its weights are quant.w_bits wide)."""
+    hardware = config["hardware"]
+    return CoreShape(hardware["rows"], hardware["cols"], hardware["act_bits"], config["quant"]["w_bits"],
+                     hardware["psum_bits"], hardware["act_signed"])
+
+
+def core_problem(config: dict) -> str | None:
+    """Why the configured core cannot be built, or None."""
+    try:
+        core_shape(config)
+    except ProgramError as error:
+        return f"config key hardware.psum_bits: {error}"
+    return None
+
 
 def core_refusal(layer: ConvLayer, config: dict) -> str | None:
-    """Why the core cannot run ``layer`` under ``config``, or None when it can.
+    """Why the core cannot take ``layer``'s activations under ``config``, or None when it can.
 
-    The core takes unsigned activations of ``quant.a_bits`` bits: the quantizer's integers of a
-    layer that follows a ReLU. features[0] sees the normalised image, whose integers are signed.
+    A layer that follows a ReLU has unsigned quant.a_bits-bit activations: they need a_bits lane bits,
+    one more when the lanes are signed. features[0] sees the normalised image: its activations are
+    signed (their range depends on the data; the simulation names the width a value needs).
     """
+    hardware, a_bits = config["hardware"], config["quant"]["a_bits"]
     if layer.input_signed:
-        return (f"layer {layer.index}'s activations are signed (its input is the normalised image, not a ReLU "
-                f"output) and the RTL core takes unsigned {config['quant']['a_bits']}-bit activations (quant.a_bits)")
+        if not hardware["act_signed"]:
+            return (f"layer {layer.index}'s activations are signed (its input is the normalised image, not a ReLU "
+                    f"output) and the core's activation lanes are unsigned (hardware.act_signed: false)")
+        return None
+    needed = a_bits + 1 if hardware["act_signed"] else a_bits
+    if needed > hardware["act_bits"]:
+        kind = "signed" if hardware["act_signed"] else "unsigned"
+        return (f"layer {layer.index}'s {a_bits}-bit activations (quant.a_bits) need {needed}-bit {kind} lanes; the "
+                f"core has {hardware['act_bits']} (hardware.act_bits)")
     return None

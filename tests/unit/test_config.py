@@ -41,15 +41,25 @@ def test_the_shipped_config_is_valid():
     ({"hardware__rows": 8.0}, r"config key hardware\.rows: 8\.0 is not of type 'integer'"),
     ({"hardware__cols": True}, r"config key hardware\.cols: True is not of type 'integer'"),
     ({"capture__batch_size": 16.0}, r"config key capture\.batch_size: 16\.0 is not of type 'integer'"),
-    ({"hardware__psum_bits": 1}, r"config key hardware\.psum_bits: 1 is less than the minimum of 2"),
+    ({"hardware__psum_bits": 15}, r"config key hardware\.psum_bits: 15 is less than the minimum of 16"),
+    ({"hardware__rows": 33}, r"config key hardware\.rows: 33 is greater than the maximum of 32"),
+    ({"hardware__act_bits": 9}, r"config key hardware\.act_bits: 9 is greater than the maximum of 8"),
+    ({"export__psum_bits": 1}, r"config key export\.psum_bits: 1 is less than the minimum of 2"),
+    ({"hardware__rows": 32, "hardware__psum_bits": 16, "quant__w_bits": 8},
+     r"config key hardware\.psum_bits: .* psum_bits must be at least act_bits \+ 1 \+ weight_bits \+ log2\(rows\) = "
+     r"22, the width of a column of the array's products"),
     ({"export__dataflows": ["ws", "xs"]}, r"config key export\.dataflows\[1\]: 'xs' is not one of"),
     ({"train__recipe": "turbo"}, r"config key train\.recipe: 'turbo' is not one of train\.recipes"),
     ({"export__layers": [27, 26]}, r"config key export\.layers\[1\]: layer 26 is not a QuantConv2d: "
                                    r"model\.features\[26\] is a relu; QuantConv2d layers are \[0, 3, 7,"),
     ({"export__layers": [27, 44]}, r"config key export\.layers\[1\]: layer 44 is not a QuantConv2d: "
                                    r"model\.features has only 44 modules"),
-    ({"export__layers": [0]}, r"config key export\.layers\[0\]: layer 0's activations are signed \(its input is the "
-                              r"normalised image, not a ReLU output\) and the RTL core takes unsigned 4-bit"),
+    ({"export__layers": [0], "hardware__act_signed": False},
+     r"config key export\.layers\[0\]: layer 0's activations are signed \(its input is the normalised image, not a "
+     r"ReLU output\) and the core's activation lanes are unsigned \(hardware\.act_signed: false\)"),
+    ({"export__layers": [27], "hardware__act_bits": 4},
+     r"config key export\.layers\[0\]: layer 27's 4-bit activations \(quant\.a_bits\) need 5-bit signed lanes; the "
+     r"core has 4 \(hardware\.act_bits\)"),
     ({"data__source": "archive"}, r"config key data\.archive: must name the archive"),
     ({"train__recipes__seed__lr": -1}, r"config key train\.recipes\.seed\.lr: -1 is less than or equal to"),
     ({"train__recipes__fast__float_warmup_epochs": 40},
@@ -59,7 +69,7 @@ def test_the_shipped_config_is_valid():
      r"config key network\.count: images 9999\.\.10000 go beyond CIFAR-10's test split of 10000 \(0\.\.9999\)"),
     ({"network__first": 10000}, r"config key network\.first: 10000 is greater than the maximum of 9999"),
     ({"network__shard": 0}, r"config key network\.shard: 0 is less than the minimum of 1"),
-    ({"network__backend": "fpga"}, r"config key network\.backend: 'fpga' is not one of \['software'\]"),
+    ({"network__backend": "fpga"}, r"config key network\.backend: 'fpga' is not one of \['core', 'software'\]"),
 ])
 def test_bad_values_are_rejected_naming_the_key(change, message):
     with pytest.raises(ConfigError, match=message):
@@ -76,7 +86,7 @@ def test_schema_defaults_fill_missing_keys():
     config = {"train": {"recipes": {"seed": {"epochs": 1, "batch_size": 2, "lr": 0.1, "momentum": 0.9,
                                              "weight_decay": 0}}}}
     validate_config(config)
-    assert config["hardware"] == {"rows": 8, "cols": 8, "psum_bits": 16}
+    assert config["hardware"] == {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32}
     assert config["export"]["layers"] == [27] and config["train"]["recipe"] == "seed"
     assert config["train"]["recipes"]["seed"]["loader"] == "dataloader"
     assert config["train"]["recipes"]["seed"]["milestones"] == [] and config["train"]["threads"] == 2

@@ -19,7 +19,7 @@ from qaccel.tiling import tile_ws
 from support import random_layer
 
 MEAN, STD = (0.491, 0.482, 0.447), (0.247, 0.243, 0.262)
-HARDWARE = {"rows": 8, "cols": 8, "psum_bits": 32}
+HARDWARE = {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32}
 
 
 @pytest.fixture(scope="module")
@@ -183,12 +183,17 @@ def test_widths_name_every_layer_that_does_not_fit_and_the_width_it_needs():
         check_core_widths(ranges, psum_bits=16, act_bits=4, signed_activations=False)
     assert str(error.value).splitlines() == [
         "the core is too narrow for these images:",
-        "  layer 0: activations are signed, in [-20, 9] (6-bit two's complement); the core takes unsigned activations only",
+        "  layer 0: activations are signed, in [-20, 9] (6-bit two's complement); the core's lanes are unsigned "
+        "(hardware.act_signed: false)",
         "  layer 3: partial sums can reach +-40000, which needs 17-bit two's complement; the core has hardware.psum_bits = 16",
     ]
-    with pytest.raises(WidthError, match=r"layer 0: activations in \[-20, 9\] need 6 bits \(signed\); the core takes "
-                                         r"5-bit activations"):
+    with pytest.raises(WidthError, match=r"layer 0: activations in \[-20, 9\] need 6-bit signed lanes; the core has "
+                                         r"hardware.act_bits = 5"):
         check_core_widths(ranges, psum_bits=17, act_bits=5, signed_activations=True)
+    # Signed lanes take an unsigned value with one bit more than the value's own width.
+    with pytest.raises(WidthError, match=r"layer 3: activations in \[0, 15\] need 5-bit signed lanes; the core has "
+                                         r"hardware.act_bits = 4"):
+        check_core_widths(ranges[1:], psum_bits=17, act_bits=4, signed_activations=True)
 
 
 def test_a_narrow_core_is_refused_before_the_backend_runs(model, test_split):

@@ -10,8 +10,11 @@ import torch
 
 from qaccel import data
 from qaccel.capture import capture_batch, capture_conv_inputs
+from qaccel.layers import CONV_LAYERS
 from qaccel.network.backends import IntegerConvBackend
 from qaccel.network.paths import IntegerNetwork
+from qaccel.rtl.cycles import core_cycles
+from qaccel.rtl.program import ConvShape
 from qaccel.train import load_model
 
 from support import config_args, overlay, planned_jobs, run_snakemake
@@ -65,7 +68,7 @@ def test_the_workflow_writes_every_path_per_image(tiny_workflow):
     model = load_model(tiny_workflow / "results/train/model.pt").eval()
     test = data.load(tiny_workflow / "resources/cifar10.npz", keys=("test_images", "test_labels"))
     header = ("image\tlabel\trtl\tinteger\tfloat\tcycles\t" + "".join(
-        f"layer{layer}_cycles\t" for layer in (0, 3, 7, 10, 14, 17, 20, 24, 27, 29, 33, 36, 39))
+        f"layer{layer}_cycles\t" for layer in CONV_LAYERS)
         + "first_level_difference")
     for dataflow in ("ws", "os"):
         lines = (tiny_workflow / f"results/network/{dataflow}/predictions.tsv").read_text().splitlines()
@@ -77,14 +80,17 @@ def test_the_workflow_writes_every_path_per_image(tiny_workflow):
             with torch.no_grad():
                 expected_float = int(model(capture_batch(test, image, 1, MEAN, STD)[0]).argmax())
             assert (label, float_class, rtl) == (int(test["test_labels"][image]), expected_float, integer)
-            assert row[5:18] == [""] * 13  # the software backend has no cycles
+            # The core's cycles per layer are its timing formula's (rtl/README.md), and add up.
+            formula = [core_cycles(dataflow, ConvShape(c.in_channels, c.out_channels, c.height, c.width), 8, 8)
+                       for c in CONV_LAYERS.values()]
+            assert [int(value) for value in row[6:19]] == formula and int(row[5]) == sum(formula)
         summary = json.loads((tiny_workflow / f"results/network/{dataflow}/summary.json").read_text())
         for path, column in (("rtl", 2), ("integer", 3), ("float", 4)):
             assert summary["correct"][path] == sum(row[column] == row[1] for row in rows)
         assert summary["images"] == {"first": 0, "last": 1, "count": 2}
         assert len(summary["float_disagreements"]) == sum(row[3] != row[4] for row in rows)
     accuracy = (tiny_workflow / "results/network/accuracy.tsv").read_text().splitlines()
-    assert [line.split("\t")[:3] for line in accuracy[1:]] == [["ws", "software", "2"], ["os", "software", "2"]]
+    assert [line.split("\t")[:3] for line in accuracy[1:]] == [["ws", "core", "2"], ["os", "core", "2"]]
     layers = (tiny_workflow / "results/network/layers.tsv").read_text().splitlines()
     assert len(layers) == 1 + 2 * 13 and layers[1].startswith("ws\t0\t3\t64\t32\t32\tTrue\t-")
 
@@ -114,26 +120,25 @@ def test_a_changed_image_range_reruns_only_the_shards_it_touches(tiny_workflow, 
 
 
 def test_a_core_too_narrow_for_a_layer_fails_naming_it_and_loses_nothing(copy_of_tiny_workflow, tiny_workflow):
+    """5-bit signed lanes take every layer's 4-bit unsigned activations (checked while parsing), not
+    layer 0's signed ones, whose width follows from the image: the job names the width before any
+    simulation."""
     workdir = copy_of_tiny_workflow
     before = (workdir / "results/network/ws/predictions.tsv").read_bytes()
-    narrow = overlay(workdir, "narrow", {"hardware": {"psum_bits": 12}})
+    narrow = overlay(workdir, "narrow", {"hardware": {"act_bits": 5}})
     result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", narrow), "--cores", "1",
                            "--workflow-profile", "none", "results/network/ws/shards/images0-0.json", check=False)
     assert result.returncode != 0
-    # Every layer whose partial sums on image 0 need more than 12 bits, each with the width it needs.
     test = data.load(tiny_workflow / "resources/cifar10.npz", keys=("test_images", "test_labels"))
     model = load_model(tiny_workflow / "results/train/model.pt")
     path = IntegerNetwork(model, 1e-3).run(capture_batch(test, 0, 1, MEAN, STD)[0], IntegerConvBackend())
-    too_wide = []
-    for conv in path.convs:
-        act, weight = conv.act_int[0].numpy(), conv.weight_int.numpy()
-        padded = np.pad(np.abs(act), ((0, 0), (1, 1), (1, 1)))
-        bound = max(np.einsum("oikl,ikl->o", np.abs(weight), padded[:, y : y + 3, x : x + 3]).max()
-                    for y in range(act.shape[1]) for x in range(act.shape[2]))
-        if int(bound).bit_length() + 1 > 12:
-            too_wide.append(f"layer {conv.layer}: partial sums can reach +-{bound}, which needs "
-                            f"{int(bound).bit_length() + 1}-bit two's complement; the core has hardware.psum_bits = 12")
-    assert too_wide and all(line in result.stdout for line in too_wide), result.stdout[-3000:]
+    act = path.convs[0].act_int[0].numpy()
+    low, high = int(act.min()), int(act.max())
+    bits = max((-low - 1).bit_length(), high.bit_length()) + 1  # two's complement
+    assert bits > 5
+    assert (f"layer 0: activations in [{low}, {high}] need {bits}-bit signed lanes; the core has hardware.act_bits = 5"
+            in result.stdout), result.stdout[-3000:]
+    assert "layer 3:" not in result.stdout.split("too narrow")[-1]
     assert (workdir / "results/network/ws/predictions.tsv").read_bytes() == before
     assert not (workdir / "results/network/ws/shards/images0-0.json").exists()
 

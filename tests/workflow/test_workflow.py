@@ -31,6 +31,8 @@ def test_outputs_are_exact_and_consistent(tiny_workflow):
     expected = reference_output(integers["act_int"], integers["weight_int"], relu=True)
     ws_out, os_out = (layer / "ws/vectors/out.txt").read_bytes(), (layer / "os/vectors/out.txt").read_bytes()
     assert ws_out == os_out
+    # The layer's out.txt beside each set (results/layer27/os/out.txt) is the set's own.
+    assert (layer / "ws/out.txt").read_bytes() == ws_out and (layer / "os/out.txt").read_bytes() == os_out
     np.testing.assert_array_equal(read_vectors(layer / "ws/vectors/out.txt", 16, True), expected)
     activation = read_vectors(layer / "ws/vectors/activation.txt", 4, False)
     np.testing.assert_array_equal(activation.reshape(6, 6, 8)[1:5, 1:5].transpose(2, 0, 1), integers["act_int"])
@@ -148,8 +150,7 @@ def test_a_failing_stage_loses_nothing_already_built(copy_of_tiny_workflow):
     workdir = copy_of_tiny_workflow
     before = {path: path.read_bytes() for path in (workdir / "results").rglob("*")
               if path.is_file() and "/ws/" not in str(path) and "/os/" not in str(path)}
-    narrow = overlay(workdir, "narrow", {"hardware": {"psum_bits": 4}})
-    # The vector chain only: the network jobs would fail on the same width (tests/workflow/test_network.py).
+    narrow = overlay(workdir, "narrow", {"export": {"psum_bits": 4}})  # the vector files' fields
     result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", narrow), "--cores", "1",
                            "--workflow-profile", "none", "results/summary.tsv", check=False)
     assert result.returncode != 0
@@ -162,8 +163,10 @@ def test_a_failing_stage_loses_nothing_already_built(copy_of_tiny_workflow):
 def test_outputs_include_rtl_results_and_summary(tiny_workflow):
     for dataflow in ("ws", "os"):
         sim = json.loads((tiny_workflow / f"results/layer27/{dataflow}/sim.json").read_text())
+        # sim.simulator auto: Icarus for a layer this small.
         assert sim["passed"] is True and sim["mismatches"] == 0 and sim["simulator"] == "icarus"
-        assert sim["cycles"] >= sim["model"]["cycles"] > 0
+        assert sim["cycles"] == sim["cycles_formula"] and sim["cycles"] <= sim["model"]["cycles"]
+        assert sim["values_checked"] > 0 and sim["build"].startswith("resources/sim_build/icarus-")
     rows = (tiny_workflow / "results/summary.tsv").read_text().splitlines()
     assert rows[0].split("\t")[:2] == ["layer", "dataflow"]
     assert [row.split("\t")[:2] + [row.split("\t")[5]] for row in rows[1:]] == [["27", "ws", "True"], ["27", "os", "True"]]
@@ -196,11 +199,27 @@ def test_every_job_has_a_benchmark_beside_its_log(tiny_workflow):
     ("results/layer5/ws/sim.json", "layer 5 is not a QuantConv2d: model.features[5] is a relu; QuantConv2d layers "
                                    "are [0, 3, 7,"),
     ("results/layer30/capture.pt", "layer 30 is not a QuantConv2d: model.features[30] is a batchnorm"),
-    ("results/layer0/os/vectors/out.txt", "layer 0's activations are signed (its input is the normalised image, not a "
-                                          "ReLU output) and the RTL core takes unsigned 4-bit activations"),
 ])
 def test_a_target_of_a_layer_the_pipeline_cannot_export_is_refused_before_any_job(tmp_path, target, message):
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(tiny_settings()))
+    result = run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), "--cores", "1", "--workflow-profile",
+                           "none", target, check=False)
+    assert result.returncode != 0 and message in result.stdout, result.stdout[-3000:]
+    assert not (tmp_path / "resources").exists() and not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("hardware,target,message", [
+    ({"act_signed": False}, "results/layer0/os/out.txt",
+     "layer 0's activations are signed (its input is the normalised image, not a ReLU output) and the core's "
+     "activation lanes are unsigned (hardware.act_signed: false)"),
+    ({"act_bits": 4}, "results/layer27/ws/sim.json",
+     "layer 27's 4-bit activations (quant.a_bits) need 5-bit signed lanes; the core has 4 (hardware.act_bits)"),
+])
+def test_a_layer_whose_activations_the_core_cannot_take_is_refused_before_any_job(tmp_path, hardware, target,
+                                                                                    message):
+    settings = tiny_settings()
+    settings["hardware"] = hardware
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(settings))
     result = run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), "--cores", "1", "--workflow-profile",
                            "none", target, check=False)
     assert result.returncode != 0 and message in result.stdout, result.stdout[-3000:]

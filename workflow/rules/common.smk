@@ -11,6 +11,10 @@ from qaccel.config import (
 )
 from qaccel.layers import conv_layer
 from qaccel.network.images import shard_ranges
+from qaccel.rtl.build import choose_simulator, network_parameters
+from qaccel.rtl.cycles import core_cycles
+from qaccel.rtl.limits import core_shape
+from qaccel.rtl.program import ConvShape
 from qaccel.rule_code import library_digest, package_root_for_jobs
 from qaccel.workflow_checks import check_workflow, exportable_layer
 
@@ -29,7 +33,13 @@ LIBRARY = (
     package_root_for_jobs()
 )  # the qaccel that the jobs import, whose text the rules' params digest
 # rtl/ beside workflow/, found from the Snakefile's directory so any --directory works.
-RTL_SOURCES = sorted(glob.glob(os.path.join(workflow.basedir, "rtl", "*.v")))
+RTL_DIR = os.path.join(workflow.basedir, "rtl")
+RTL_SOURCES = sorted(glob.glob(os.path.join(RTL_DIR, "*.v")))
+BENCH_SOURCES = sorted(glob.glob(os.path.join(RTL_DIR, "bench", "layer_bench*")))
+# The core config.yaml describes, and the one build (per simulator) every layer and dataflow runs
+# on: memories sized for all 13 convs of VGG16. Its name holds every build parameter.
+CORE = core_shape(config)
+BUILD_PARAMETERS = network_parameters(CORE)
 
 
 def library_code(script):
@@ -53,11 +63,7 @@ def exported(name):
 
 
 def vector_targets():
-    return (
-        exported("vectors/manifest.json")
-        + exported("vectors/out.txt")
-        + exported("sim.json")
-    )
+    return exported("out.txt") + exported("sim.json")
 
 
 def data_inputs(wildcards):
@@ -91,13 +97,31 @@ def training_uses_gpu():
     return config["train"]["device"] != "cpu"
 
 
-def sim_build_dir(wildcards):
-    """One build directory per layer, dataflow and simulator: jobs never share a build."""
-    return f"resources/sim_build/layer{wildcards.layer}/{wildcards.dataflow}/{config['sim']['simulator']}"
+def sim_build(simulator):
+    """The build directory of ``simulator`` for the configured core."""
+    return f"resources/sim_build/{simulator}-{BUILD_PARAMETERS.key()}"
 
 
-def rtl_dir(wildcards, input):
-    return os.path.dirname(input.rtl[0])
+def layer_simulator(layer, dataflow):
+    """sim.simulator for one layer: auto picks by the layer's cycles on the core."""
+    conv = conv_layer(int(layer))
+    shape = ConvShape(conv.in_channels, conv.out_channels, conv.height, conv.width)
+    cycles = core_cycles(dataflow, shape, CORE.rows, CORE.cols)
+    return choose_simulator(
+        config["sim"]["simulator"], config["sim"]["auto_cycles"], cycles
+    )
+
+
+def simulate_build(wildcards):
+    return sim_build(layer_simulator(wildcards.layer, wildcards.dataflow))
+
+
+def network_build(wildcards):
+    """The network runs millions of cycles per image: Verilator unless sim.simulator says otherwise."""
+    if config["network"]["backend"] != "core":
+        return []
+    simulator = config["sim"]["simulator"]
+    return sim_build("verilator" if simulator == "auto" else simulator)
 
 
 def layer_figure_targets():

@@ -8,6 +8,7 @@ rule network_shard:
     input:
         model=MODEL,
         data=DATA,
+        build=network_build,
     output:
         results="results/network/{dataflow}/shards/images{first}-{last}.json",
         timing="results/network/{dataflow}/shards/images{first}-{last}.timing.json",

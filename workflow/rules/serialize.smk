@@ -1,5 +1,6 @@
 # The vector set is a directory: its file names depend on the tiling (tiles per dimension), so
-# Snakemake removes the whole set before a rerun and no stale tile file survives.
+# Snakemake removes the whole set before a rerun and no stale tile file survives. The layer's output,
+# out.txt, is also written beside it (results/layer27/os/out.txt: the file a user asks for).
 rule serialize:
     input:
         tiles="results/layer{layer}/{dataflow}/tiles.npz",
@@ -7,7 +8,7 @@ rule serialize:
     output:
         vectors=directory("results/layer{layer}/{dataflow}/vectors"),
         manifest="results/layer{layer}/{dataflow}/vectors/manifest.json",
-        out="results/layer{layer}/{dataflow}/vectors/out.txt",
+        out="results/layer{layer}/{dataflow}/out.txt",
     log:
         "logs/layer{layer}/{dataflow}/serialize.log",
     benchmark:
@@ -18,7 +19,8 @@ rule serialize:
     params:
         rows=config["hardware"]["rows"],
         cols=config["hardware"]["cols"],
-        psum_bits=config["hardware"]["psum_bits"],
+        psum_bits=config["export"]["psum_bits"],
+        signed_act_bits=config["hardware"]["act_bits"],
         library=library_code("serialize.py"),
     script:
         "../../scripts/serialize.py"

@@ -1,8 +1,33 @@
-# RTL simulation of one layer's vector set on rtl/core.v (cocotb through cocotb_tools.runner).
+# RTL simulation: one build of the bench (rtl/bench/layer_bench.v) per simulator and core, which
+# every layer, dataflow and network shard shares; then one layer's vector set on it.
+
+
+rule sim_build:
+    input:
+        rtl=RTL_SOURCES,
+        bench=BENCH_SOURCES,
+    output:
+        directory("resources/sim_build/{simulator}-{key}"),
+    log:
+        "logs/sim_build/{simulator}-{key}.log",
+    benchmark:
+        "logs/sim_build/{simulator}-{key}.benchmark.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        parameters=BUILD_PARAMETERS.__dict__,
+        rtl_dir=RTL_DIR,
+        library=library_code("sim_build.py"),
+    script:
+        "../../scripts/sim_build.py"
+
+
 rule simulate:
     input:
-        manifest="results/layer{layer}/{dataflow}/vectors/manifest.json",
-        rtl=RTL_SOURCES,
+        vectors="results/layer{layer}/{dataflow}/vectors",
+        build=simulate_build,
     output:
         "results/layer{layer}/{dataflow}/sim.json",
     log:
@@ -14,9 +39,6 @@ rule simulate:
         mem_mb=config["sim"]["mem_mb"],
         runtime=config["sim"]["runtime_min"],
     params:
-        simulator=config["sim"]["simulator"],
-        build_dir=sim_build_dir,
-        rtl_dir=rtl_dir,
         library=library_code("simulate.py"),
     script:
         "../../scripts/simulate.py"

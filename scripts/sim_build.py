@@ -1,0 +1,14 @@
+"""Rule sim_build: the no-Python layer bench built with one simulator for the configured core."""
+from pathlib import Path
+
+from qaccel.rtl.build import BenchParameters, build_bench
+from qaccel.stage_log import StageLog
+
+simulator = snakemake.wildcards.simulator
+parameters = BenchParameters(**snakemake.params.parameters)
+with StageLog(snakemake.log[0], f"sim_build {simulator}") as log:
+    log(f"building rtl/bench/layer_bench.v with {simulator} for {parameters.key()}"
+        + (" (Verilator: about a minute)" if simulator == "verilator" else ""))
+    build = build_bench(simulator, parameters, Path(snakemake.output[0]), rtl_dir=Path(snakemake.params.rtl_dir),
+                        jobs=snakemake.threads)
+    log(f"built in {build.build_seconds:.1f} s; compiler output in {build.directory / 'build.log'}")
