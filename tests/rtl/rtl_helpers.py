@@ -76,3 +76,12 @@ def random_layer(rng: np.random.Generator, cin: int, cout: int, height: int, wid
     act.flat[0], act.flat[-1] = act_high, act_low
     weight.flat[0], weight.flat[-1] = weight_low, weight_high
     return act, weight
+
+
+def flip_bit(path, line: int, field: int, bits: int) -> None:
+    """Flip the least significant bit of ``field`` (0 = rightmost) on 1-based ``line``."""
+    lines = path.read_text().split("\n")
+    text = lines[line - 1]
+    position = len(text) - field * bits - 1
+    lines[line - 1] = text[:position] + ("1" if text[position] == "0" else "0") + text[position + 1 :]
+    path.write_text("\n".join(lines))

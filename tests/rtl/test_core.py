@@ -20,7 +20,7 @@ from qaccel.rtl import isa
 from qaccel.rtl.layer_sim import simulate_layer
 from qaccel.rtl.program import ConvShape, CoreShape, compile_layer
 from qaccel.tiling import tile
-from rtl_helpers import random_layer, run_unit
+from rtl_helpers import flip_bit, random_layer, run_unit
 
 # (rows, cols, act_bits, act_signed, weight_bits, psum_bits): the seed's core, the default one,
 # square arrays up to 32x32, non-square ones, and widths from 2 to 8 bits (psums 16 to 32).
@@ -120,15 +120,6 @@ def test_every_vgg16_layer_takes_fewer_cycles_than_the_model():
             core = core_cycles(dataflow, conv, DEFAULT.rows, DEFAULT.cols)
             model = scale_sim_cycles(dataflow, conv, DEFAULT.rows, DEFAULT.cols)["cycles"]
             assert core <= model, f"layer {index} {dataflow}: {core} cycles, the model {model}"
-
-
-def flip_bit(path, line: int, field: int, bits: int) -> None:
-    """Flip the least significant bit of ``field`` (0 = rightmost) on 1-based ``line``."""
-    lines = path.read_text().split("\n")
-    text = lines[line - 1]
-    position = len(text) - field * bits - 1
-    lines[line - 1] = text[:position] + ("1" if text[position] == "0" else "0") + text[position + 1 :]
-    path.write_text("\n".join(lines))
 
 
 # psum_kij4_ict1_oct0.txt line 21 is padded position 17 = (2, 3): output pixel (1, 2) reads it at

@@ -1,6 +1,6 @@
 """rtl/ is lint clean: Verilator -Wall for the core (default and pipeline-style parameters, which
 reach Verilator as sized 32-bit values; every mutation build) and for each block as its own top,
-and Icarus -Wall for the core and the layer bench."""
+and Icarus -Wall for the core and the layer bench; both for the plain test bench core_tb.v."""
 from __future__ import annotations
 
 import subprocess
@@ -62,3 +62,18 @@ def test_icarus_wall_layer_bench(tmp_path):
     output = run(["iverilog", "-Wall", "-g2005", "-DQACCEL_SELF_CLOCK", "-o", str(tmp_path / "bench.vvp"),
                   "-s", "layer_bench", *[str(path) for path in bench_sources()]])
     assert output == "", f"iverilog -Wall warnings:\n{output}"
+
+
+def core_tb_sources() -> list[str]:
+    return [str(path) for path in rtl_sources()] + [str(RTL_DIR / "bench" / "core_tb.v")]
+
+
+def test_icarus_wall_core_tb(tmp_path):
+    output = run(["iverilog", "-Wall", "-g2005", "-o", str(tmp_path / "core_tb.vvp"), "-s", "core_tb",
+                  *core_tb_sources()])
+    assert output == "", f"iverilog -Wall warnings:\n{output}"
+
+
+def test_verilator_lint_core_tb():
+    ensure_verilator_on_path()
+    run(["verilator", "--lint-only", "-Wall", "--timing", "--top-module", "core_tb", *core_tb_sources()])
