@@ -63,13 +63,28 @@ class WSTiles:
     output: np.ndarray
 
 
-def tile_ws(act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int, relu: bool) -> WSTiles:
-    cout, (cin, height, width) = weight_int.shape[0], act_int.shape
+@dataclass(frozen=True)
+class Operands:
+    """What a layer's array runs on, without the results: the WS or OS ``activation`` and ``weight``
+    arrays of WSTiles / OSTiles (the core's memory images; qaccel.rtl.program)."""
+
+    activation: np.ndarray
+    weight: np.ndarray
+
+
+def ws_operands(act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int) -> Operands:
+    cout, cin = weight_int.shape[:2]
     a_pad = pad_activation(act_int)  # (Cin, T)
     activation = split_channels(a_pad, 0, rows).transpose(0, 2, 1)  # (ict, T, r)
     w = weight_int.reshape(cout, cin, KIJ).astype(np.int64)
     w = split_channels(split_channels(w, 1, rows), 0, cols)  # (oct, c, ict, r, k)
-    weight = w.transpose(2, 0, 4, 1, 3)  # (ict, oct, k, c, r)
+    return Operands(activation=activation, weight=w.transpose(2, 0, 4, 1, 3))  # weight (ict, oct, k, c, r)
+
+
+def tile_ws(act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int, relu: bool) -> WSTiles:
+    cout, (cin, height, width) = weight_int.shape[0], act_int.shape
+    ops = ws_operands(act_int, weight_int, rows, cols)
+    activation, weight = ops.activation, ops.weight
     psum = np.einsum("iokcr,itr->ioktc", weight, activation)
     positions = output_positions(height, width)  # (O, k)
     # out[o, oct, c] = sum_ict sum_k psum[ict, oct, k, pos[o, k], c]
@@ -99,26 +114,46 @@ class OSTiles:
     output: np.ndarray
 
 
-def tile_os(act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int, relu: bool) -> OSTiles:
-    """Pixels map to the ``rows`` lanes of a tile and output channels to the ``cols`` lanes."""
-    cout, (cin, height, width) = weight_int.shape[0], act_int.shape
-    a_pad = pad_activation(act_int)
+def os_pixels(height: int, width: int, rows: int) -> np.ndarray:
+    """pixels[pt, lane]: the output pixel of each lane of each pixel tile, -1 for padding lanes."""
     pixel_count = height * width
     pixels = np.full(ceil_div(pixel_count, rows) * rows, -1, dtype=np.int64)
     pixels[:pixel_count] = np.arange(pixel_count)
-    pixels = pixels.reshape(-1, rows)
+    return pixels.reshape(-1, rows)
+
+
+def os_operands(act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int) -> Operands:
+    """Pixels map to the ``rows`` lanes of a tile and output channels to the ``cols`` lanes."""
+    cout, (cin, height, width) = weight_int.shape[0], act_int.shape
+    a_pad = pad_activation(act_int)
+    pixels = os_pixels(height, width, rows)
     positions = output_positions(height, width)  # (O, k)
     lane_positions = positions[np.maximum(pixels, 0)]  # (pt, p, k)
     activation = a_pad[:, lane_positions].transpose(1, 0, 3, 2)  # (pt, ic, k, p)
     activation = np.where(pixels[:, None, None, :] >= 0, activation, 0)
     w = weight_int.reshape(cout, cin, KIJ).astype(np.int64)
-    weight = split_channels(w, 0, cols).transpose(0, 2, 3, 1)  # (oct, ic, k, c)
+    return Operands(activation=activation, weight=split_channels(w, 0, cols).transpose(0, 2, 3, 1))  # (oct, ic, k, c)
+
+
+def tile_os(act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int, relu: bool) -> OSTiles:
+    cout, (height, width) = weight_int.shape[0], act_int.shape[1:]
+    pixels = os_pixels(height, width, rows)
+    ops = os_operands(act_int, weight_int, rows, cols)
+    activation, weight = ops.activation, ops.weight
     tile_output = np.einsum("aikp,bikc->abpc", activation, weight)
     valid = pixels.reshape(-1) >= 0
     output = tile_output.transpose(0, 2, 1, 3).reshape(pixels.size, -1)[valid][:, :cout]
     if relu:
         output = np.maximum(output, 0)
     return OSTiles(pixels=pixels, activation=activation, weight=weight, tile_output=tile_output, output=output)
+
+
+def operands(dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int) -> Operands:
+    if dataflow == "ws":
+        return ws_operands(act_int, weight_int, rows, cols)
+    if dataflow == "os":
+        return os_operands(act_int, weight_int, rows, cols)
+    raise ValueError(f"dataflow {dataflow!r}: expected 'ws' or 'os'")
 
 
 def tile(dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int,

@@ -26,6 +26,7 @@ class ConvResult:
     cycles: list[int] | None  # core cycles per image (None for a software backend)
     model_cycles: int | None  # SCALE-Sim model cycles for one image of this layer
     ideal_cycles: float | None  # MACs / (rows * cols) for one image
+    sim_seconds: float | None = None  # the simulator's wall time for the batch (None for a software backend)
 
 
 class IntegerConvBackend:
@@ -51,7 +52,7 @@ class CoreConvBackend:
     def convolve(self, layer: int, act_int: np.ndarray, weight_int: np.ndarray, act_signed: bool) -> ConvResult:
         runs = run_convs(self.build, self.dataflow, act_int, weight_int, f"layer {layer} {self.dataflow}")
         return ConvResult(outputs=runs.outputs, cycles=runs.cycles, model_cycles=runs.model_cycles,
-                          ideal_cycles=runs.ideal_cycles)
+                          ideal_cycles=runs.ideal_cycles, sim_seconds=runs.sim_seconds)
 
 
 # The software backend has no array: it ignores the dataflow and the hardware.

@@ -77,10 +77,11 @@ def merge_shards(shard_paths: list, timing_paths: list) -> tuple[dict, dict]:
     }
     timings = sorted((_read(path) for path in timing_paths), key=lambda timing: timing["first"])
     seconds = {key: sum(t["seconds"][key] for t in timings) for key in timings[0]["seconds"]}
-    host = seconds["integer"] + seconds["widths"] + seconds["float"] + seconds["rtl_host"]
+    total = seconds["integer"] + seconds["widths"] + seconds["float"] + seconds["rtl"]
     timing = {"dataflow": summary["dataflow"], "images": count, "seconds": seconds,
               "rtl_seconds_per_image": seconds["rtl"] / count,
-              "backend_share": seconds["rtl_backend"] / (host + seconds["rtl_backend"]),
+              "backend_share": seconds["rtl_backend"] / total,
+              "simulator_share": seconds["rtl_simulator"] / total,
               "shards": timings}
     return summary, timing
 

@@ -6,7 +6,7 @@ Order of work, cheapest first, so that bad input fails before any simulation:
 2. the integer path over the whole shard (software, vectorised over the batch);
 3. the value ranges against the core's widths;
 4. the float model, image by image, its quantised levels against the integer path's;
-5. the RTL path, image by image on the backend, each layer's sums against the integer path's.
+5. the RTL path, the shard's images together on the backend, each layer's sums against the integer path's.
 """
 from __future__ import annotations
 
@@ -14,23 +14,13 @@ import time
 from typing import Callable
 
 from ..capture import capture_batch
+from ..layers import CONV_LAYERS
 from ..model import VGGQuant
 from .backends import IntegerConvBackend
 from .checks import CoreMismatch, check_core_outputs, first_level_difference
 from .images import check_image_range
 from .paths import ConvTrace, IntegerNetwork, PathResult, float_levels
 from .widths import check_core_widths, layer_ranges
-
-
-def _against(integer: PathResult, position: int, image: int, dataflow: str, hardware: dict):
-    """A check of one image's conv sums on the backend against the integer path's, layer by layer."""
-    expected = {conv.layer: conv.result.outputs[position : position + 1] for conv in integer.convs}
-
-    def compare(trace: ConvTrace) -> None:
-        check_core_outputs(expected[trace.layer], trace.result.outputs, trace.layer, [image], dataflow,
-                           hardware["rows"], hardware["cols"])
-
-    return compare
 
 
 def _float_pass(model: VGGQuant, images, indices: list[int], integer: PathResult, integer_tolerance: float):
@@ -49,28 +39,37 @@ def _float_pass(model: VGGQuant, images, indices: list[int], integer: PathResult
 
 def _rtl_pass(network: IntegerNetwork, images, indices: list[int], integer: PathResult, backend, dataflow: str,
               hardware: dict, log: Callable[[str], None]):
-    """The integer path on ``backend`` image by image, every layer checked against ``integer`` as it comes:
-    per image the class and core cycles by layer; per layer the model's and the ideal cycles; seconds."""
-    predictions, cycles, layer_cycles, seconds, backend_seconds = [], [], {}, [], []
+    """The integer path on ``backend`` for the whole shard at once (one backend call per layer, so the
+    core loads a layer's program and weights once for all the shard's images), every layer's sums
+    checked against ``integer`` as they come: per image the class and the core cycles by layer; per
+    layer the model's and the ideal cycles; the seconds in all, in the backend and in its simulator."""
+    expected = {conv.layer: conv.result.outputs for conv in integer.convs}
+    macs = {layer.index: layer.in_channels * layer.out_channels * layer.height * layer.width
+            for layer in CONV_LAYERS.values()}
+    started, macs_done = time.perf_counter(), 0
+
+    def check(trace: ConvTrace) -> None:
+        nonlocal macs_done
+        check_core_outputs(expected[trace.layer], trace.result.outputs, trace.layer, indices, dataflow,
+                           hardware["rows"], hardware["cols"])
+        macs_done += macs[trace.layer]
+        elapsed = time.perf_counter() - started
+        log(f"layer {trace.layer}: {len(indices)} image(s) in {trace.backend_seconds:.2f} s, equal to the integer "
+            f"path; about {elapsed * (sum(macs.values()) - macs_done) / macs_done:.0f} s left")
+
+    rtl = network.run(images, backend, after_conv=check)
     for position, image in enumerate(indices):
-        started = time.perf_counter()
-        rtl = network.run(images[position : position + 1], backend,
-                          after_conv=_against(integer, position, image, dataflow, hardware))
-        seconds.append(time.perf_counter() - started)
-        backend_seconds.append(sum(conv.backend_seconds for conv in rtl.convs))
-        if rtl.predictions[0] != integer.predictions[position]:
+        if rtl.predictions[position] != integer.predictions[position]:
             raise CoreMismatch(f"image {image}: every layer's sums agree but the RTL path predicts class "
-                               f"{rtl.predictions[0]} and the integer path {integer.predictions[position]}")
-        predictions.append(rtl.predictions[0])
-        cycles.append({str(conv.layer): int(conv.result.cycles[0]) for conv in rtl.convs
-                       if conv.result.cycles is not None})
-        for conv in rtl.convs:
-            layer_cycles[conv.layer] = {"model_cycles": conv.result.model_cycles,
-                                        "ideal_cycles": conv.result.ideal_cycles}
-        done = position + 1
-        log(f"image {image} ({done}/{len(indices)}): rtl class {predictions[-1]}; {seconds[-1]:.2f} s "
-            f"({backend_seconds[-1]:.2f} s in the backend); about {(len(indices) - done) * sum(seconds) / done:.0f} s left")
-    return predictions, cycles, layer_cycles, seconds, backend_seconds
+                               f"{rtl.predictions[position]} and the integer path {integer.predictions[position]}")
+    cycles = [{str(conv.layer): int(conv.result.cycles[position]) for conv in rtl.convs
+               if conv.result.cycles is not None} for position in range(len(indices))]
+    layer_cycles = {conv.layer: {"model_cycles": conv.result.model_cycles, "ideal_cycles": conv.result.ideal_cycles}
+                    for conv in rtl.convs}
+    seconds = {"rtl": time.perf_counter() - started,
+               "rtl_backend": sum(conv.backend_seconds for conv in rtl.convs),
+               "rtl_simulator": sum(conv.result.sim_seconds or 0.0 for conv in rtl.convs)}
+    return rtl.predictions, cycles, layer_cycles, seconds
 
 
 def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int, backend, backend_name: str,
@@ -104,11 +103,9 @@ def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int
     log(f"float model: {seconds['float']:.2f} s; {sum(d is not None for d in differences)} of {len(indices)} images "
         f"have a quantised level that differs from the integer path")
 
-    rtl, cycles, layer_cycles, rtl_seconds, rtl_backend_seconds = _rtl_pass(
-        network, images, indices, integer, backend, dataflow, hardware, log)
-    seconds["rtl"] = sum(rtl_seconds)
-    seconds["rtl_backend"] = sum(rtl_backend_seconds)
-    seconds["rtl_host"] = seconds["rtl"] - seconds["rtl_backend"]
+    rtl, cycles, layer_cycles, rtl_seconds = _rtl_pass(network, images, indices, integer, backend, dataflow,
+                                                        hardware, log)
+    seconds.update(rtl_seconds, rtl_host=rtl_seconds["rtl"] - rtl_seconds["rtl_backend"])
 
     rows = [{"image": image, "label": labels[n], "rtl": rtl[n], "integer": integer.predictions[n],
              "float": float_predictions[n], "cycles": cycles[n],
@@ -118,6 +115,5 @@ def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int
         "dataflow": dataflow, "backend": backend_name, "first": first, "last": last, "images": rows,
         "layers": [{**r.as_dict(), **layer_cycles[r.layer]} for r in ranges],
     }
-    timing = {"dataflow": dataflow, "first": first, "last": last, "images": len(indices), "seconds": seconds,
-              "rtl_seconds_per_image": rtl_seconds, "rtl_backend_seconds_per_image": rtl_backend_seconds}
+    timing = {"dataflow": dataflow, "first": first, "last": last, "images": len(indices), "seconds": seconds}
     return results, timing

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qaccel.tiling import tile
+from qaccel.tiling import operands
 
 from .bench_run import SimulationError, describe_stuck, run_programs
 from .build import BenchBuild
@@ -43,8 +43,8 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
     act_int = np.asarray(act_int, dtype=np.int64)
     images, cin, height, width = act_int.shape
     conv = ConvShape(cin, int(weight_int.shape[0]), height, width)
-    programs = [compile_layer(dataflow, tile(dataflow, image, weight_int, shape.rows, shape.cols, relu=False), conv,
-                              shape, f"{label} image {index}")
+    programs = [compile_layer(dataflow, operands(dataflow, image, weight_int, shape.rows, shape.cols), conv, shape,
+                              f"{label} image {index}")
                 for index, image in enumerate(act_int)]
     program = programs[0]  # the instructions and weights are the same for every image
     formula = core_cycles(dataflow, conv, shape.rows, shape.cols)

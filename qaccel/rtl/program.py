@@ -13,8 +13,9 @@ Memory layouts (word w of a memory; lanes are fields, lane 0 in the low bits):
   both accumulator  out_tile*H*W + o     = lane c: the raw sum of output pixel o, channel
                                            out_tile*COLS + c
 
-The images come from the tiling arrays of qaccel.tiling (``WSTiles``/``OSTiles``), which the
-vector files hold one file per tile (qaccel.rtl.vector_set reads them back).
+The images come from the tiling's operand arrays (``qaccel.tiling.operands``: the ``activation``
+and ``weight`` of ``WSTiles``/``OSTiles``, which the vector files hold one file per tile;
+qaccel.rtl.vector_set reads them back).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qaccel.tiling import KIJ, OSTiles, WSTiles, ceil_div
+from qaccel.tiling import KIJ, Operands, ceil_div
 from qaccel.vectors import field_range
 
 from . import isa
@@ -110,7 +111,7 @@ def _check_fits(values: np.ndarray, bits: int, signed: bool, what: str) -> None:
                            f"{kind} lanes [{low}, {high}] ({len(bad)} value(s) out of range)")
 
 
-def compile_ws(tiles: WSTiles, conv: ConvShape, shape: CoreShape, label: str) -> LayerProgram:
+def compile_ws(tiles: Operands, conv: ConvShape, shape: CoreShape, label: str) -> LayerProgram:
     """The WS program of a layer from its tiling arrays (activation[ict, t, r], weight[ict, oct, k, c, r])."""
     n_ict, n_oct = tiles.weight.shape[:2]
     _check_fits(tiles.activation, shape.act_bits, shape.act_signed, f"{label} activations")
@@ -126,7 +127,7 @@ def compile_ws(tiles: WSTiles, conv: ConvShape, shape: CoreShape, label: str) ->
                         stream_rows=folds * conv.pixels, folds=folds)
 
 
-def compile_os(tiles: OSTiles, conv: ConvShape, shape: CoreShape, label: str) -> LayerProgram:
+def compile_os(tiles: Operands, conv: ConvShape, shape: CoreShape, label: str) -> LayerProgram:
     """The OS program of a layer from its tiling arrays (activation[pt, ic, k, p], weight[oct, ic, k, c])."""
     n_pt, n_oct = tiles.activation.shape[0], tiles.weight.shape[0]
     _check_fits(tiles.activation, shape.act_bits, shape.act_signed, f"{label} activations")
@@ -142,7 +143,7 @@ def compile_os(tiles: OSTiles, conv: ConvShape, shape: CoreShape, label: str) ->
                         stream_rows=folds * shape.rows, folds=folds)
 
 
-def compile_layer(dataflow: str, tiles: WSTiles | OSTiles, conv: ConvShape, shape: CoreShape,
+def compile_layer(dataflow: str, tiles: Operands, conv: ConvShape, shape: CoreShape,
                   label: str) -> LayerProgram:
     if dataflow == "ws":
         return compile_ws(tiles, conv, shape, label)

@@ -24,6 +24,7 @@ Verilator turn ``$fatal`` into exit status 1; a bench that reports a failure wit
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -98,7 +99,7 @@ class CompileError(RuntimeError):
         self.failed_at = failed_at
 
 
-def core_tb_bench(simulator: str, shape: CoreShape) -> BenchSpec:
+def core_tb_bench(simulator: str, shape: CoreShape, rtl_dir: Path = RTL_DIR) -> BenchSpec:
     """rtl/bench/core_tb.v on the core of ``shape``, its memories deep enough for every VGG16 layer
     (one build serves them all)."""
     memories = network_parameters(shape)
@@ -106,8 +107,28 @@ def core_tb_bench(simulator: str, shape: CoreShape) -> BenchSpec:
                   "ACT_SIGNED": int(shape.act_signed), "WGT_BITS": shape.weight_bits, "PSUM_BITS": shape.psum_bits,
                   "ACT_ADDR_BITS": memories.act_addr_bits, "WGT_ADDR_BITS": memories.wgt_addr_bits,
                   "ACC_ADDR_BITS": memories.acc_addr_bits}
-    return BenchSpec(tuple(rtl_sources()) + (RTL_DIR / "bench" / f"{CORE_TB}.v",), CORE_TB, simulator,
+    return BenchSpec(tuple(rtl_sources(rtl_dir)) + (Path(rtl_dir) / "bench" / f"{CORE_TB}.v",), CORE_TB, simulator,
                      pass_pattern=CORE_TB_PASS, exit_code=0, parameters=parameters)
+
+
+def user_bench(user: dict) -> BenchSpec:
+    """The bench of config key sim.user, its source patterns expanded (relative to the working
+    directory); a pattern that matches no file is an error naming the key."""
+    sources = []
+    for position, pattern in enumerate(user["sources"]):
+        matched = sorted(glob.glob(pattern))
+        if not matched:
+            raise BenchSpecError(f"config key sim.user.sources[{position}]: {pattern!r} matches no file "
+                                 f"(relative to {os.getcwd()})")
+        sources += matched
+    return BenchSpec(tuple(sources), user["top"], user["simulator"], pass_pattern=user["pass"],
+                     exit_code=user["exit_code"], parameters=dict(user["parameters"]))
+
+
+def bench_description(spec: BenchSpec) -> dict:
+    """``spec`` as plain data (a rule's params); ``BenchSpec(**description)`` gives it back."""
+    return {"sources": [str(source) for source in spec.sources], "top": spec.top, "simulator": spec.simulator,
+            "pass_pattern": spec.pass_pattern, "exit_code": spec.exit_code, "parameters": dict(spec.parameters)}
 
 
 def layer_plusargs(manifest: dict) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from qaccel.model import VGGQuant
+from qaccel.layers import CONV_LAYERS
 from qaccel.network.backends import ConvResult, IntegerConvBackend, conv_backend
 from qaccel.network.checks import CoreMismatch, LevelMismatch, first_level_difference
 from qaccel.network.merge import explain, merge_shards, report_tables, write_predictions
@@ -118,8 +119,11 @@ def test_a_core_result_of_the_wrong_shape_is_named(model, test_split):
 
 
 def test_the_shard_reports_every_path_and_the_backend_cycles(model, test_split):
+    calls = []
+
     class Counting:
         def convolve(self, layer, act_int, weight_int, act_signed):
+            calls.append((layer, len(act_int)))
             result = IntegerConvBackend().convolve(layer, act_int, weight_int, act_signed)
             return ConvResult(result.outputs, [layer + 1000] * len(act_int), 2 * layer, layer)
 
@@ -132,7 +136,10 @@ def test_the_shard_reports_every_path_and_the_backend_cycles(model, test_split):
         assert row["rtl"] == row["integer"]
         assert row["cycles"]["0"] == 1000 and row["cycles"]["39"] == 1039 and len(row["cycles"]) == 13
     assert results["layers"][-1]["model_cycles"] == 78 and results["layers"][-1]["ideal_cycles"] == 39
-    assert timing["images"] == 2 and len(timing["rtl_seconds_per_image"]) == 2
+    assert timing["images"] == 2
+    # One backend call per layer for the whole shard; no simulator behind this backend.
+    assert calls == [(layer, 2) for layer in CONV_LAYERS] and timing["seconds"]["rtl_simulator"] == 0.0
+    assert timing["seconds"]["rtl"] >= timing["seconds"]["rtl_backend"] > 0
 
 
 def test_float_levels_may_differ_only_on_a_rounding_boundary():
@@ -217,7 +224,7 @@ def shard_file(tmp_path, first, rows, cycles):
     results = {"dataflow": "os", "backend": "test", "first": first, "last": last, "images": rows, "layers": layers}
     timing = {"dataflow": "os", "first": first, "last": last, "images": len(rows),
               "seconds": {"integer": 1.0, "widths": 0.5, "float": 2.0, "rtl": 4.0, "rtl_backend": 3.0,
-                          "rtl_host": 1.0}}
+                          "rtl_simulator": 2.0, "rtl_host": 1.0}}
     paths = tmp_path / f"images{first}-{last}.json", tmp_path / f"images{first}-{last}.timing.json"
     for path, value in zip(paths, (results, timing)):
         path.write_text(json.dumps(value))
@@ -243,6 +250,7 @@ def test_shards_merge_into_predictions_summary_and_report_tables(tmp_path):
     assert summary["cycles_per_image"] == {"core": 120 + 1 / 3 + 230, "model": 300, "ideal": 200}
     assert [(layer["act_min"], layer["psum_bound"]) for layer in summary["layers"]] == [(-8, 304), (0, 2000)]
     assert timing["seconds"]["rtl_backend"] == 6.0 and timing["backend_share"] == 6.0 / 15.0
+    assert timing["simulator_share"] == 4.0 / 15.0
     assert explain(summary["float_disagreements"][0]) == (
         "image 4: float 2, integer 1 (float logits 0.25 apart): first at layer 3: 1 value(s) differ; the furthest "
         "from a rounding boundary, channel 5 (y 1, x 2): float level 9, integer 8, before rounding 8.500001 and "

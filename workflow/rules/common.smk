@@ -15,6 +15,7 @@ from qaccel.rtl.build import choose_simulator, network_parameters
 from qaccel.rtl.cycles import core_cycles
 from qaccel.rtl.limits import core_shape
 from qaccel.rtl.program import ConvShape
+from qaccel.rtl.user_bench import bench_description, core_tb_bench, user_bench
 from qaccel.rule_code import library_digest, package_root_for_jobs
 from qaccel.workflow_checks import check_workflow, exportable_layer
 
@@ -63,7 +64,7 @@ def exported(name):
 
 
 def vector_targets():
-    return exported("out.txt") + exported("sim.json")
+    return exported("out.txt") + exported("sim.json") + exported("tb.json")
 
 
 def data_inputs(wildcards):
@@ -114,6 +115,36 @@ def layer_simulator(layer, dataflow):
 
 def simulate_build(wildcards):
     return sim_build(layer_simulator(wildcards.layer, wildcards.dataflow))
+
+
+def tb_simulator(layer, dataflow):
+    """The test bench's simulator: sim.user's, or core_tb.v's as a layer's simulation picks."""
+    user = config["sim"]["user"]
+    return user["simulator"] if user else layer_simulator(layer, dataflow)
+
+
+def tb_bench(simulator):
+    """rule tb's bench as plain data: sim.user's, or rtl/bench/core_tb.v on the configured core."""
+    user = config["sim"]["user"]
+    return bench_description(
+        user_bench(user) if user else core_tb_bench(simulator, CORE, RTL_DIR)
+    )
+
+
+def tb_build(wildcards):
+    return f"resources/tb_build/{tb_simulator(wildcards.layer, wildcards.dataflow)}"
+
+
+def tb_sources(wildcards):
+    return tb_bench(wildcards.simulator)["sources"]
+
+
+def tb_build_bench(wildcards):
+    return tb_bench(wildcards.simulator)
+
+
+def tb_layer_bench(wildcards):
+    return tb_bench(tb_simulator(wildcards.layer, wildcards.dataflow))
 
 
 def network_build(wildcards):
