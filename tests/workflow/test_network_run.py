@@ -105,7 +105,8 @@ def test_sharding_gives_the_same_results_byte_for_byte(copy_of_tiny_workflow, ti
         assert (workdir / name).read_bytes() == (tiny_workflow / name).read_bytes(), name
 
 
-NETWORK_AFTER_SHARDS = {"network_merge": 2, "network_report": 1}
+# The jobs figure shows every shard job's benchmark.
+NETWORK_AFTER_SHARDS = {"network_merge": 2, "network_report": 1, "jobs_figure": 1}
 
 
 @pytest.mark.parametrize("network,expected", [
