@@ -7,8 +7,10 @@ from qaccel.stage_log import StageLog
 simulator = snakemake.wildcards.simulator
 parameters = BenchParameters(**snakemake.params.parameters)
 with StageLog(snakemake.log[0], f"sim_build {simulator}") as log:
+    mutant = snakemake.params.mutant
     log(f"building rtl/bench/layer_bench.v with {simulator} for {parameters.key()}"
+        + (f" with the planted fault {mutant}" if mutant else "")
         + (" (Verilator: about a minute)" if simulator == "verilator" else ""))
-    build = build_bench(simulator, parameters, Path(snakemake.output[0]), rtl_dir=Path(snakemake.params.rtl_dir),
-                        jobs=snakemake.threads)
+    build = build_bench(simulator, parameters, Path(snakemake.output[0]), mutant=mutant,
+                        rtl_dir=Path(snakemake.params.rtl_dir), jobs=snakemake.threads)
     log(f"built in {build.build_seconds:.1f} s; compiler output in {build.directory / 'build.log'}")

@@ -1,6 +1,7 @@
 """The workflow end to end with the tiny configuration: outputs, rerun job lists, bad input."""
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -21,8 +22,12 @@ pytestmark = pytest.mark.slow
 # What a change of the tiling, the array or the vectors re-runs after its own stage: the summary, the
 # figures that show its files, and the jobs figure (every job's benchmark).
 REPORTED_AFTER_VECTORS = {"summary": 1, "layer_figure": 1, "rtl_figures": 1, "jobs_figure": 1}
+# Each vector set is checked twice: on the pipeline's core (simulate) and by core_tb.v (tb).
+CHECKS = {"simulate": 2, "tb": 2}
 EVERYTHING_AFTER_TRAINING = {"train": 1, "training_figures": 1, "capture": 1, "integerize": 1, "tile": 2,
-                             "serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS}
+                             "serialize": 2, **CHECKS, **REPORTED_AFTER_VECTORS}
+# A changed core: layer 27's Icarus build, the network's Verilator build, and core_tb.v's build.
+CORE_REBUILT = {"sim_build": 2, "tb_build": 1}
 
 
 def test_outputs_are_exact_and_consistent(tiny_workflow):
@@ -59,21 +64,31 @@ NETWORK = {"network_shard": 4, "network_merge": 2, "network_report": 1}  # 2 ima
 
 
 @pytest.mark.parametrize("change,expected", [
-    ({"hardware": {"rows": 4}}, {"tile": 2, "serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS, **NETWORK}),
-    ({"hardware": {"psum_bits": 20}}, {"serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS, **NETWORK}),
-    ({"sim": {"simulator": "verilator"}}, {"simulate": 2, "summary": 1, "rtl_figures": 1, "jobs_figure": 1}),
+    ({"hardware": {"rows": 4}}, {"tile": 2, "serialize": 2, **CHECKS, **CORE_REBUILT, **REPORTED_AFTER_VECTORS,
+                                 **NETWORK}),
+    # The core's accumulator width: the same vector files, checked on a new core.
+    ({"hardware": {"psum_bits": 20}}, {**CORE_REBUILT, **CHECKS, "summary": 1, "rtl_figures": 1, "jobs_figure": 1,
+                                       **NETWORK}),
+    # The files' partial-sum fields: new files, the same core.
+    ({"export": {"psum_bits": 20}}, {"serialize": 2, **CHECKS, **REPORTED_AFTER_VECTORS}),
+    # The network's build is Verilator's already (auto); layer 27 and core_tb.v move to it.
+    ({"sim": {"simulator": "verilator"}}, {"simulate": 2, "tb_build": 1, "tb": 2, "summary": 1, "rtl_figures": 1,
+                                           "jobs_figure": 1}),
+    # A planted fault is a core of its own; core_tb.v's build and its files are not the pipeline's core.
+    ({"sim": {"mutant": "MUTANT_ACC_FIRST"}}, {"sim_build": 2, "simulate": 2, "summary": 1, "rtl_figures": 1,
+                                               "jobs_figure": 1, **NETWORK}),
     ({"sim": {"mem_mb": 3000}}, {}),
     ({"network": {"mem_mb": 3000}}, {}),
-    ({"capture": {"image": 3}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
+    ({"capture": {"image": 3}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, **CHECKS,
                                  **REPORTED_AFTER_VECTORS}),
-    ({"integerize": {"max_recovered_error": 0.01}}, {"integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
+    ({"integerize": {"max_recovered_error": 0.01}}, {"integerize": 1, "tile": 2, "serialize": 2, **CHECKS,
                                                      **REPORTED_AFTER_VECTORS}),
     ({"train": {"recipes": {"seed": {"lr": 0.02}}}}, {**EVERYTHING_AFTER_TRAINING, **NETWORK}),
     ({"train": {"recipes": {"fast": {"lr": 0.5}}}}, {}),
     ({"train": {"log_every": 7}}, {}),
     ({"train": {"deterministic": False}}, {**EVERYTHING_AFTER_TRAINING, **NETWORK}),
     # The alphas figure outlines the exported layers.
-    ({"export": {"layers": [27, 29]}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, "simulate": 2,
+    ({"export": {"layers": [27, 29]}}, {"capture": 1, "integerize": 1, "tile": 2, "serialize": 2, **CHECKS,
                                         **REPORTED_AFTER_VECTORS, "training_figures": 1}),
 ])
 def test_a_changed_parameter_reruns_exactly_the_stages_that_depend_on_it(tiny_workflow, tmp_path, change, expected):
@@ -85,7 +100,7 @@ def test_a_changed_parameter_reruns_exactly_the_stages_that_depend_on_it(tiny_wo
 def test_nested_values_on_the_command_line_work_as_config_yaml_documents(tiny_workflow):
     jobs = planned_jobs(tiny_workflow, options=("--config", "hardware={rows: 4}"))
     jobs.pop("all", None)
-    assert jobs == {"tile": 2, "serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS}
+    assert jobs == {"tile": 2, "serialize": 2, **CHECKS, **CORE_REBUILT, **REPORTED_AFTER_VECTORS, **NETWORK}
 
 
 def package_copy(directory):
@@ -101,12 +116,14 @@ def test_an_identical_copy_of_the_library_reruns_nothing(tiny_workflow, tmp_path
 
 
 @pytest.mark.parametrize("module,expected", [
-    # tile, serialize (export) and simulate (rtl.program) import the tiling; so do summary (rtl.cycles) and
-    # the layer figure (tiles.npz loader).
-    ("tiling.py", {"tile": 2, "serialize": 2, "simulate": 2, **REPORTED_AFTER_VECTORS}),
+    # Every rule that handles tiles or the core imports the tiling: tile, serialize (export), the core's
+    # programs (simulate, sim_build, tb, tb_build: rtl.program), the layer figure (tiles.npz loader), the
+    # network (its core backend); and what shows their files.
+    ("tiling.py", {"tile": 2, "serialize": 2, **CHECKS, **CORE_REBUILT, **REPORTED_AFTER_VECTORS, **NETWORK}),
     ("summary.py", {"summary": 1, "rtl_figures": 1, "jobs_figure": 1}),
     ("figures.py", {"training_figures": 1, "layer_figure": 1, "rtl_figures": 1, "jobs_figure": 1}),
-    ("quant.py", EVERYTHING_AFTER_TRAINING),  # the model's quantizers: training onwards, not the data
+    # The model's quantizers: training onwards and the network, not the data nor the builds.
+    ("quant.py", {**EVERYTHING_AFTER_TRAINING, **NETWORK}),
     ("rtl/limits.py", {}),  # checked while parsing, by no job
 ])
 def test_an_edited_library_module_reruns_exactly_the_rules_whose_code_uses_it(tiny_workflow, tmp_path, module,
@@ -121,10 +138,11 @@ def test_an_edited_library_module_reruns_exactly_the_rules_whose_code_uses_it(ti
 
 def test_one_target_builds_only_its_chain(tmp_path):
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(tiny_settings()))
-    jobs = planned_jobs(tmp_path, target=("results/layer27/os/vectors/out.txt",))
+    jobs = planned_jobs(tmp_path, target=("results/layer27/os/out.txt",))
     assert jobs == {"data": 1, "train": 1, "capture": 1, "integerize": 1, "tile": 1, "serialize": 1}
     sim_jobs = planned_jobs(tmp_path, target=("results/layer27/ws/sim.json",))
-    assert sim_jobs == {"data": 1, "train": 1, "capture": 1, "integerize": 1, "tile": 1, "serialize": 1, "simulate": 1}
+    assert sim_jobs == {"data": 1, "train": 1, "capture": 1, "integerize": 1, "tile": 1, "serialize": 1,
+                        "sim_build": 1, "simulate": 1}
 
 
 def test_a_config_typo_is_rejected_before_anything_runs(tiny_workflow, tmp_path):
@@ -185,12 +203,51 @@ def test_a_planted_fault_fails_the_simulate_rule_naming_its_place(copy_of_tiny_w
     assert "psum_kij5.txt:12 field 0" in result.stdout
 
 
+def test_a_fault_planted_in_the_core_fails_the_layer_and_the_network_naming_where(copy_of_tiny_workflow):
+    """sim.mutant builds the core with a planted fault (a wrong adder bit in every PE): the vector
+    check of rule simulate and the network's check against the integer path must both catch it."""
+    workdir = copy_of_tiny_workflow
+    faulty = overlay(workdir, "faulty", {"sim": {"simulator": "icarus", "mutant": "MUTANT_PE_ADDER_BIT"}})
+    layer = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", faulty), "--cores", "1",
+                          "--workflow-profile", "none", "results/layer27/os/sim.json", check=False)
+    assert layer.returncode != 0
+    assert re.search(r"first mismatch: \w+\.txt:\d+ field \d+ ", layer.stdout), layer.stdout[-3000:]
+    network = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", faulty), "--cores", "1",
+                            "--workflow-profile", "none", "results/network/os/shards/images0-0.json", check=False)
+    assert network.returncode != 0
+    assert "image 0, layer 0, OS pixel tile " in network.stdout, network.stdout[-3000:]
+    builds = sorted(path.name for path in (workdir / "resources/sim_build").iterdir())
+    assert [name for name in builds if name.endswith("-MUTANT_PE_ADDER_BIT")] == [
+        name + "-MUTANT_PE_ADDER_BIT" for name in builds if name.startswith("icarus-") and "MUTANT" not in name]
+
+
+def test_the_real_first_and_deep_layers_pass_on_a_16x16_core(copy_of_tiny_workflow):
+    """Layer 0 (signed 8-bit image activations, 3 input channels) and layer 24 (2x2 pixels, 512
+    channels) on a core other than the course's 8x8: cycles are the timing formula's exactly."""
+    workdir = copy_of_tiny_workflow
+    wide = overlay(workdir, "wide", {"hardware": {"rows": 16, "cols": 16}, "export": {"layers": [0, 24]},
+                                     "sim": {"simulator": "verilator"}})
+    targets = ["results/layer0/os/sim.json", "results/layer24/ws/sim.json", "results/layer24/os/sim.json"]
+    run_snakemake(workdir, *config_args(workdir / "tiny.yaml", wide), "--cores", "2", "--workflow-profile", "none",
+                  *targets)
+    for target in targets:
+        sim = json.loads((workdir / target).read_text())
+        assert sim["passed"] is True and sim["mismatches"] == 0 and sim["simulator"] == "verilator", target
+        assert sim["cycles"] == sim["cycles_formula"] and sim["cycles"] <= sim["model"]["cycles"], target
+    manifest = json.loads((workdir / "results/layer0/os/vectors/manifest.json").read_text())
+    assert manifest["fields"]["activation"] == {"bits": 8, "signed": True}, manifest
+
+
 def test_every_job_has_a_benchmark_beside_its_log(tiny_workflow):
     logs = {path.with_suffix("") for path in (tiny_workflow / "logs").rglob("*.log")}
     benchmarks = {path.with_name(path.name.removesuffix(".benchmark.tsv"))
                   for path in (tiny_workflow / "logs").rglob("*.benchmark.tsv")}
-    # data, train, 3 per layer (capture, integerize, figure), 3 per dataflow, summary, 3 run-wide figure rules
-    assert logs == benchmarks and len(logs) == 15
+    # data, train, 3 per layer (capture, integerize, figure), 4 per dataflow (tile, serialize, simulate, tb),
+    # 2 core builds (Icarus for layer 27, Verilator for the network), core_tb.v's build, summary, 3
+    # run-wide figure rules, 2 shards and a merge per dataflow, the network report
+    assert logs == benchmarks and len(logs) == 1 + 1 + 3 + 8 + 2 + 1 + 1 + 3 + 2 * 3 + 1
+    # The jobs figure shows every other job.
+    assert "(26 jobs)" in (tiny_workflow / "logs/figures/jobs.log").read_text()
     header = (tiny_workflow / "logs/train.benchmark.tsv").read_text().splitlines()[0].split("\t")
     assert header[:3] == ["s", "h:m:s", "max_rss"]
 

@@ -99,8 +99,11 @@ def training_uses_gpu():
 
 
 def sim_build(simulator):
-    """The build directory of ``simulator`` for the configured core."""
-    return f"resources/sim_build/{simulator}-{BUILD_PARAMETERS.key()}"
+    """The build directory of ``simulator`` for the configured core (and its planted fault, if any)."""
+    mutant = config["sim"]["mutant"]
+    return f"resources/sim_build/{simulator}-{BUILD_PARAMETERS.key()}" + (
+        f"-{mutant}" if mutant else ""
+    )
 
 
 def layer_simulator(layer, dataflow):
@@ -124,7 +127,7 @@ def tb_simulator(layer, dataflow):
 
 
 def tb_bench(simulator):
-    """rule tb's bench as plain data: sim.user's, or rtl/bench/core_tb.v on the configured core."""
+    """The bench of rule tb as plain data (sim.user's, or rtl/bench/core_tb.v on the configured core)."""
     user = config["sim"]["user"]
     return bench_description(
         user_bench(user) if user else core_tb_bench(simulator, CORE, RTL_DIR)
@@ -141,10 +144,6 @@ def tb_sources(wildcards):
 
 def tb_build_bench(wildcards):
     return tb_bench(wildcards.simulator)
-
-
-def tb_layer_bench(wildcards):
-    return tb_bench(tb_simulator(wildcards.layer, wildcards.dataflow))
 
 
 def network_build(wildcards):
@@ -171,8 +170,9 @@ def figure_targets():
 
 
 def job_benchmarks():
-    """The benchmark file of every job that the jobs figure shows (all but its own)."""
+    """The benchmark file of every job of the run that the jobs figure shows (all but its own)."""
     layers = config["export"]["layers"]
+    dataflows = config["export"]["dataflows"]
     per_layer = expand(
         "logs/layer{layer}/{stage}.benchmark.tsv",
         layer=layers,
@@ -181,8 +181,31 @@ def job_benchmarks():
     per_dataflow = [
         f"logs/layer{layer}/{dataflow}/{stage}.benchmark.tsv"
         for layer in layers
-        for dataflow in config["export"]["dataflows"]
-        for stage in ("tile", "serialize", "simulate")
+        for dataflow in dataflows
+        for stage in ("tile", "serialize", "simulate", "tb")
+    ]
+    pairs = [(layer, dataflow) for layer in layers for dataflow in dataflows]
+    builds = {sim_build(layer_simulator(*pair)) for pair in pairs}
+    if config["network"]["backend"] == "core":
+        builds.add(network_build(None))
+    builds = sorted(
+        build.replace("resources/", "logs/", 1) + ".benchmark.tsv" for build in builds
+    )
+    tb_builds = sorted(
+        {f"logs/tb_build/{tb_simulator(*pair)}.benchmark.tsv" for pair in pairs}
+    )
+    network = [
+        f"logs/network/{dataflow}/{name}.benchmark.tsv"
+        for dataflow in config["network"]["dataflows"]
+        for name in [
+            f"images{first}-{last}"
+            for first, last in shard_ranges(
+                config["network"]["first"],
+                config["network"]["count"],
+                config["network"]["shard"],
+            )
+        ]
+        + ["merge"]
     ]
     figures = ["logs/figures/training.benchmark.tsv", "logs/figures/rtl.benchmark.tsv"]
     return [
@@ -190,8 +213,12 @@ def job_benchmarks():
         "logs/train.benchmark.tsv",
         *per_layer,
         *per_dataflow,
+        *builds,
+        *tb_builds,
         "logs/summary.benchmark.tsv",
         *figures,
+        *network,
+        "logs/network/report.benchmark.tsv",
     ]
 
 

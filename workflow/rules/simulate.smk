@@ -18,6 +18,7 @@ rule sim_build:
         runtime=30,
     params:
         parameters=BUILD_PARAMETERS.__dict__,
+        mutant=config["sim"]["mutant"],
         rtl_dir=RTL_DIR,
         library=library_code("sim_build.py"),
     script:
