@@ -22,9 +22,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import data as cifar
+from .alpha_init import set_alphas_from_statistics
 from .batches import DeviceBatches, seed_dataloader, subset_indices
 from .model import VGGQuant
-from .quant import set_quantization
+from .quant import set_fused_quantizers, set_quantization
 from .train_step import CudaGraphStep, TrainStep, learning_rate, set_learning_rate
 
 ARCH = "VGG16_quant"
@@ -51,6 +52,8 @@ class Recipe:
     compile: bool = False  # torch.compile the training forward/backward (GPU; compilation counts as training time)
     cuda_graph: bool = False  # replay the whole step as one CUDA graph (CUDA, device loader)
     float_warmup_epochs: int = 0  # first epochs train the float network, quantizers bypassed
+    alpha_init: str = "seed"  # seed: act_alpha 8, wgt_alpha 3; mse: fitted to the float network at the switch
+    fused_quant: bool = False  # quantizers as fused kernels (bit-identical; compiled on first use)
 
     @classmethod
     def from_dict(cls, values: dict) -> "Recipe":
@@ -187,6 +190,11 @@ def check_recipe(recipe: Recipe, device: torch.device) -> None:
     if recipe.float_warmup_epochs >= recipe.epochs:
         raise ValueError(f"train recipe float_warmup_epochs ({recipe.float_warmup_epochs}) must be below "
                          f"epochs ({recipe.epochs}): the last epochs must train the quantised network")
+    if recipe.alpha_init not in ("seed", "mse"):
+        raise ValueError(f"train recipe alpha_init {recipe.alpha_init!r}: expected 'seed' or 'mse'")
+    if recipe.alpha_init == "mse" and recipe.float_warmup_epochs == 0:
+        raise ValueError("train recipe alpha_init 'mse': needs float_warmup_epochs > 0 (it fits the alphas to the "
+                         "float network when quantization switches on)")
 
 
 def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Path, recipe: Recipe,
@@ -218,6 +226,7 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
     model = VGGQuant(w_bits=settings.w_bits, a_bits=settings.a_bits).to(device)
     memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
     model = model.to(memory_format=memory_format)
+    set_fused_quantizers(model, recipe.fused_quant)
     # The lr is a device tensor that the schedule writes in place, so a captured step follows it.
     # The quantizer scales form their own group: fused SGD needs every parameter of a group to have
     # a momentum buffer or none, and the scales get gradients only once quantization is on.
@@ -268,6 +277,8 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
     while epoch < last_epoch and global_step < total_steps:
         quantize = epoch >= recipe.float_warmup_epochs
         if quantize != runner_quantizes:  # a new forward: a captured graph of the other one must not replay
+            if quantize and recipe.alpha_init == "mse" and epoch == recipe.float_warmup_epochs:
+                log(set_alphas_from_statistics(model, train_x, settings.mean, settings.std))
             set_quantization(model, quantize)
             step_runner = TrainStep(forward, optimizer, criterion, device, autocast_dtype)
             if recipe.cuda_graph:

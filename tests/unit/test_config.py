@@ -43,6 +43,12 @@ def test_the_shipped_config_is_valid():
     ({"train__recipes__fast__float_warmup_epochs": 40},
      r"config key train\.recipes\.fast\.float_warmup_epochs: must be below epochs \(40\)"),
     ({"train__recipes__seed__cuda_graph": True}, r"config key train\.recipes\.seed\.cuda_graph: needs loader 'device'"),
+    ({"train__recipes__seed__alpha_init": "mse"},
+     r"config key train\.recipes\.seed\.alpha_init: 'mse' needs float_warmup_epochs > 0"),
+    ({"train__recipes__seed__alpha_init": "percentile"},
+     r"config key train\.recipes\.seed\.alpha_init: 'percentile' is not one of \['seed', 'mse'\]"),
+    ({"train__recipes__fast__fused_quant": "yes"},
+     r"config key train\.recipes\.fast\.fused_quant: 'yes' is not of type 'boolean'"),
 ])
 def test_bad_values_are_rejected_naming_the_key(change, message):
     with pytest.raises(ConfigError, match=message):
