@@ -1,7 +1,7 @@
 """The quantizers of ``qaccel.quant`` with each direction's elementwise work as one compiled kernel.
 
 Unfused, an activation quantizer runs 6 elementwise operations forward and 9 backward, a weight
-quantizer (with its normalisation) 10 and 11: each one a pass over memory on a CPU and a kernel
+quantizer (with its normalisation) 11 and 11: each one a pass over memory on a CPU and a kernel
 launch on a GPU. Here each direction is one function compiled by ``torch.compile`` (a C++ loop on a
 CPU, a Triton kernel on CUDA) behind a custom op, so that it shows as one operation in dispatch
 counts and profiles. The forward saves only its input; the backward recomputes the scaled and
@@ -13,8 +13,9 @@ keep eager numerics on CUDA (IEEE division, no multiply-add contraction; on a CP
 nothing by default). The alpha gradient's final sum stays ATen's ``sum``: a fused reduction would
 add in another order and differ in the last bits.
 
-Compiled once per process on first use (shapes are dynamic, so the 13 layers share one kernel per
-direction); Inductor's cache keeps the compiled code across processes.
+Each function is compiled once per process, on first use, for tensors seen as 1-D, so every layer,
+batch size and memory layout shares it; Inductor's on-disk cache keeps the compiled code across
+processes.
 """
 from __future__ import annotations
 
@@ -23,14 +24,23 @@ import warnings
 
 import torch
 
-# On CUDA, Triton lowers x / y to an approximate division and fuses a * b + c into one rounding;
-# eager PyTorch does neither. (On a CPU Inductor already divides exactly and contracts nothing.)
-_EAGER_NUMERICS = {"eager_numerics.division_rounding": True, "emulate_precision_casts": True}
+
+def _eager_numerics() -> dict:
+    """Inductor settings for eager PyTorch's arithmetic on CUDA, where Triton otherwise lowers x / y to
+    an approximate division and fuses a * b + c into one rounding. (On a CPU Inductor already divides
+    exactly and contracts nothing.) Division by the integer ``levels`` stays a multiplication by its
+    float32 reciprocal, as eager CUDA computes division by a Python number, so ``levels`` must stay a
+    Python int, never a tensor."""
+    from torch._inductor import config
+
+    division = ("eager_numerics.division_rounding" if hasattr(config, "eager_numerics")
+                else "emulate_divison_rounding")  # its earlier name (sic)
+    return {division: True, "emulate_precision_casts": True}
 
 
 @functools.cache
 def _compiled(function):
-    return torch.compile(function, dynamic=True, fullgraph=True, options=_EAGER_NUMERICS)
+    return torch.compile(function, dynamic=True, fullgraph=True, options=_eager_numerics())
 
 
 def _act_scaled_and_quantised(x, alpha, levels: int):
