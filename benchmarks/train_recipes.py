@@ -258,6 +258,16 @@ def main() -> None:
         print(f"  [{label}] recovered-output mean abs error per layer: {result['integer_check']}", flush=True)
         return result
 
+    def write_reports() -> None:
+        """After every run, so that a run cut short by a time limit keeps what was measured."""
+        rows = results + budget_runs
+        if args.markdown:
+            table = markdown_table(rows, args.target, args.marks, device_name)
+            Path(args.markdown).write_text(table + "\n" + "".join(f"- {line}\n" for line in ratio_lines(rows, args.target)))
+        if args.json:
+            Path(args.json).write_text(json.dumps({"device": device_name, "results": results, "budget_runs": budget_runs,
+                                                   "repeat_check": repeatable}, indent=1))
+
     results, budget_runs, repeatable = [], [], None
     with tempfile.TemporaryDirectory() as scratch:
         if args.repeat_check:
@@ -268,6 +278,7 @@ def main() -> None:
             print(f"repeat check, {args.repeat_check} twice with seed {settings.seed}: {repeatable}", flush=True)
         for name in args.recipes:
             results.append(run(name, recipe_named(name), Path(scratch), limits.get(name)))
+            write_reports()
         for fitted, budget in budgets:
             measured = next(r for r in results if r["recipe"] == fitted)
             count = epochs_for_budget(measured, budget)
@@ -275,6 +286,7 @@ def main() -> None:
             result = run(f"{fitted}@{budget:g}s", scaled(recipe_named(fitted), count), Path(scratch))
             result.update(budget=budget, wall_seconds=time.perf_counter() - start)
             budget_runs.append(result)
+            write_reports()
 
     marks = "".join(f" {'acc@' + format(m, 'g') + 's':>9}" for m in args.marks)
     print(f"\n{'recipe':14} {'epochs':>6} {'1st ep s':>8} {'s/epoch':>8} {'s to ' + format(args.target, 'g') + '%':>8} "
@@ -296,13 +308,7 @@ def main() -> None:
     if repeatable:
         print(f"repeat check ({args.repeat_check}): {repeatable}")
     if args.markdown:
-        table = markdown_table(results + budget_runs, args.target, args.marks, device_name)
-        table += "\n" + "".join(f"- {line}\n" for line in ratio_lines(results + budget_runs, args.target))
-        Path(args.markdown).write_text(table)
-        print(f"\n{table}", end="")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"device": device_name, "results": results, "budget_runs": budget_runs,
-                                               "repeat_check": repeatable}, indent=1))
+        print("\n" + Path(args.markdown).read_text(), end="")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,15 @@ DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.i
 LAYOUTS = [torch.contiguous_format, torch.channels_last]
 
 
+@pytest.fixture(autouse=True)
+def deterministic_cudnn():
+    """Deterministic cuDNN algorithms: a backward convolution may otherwise add in a varying order."""
+    saved = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    yield
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = saved
+
+
 def assert_same_bits(reference: torch.Tensor, fused: torch.Tensor, what: str) -> None:
     assert fused.dtype == reference.dtype and fused.shape == reference.shape, what
     assert fused.stride() == reference.stride(), f"{what}: strides {fused.stride()} != {reference.stride()}"
