@@ -7,7 +7,9 @@ when quantization switches on. Instead each QuantConv2d gets:
 
 - ``act_alpha``: the clipping value that minimises the squared quantisation error of the layer's
   input, as the float network computes it on the first ``IMAGES`` training images (no augmentation,
-  eval mode: BatchNorm's running statistics, which are also what the pipeline exports);
+  one batch in training mode: BatchNorm normalises with the batch's statistics, as in the QAT steps
+  that follow; its running statistics, which lag behind after a short warm-up and then gave alphas
+  near zero, are left as they were);
 - ``wgt_alpha``: the one that minimises the squared error of its normalised weight.
 
 Candidates are ``CANDIDATES`` evenly spaced values up to the largest magnitude; the first minimum
@@ -53,7 +55,8 @@ def mse_optimal_alpha(values: torch.Tensor, quantize: Callable[[torch.Tensor, to
 
 @torch.no_grad()
 def float_layer_inputs(model: nn.Module, images: torch.Tensor) -> dict[QuantConv2d, torch.Tensor]:
-    """A strided sample of each QuantConv2d's input in the float network (eval mode, quantizers bypassed)."""
+    """A strided sample of each QuantConv2d's input in the float network (quantizers bypassed), with
+    ``images`` as one training batch; BatchNorm's running statistics are restored afterwards."""
     convs = quant_convs(model)
     samples = {}
 
@@ -62,14 +65,17 @@ def float_layer_inputs(model: nn.Module, images: torch.Tensor) -> dict[QuantConv
 
     handles = [conv.register_forward_pre_hook(keep_sample) for conv in convs]
     quantizing, training = [conv.quantize for conv in convs], model.training
+    buffers = {name: buffer.clone() for name, buffer in model.named_buffers()}
     set_quantization(model, False)
-    model.eval()
+    model.train()
     try:
         model(images)
     finally:
         for handle, conv, flag in zip(handles, convs, quantizing):
             handle.remove()
             conv.quantize = flag
+        for name, buffer in model.named_buffers():
+            buffer.copy_(buffers[name])
         model.train(training)
     return samples
 

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from qaccel.alpha_init import CANDIDATES, SAMPLE_SIZE, mse_optimal_alpha, strided_sample
-from qaccel.quant import quantize_activation
+from qaccel.alpha_init import CANDIDATES, SAMPLE_SIZE, float_layer_inputs, mse_optimal_alpha, strided_sample
+from qaccel.model import VGGQuant
+from qaccel.quant import quant_convs, quantize_activation
 
 from support import reference_act_q
 
@@ -43,3 +44,13 @@ def test_the_activation_alpha_is_the_least_squared_error_candidate():
 def test_all_zero_values_are_refused():
     with pytest.raises(ValueError, match="all zero"):
         mse_optimal_alpha(torch.zeros(10), lambda v, alpha: quantize_activation(v, alpha, 4))
+
+
+def test_the_statistics_pass_leaves_the_model_as_it_was():
+    torch.manual_seed(0)
+    model = VGGQuant().eval()
+    before = {name: buffer.clone() for name, buffer in model.state_dict().items()}
+    samples = float_layer_inputs(model, torch.randn(8, 3, 32, 32))
+    assert len(samples) == 13 and not model.training
+    assert all(conv.quantize for conv in quant_convs(model))
+    assert all(torch.equal(before[name], value) for name, value in model.state_dict().items())  # BatchNorm too

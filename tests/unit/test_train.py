@@ -156,7 +156,8 @@ def test_float_warm_up_epochs_train_unquantised_then_quantised(dataset, tmp_path
 
 def test_alphas_are_fitted_to_the_float_network_when_quantization_switches_on(dataset, tmp_path):
     """lr 0 freezes the network, so the final alphas are those set at the switch: they must equal a
-    numpy search on the float network's layer inputs (eval mode, the first training images)."""
+    numpy search on the float network's layer inputs (the first training images as one training-mode
+    batch)."""
     recipe = Recipe(**{**RECIPE.__dict__, "lr": 0.0, "float_warmup_epochs": 1, "alpha_init": "mse"})
     with pytest.raises(Killed):
         run(dataset, tmp_path, recipe=recipe, log=kill_at("epoch 2:"))
@@ -180,7 +181,7 @@ def test_alphas_are_fitted_to_the_float_network_when_quantization_switches_on(da
     for index in indices:
         float_model.features[index].register_forward_pre_hook(keep_input)
     with torch.no_grad():
-        float_model.eval()(images)
+        float_model.train()(images)
     final = load_model(tmp_path / "model.pt")
     for index in indices:
         layer_input = layer_inputs[index]
