@@ -160,6 +160,9 @@ def check_config(config: dict) -> None:
         if recipe.get("float_warmup_epochs", 0) >= recipe["epochs"]:
             raise ConfigError(f"config key train.recipes.{name}.float_warmup_epochs: must be below epochs "
                               f"({recipe['epochs']}), so that the last epochs train the quantised network")
+        if recipe.get("alpha_init", "seed") == "mse" and not recipe.get("float_warmup_epochs", 0):
+            raise ConfigError(f"config key train.recipes.{name}.alpha_init: 'mse' needs float_warmup_epochs > 0 "
+                              f"(the alphas are fitted to the float network when quantization switches on)")
         if recipe.get("cuda_graph") and recipe.get("loader", "dataloader") != "device":
             raise ConfigError(f"config key train.recipes.{name}.cuda_graph: needs loader 'device', whose full "
                               f"batches keep every step's shapes fixed")

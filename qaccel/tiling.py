@@ -82,7 +82,7 @@ def ws_operands(act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: in
 
 
 def tile_ws(act_int: np.ndarray, weight_int: np.ndarray, rows: int, cols: int, relu: bool) -> WSTiles:
-    cout, (cin, height, width) = weight_int.shape[0], act_int.shape
+    cout, (height, width) = weight_int.shape[0], act_int.shape[1:]
     ops = ws_operands(act_int, weight_int, rows, cols)
     activation, weight = ops.activation, ops.weight
     psum = np.einsum("iokcr,itr->ioktc", weight, activation)

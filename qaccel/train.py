@@ -25,10 +25,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import data as cifar
+from .alpha_init import set_alphas_from_statistics
 from .batches import DeviceBatches, seed_dataloader, subset_indices
 from .config import default_config, recipe_defaults
 from .model import VGGQuant
-from .quant import set_quantization
+from .quant import set_fused_quantizers, set_quantization
 from .train_step import CudaGraphStep, TrainStep, learning_rate, set_learning_rate
 
 ARCH = "VGG16_quant"
@@ -62,6 +63,8 @@ class Recipe:
     compile: bool = _RECIPE["compile"]
     cuda_graph: bool = _RECIPE["cuda_graph"]
     float_warmup_epochs: int = _RECIPE["float_warmup_epochs"]
+    alpha_init: str = _RECIPE["alpha_init"]
+    fused_quant: bool = _RECIPE["fused_quant"]
 
     @classmethod
     def from_dict(cls, values: dict) -> "Recipe":
@@ -232,6 +235,11 @@ def check_recipe(recipe: Recipe, device: torch.device) -> None:
     if recipe.float_warmup_epochs >= recipe.epochs:
         raise ValueError(f"train recipe float_warmup_epochs ({recipe.float_warmup_epochs}) must be below "
                          f"epochs ({recipe.epochs}): the last epochs must train the quantised network")
+    if recipe.alpha_init not in ("seed", "mse"):
+        raise ValueError(f"train recipe alpha_init {recipe.alpha_init!r}: expected 'seed' or 'mse'")
+    if recipe.alpha_init == "mse" and recipe.float_warmup_epochs == 0:
+        raise ValueError("train recipe alpha_init 'mse': needs float_warmup_epochs > 0 (it fits the alphas to the "
+                         "float network when quantization switches on)")
 
 
 class Batches(NamedTuple):
@@ -239,6 +247,7 @@ class Batches(NamedTuple):
     test: DeviceBatches | torch.utils.data.DataLoader
     train_images: int
     test_images: int
+    train_array: np.ndarray  # the training subset's uint8 images, which alpha_init 'mse' fits to
 
 
 def make_batches(data_path: Path, recipe: Recipe, settings: RunSettings, device: torch.device) -> Batches:
@@ -258,7 +267,7 @@ def make_batches(data_path: Path, recipe: Recipe, settings: RunSettings, device:
                                         recipe.num_workers, settings.seed, train=True)
         test_batches = seed_dataloader(test_x, test_y, recipe.batch_size, settings.mean, settings.std,
                                        recipe.num_workers, settings.seed, train=False)
-    return Batches(train_batches, test_batches, len(train_y), len(test_y))
+    return Batches(train_batches, test_batches, len(train_y), len(test_y), train_x)
 
 
 def make_optimizer(model: nn.Module, recipe: Recipe, device: torch.device) -> torch.optim.SGD:
@@ -406,6 +415,7 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
 
     memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
     model = VGGQuant(w_bits=settings.w_bits, a_bits=settings.a_bits).to(device).to(memory_format=memory_format)
+    set_fused_quantizers(model, recipe.fused_quant)
     optimizer = make_optimizer(model, recipe, device)
     autocast_dtype = torch.bfloat16 if recipe.precision == "bf16" else None
     forward = torch.compile(model) if recipe.compile else model  # shares parameters with ``model``
@@ -435,6 +445,8 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
     while epoch < last_epoch and global_step < total_steps:
         quantize = epoch >= recipe.float_warmup_epochs
         if quantize != runner_quantizes:  # a new forward: a captured graph of the other one must not replay
+            if quantize and recipe.alpha_init == "mse" and epoch == recipe.float_warmup_epochs:
+                log(set_alphas_from_statistics(model, batches.train_array, settings.mean, settings.std))
             set_quantization(model, quantize)
             step_runner = TrainStep(forward, optimizer, criterion, device, autocast_dtype)
             if recipe.cuda_graph:

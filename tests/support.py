@@ -1,5 +1,5 @@
-"""Helpers shared by the tests: the offline CIFAR-10 archive, the tiny workflow configuration, and
-running the real Snakemake on this repository's Snakefile."""
+"""Helpers shared by the tests: numpy reference quantizers, the offline CIFAR-10 archive, the tiny
+workflow configuration, and running the real Snakemake on this repository's Snakefile."""
 from __future__ import annotations
 
 import io
@@ -46,6 +46,19 @@ def make_archive(path: Path, per_class: int = 2, bad_member: str | None = None) 
                     info.size = len(data)
                     tar.addfile(info, io.BytesIO(data))
     return path
+
+
+def reference_normalised_weight_q(normalised: np.ndarray, alpha: float, w_bits: int) -> np.ndarray:
+    """FORMATS.md's weight quantizer after the normalisation, in numpy."""
+    levels = 2 ** (w_bits - 1) - 1
+    x = np.clip(normalised / alpha, -1, 1)
+    return np.sign(x) * np.round(np.abs(x) * levels) / levels * alpha
+
+
+def reference_act_q(a: np.ndarray, alpha: float, a_bits: int) -> np.ndarray:
+    """FORMATS.md's activation quantizer, in numpy."""
+    levels = 2**a_bits - 1
+    return np.round(np.minimum(a / alpha, 1.0) * levels) / levels * alpha
 
 
 ARCHIVE_SHA256 = "b379c20532d0d7113e4257fb4fe37c05481e5a503319cd10c2de3889728c9e18"

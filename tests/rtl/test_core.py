@@ -5,7 +5,6 @@ mutation check), the watchdog and the status flags; and the core through its own
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest

@@ -72,6 +72,12 @@ def test_the_shipped_config_is_valid():
     ({"network__first": 10000}, r"config key network\.first: 10000 is greater than the maximum of 9999"),
     ({"network__shard": 0}, r"config key network\.shard: 0 is less than the minimum of 1"),
     ({"network__backend": "fpga"}, r"config key network\.backend: 'fpga' is not one of \['core', 'software'\]"),
+    ({"train__recipes__seed__alpha_init": "mse"},
+     r"config key train\.recipes\.seed\.alpha_init: 'mse' needs float_warmup_epochs > 0"),
+    ({"train__recipes__seed__alpha_init": "percentile"},
+     r"config key train\.recipes\.seed\.alpha_init: 'percentile' is not one of \['seed', 'mse'\]"),
+    ({"train__recipes__fast__fused_quant": "yes"},
+     r"config key train\.recipes\.fast\.fused_quant: 'yes' is not of type 'boolean'"),
 ])
 def test_bad_values_are_rejected_naming_the_key(change, message):
     with pytest.raises(ConfigError, match=message):

@@ -8,16 +8,11 @@ from qaccel.integerize import IntegerCheckError, integerize
 from qaccel.model import VGGQuant
 from qaccel.quant import QuantConv2d, quantize_activation, quantize_weight
 
+from support import reference_act_q, reference_normalised_weight_q
+
 
 def reference_weight_q(w: np.ndarray, alpha: float, w_bits: int) -> np.ndarray:
-    levels = 2 ** (w_bits - 1) - 1
-    x = np.clip((w - w.mean()) / w.std(ddof=1) / alpha, -1, 1)
-    return np.sign(x) * np.round(np.abs(x) * levels) / levels * alpha
-
-
-def reference_act_q(a: np.ndarray, alpha: float, a_bits: int) -> np.ndarray:
-    levels = 2**a_bits - 1
-    return np.round(np.minimum(a / alpha, 1.0) * levels) / levels * alpha
+    return reference_normalised_weight_q((w - w.mean()) / w.std(ddof=1), alpha, w_bits)
 
 
 @pytest.mark.parametrize("w_bits", [2, 4, 8])

@@ -14,9 +14,9 @@ def used(script):
 
 def test_direct_and_indirect_imports_and_parent_packages():
     # tile.py imports stage_log, tile_check and tiling; tile_check imports integerize (the exact
-    # integer conv), which imports quant.
-    assert used("tile.py") == ["__init__.py", "integerize.py", "quant.py", "stage_log.py", "tile_check.py",
-                               "tiling.py"]
+    # integer conv), which imports quant, which imports the fused quantizers.
+    assert used("tile.py") == ["__init__.py", "fused_quant.py", "integerize.py", "quant.py", "stage_log.py",
+                               "tile_check.py", "tiling.py"]
     # serialize.py: export, which imports tiling and vectors (relative imports).
     assert used("serialize.py") == ["__init__.py", "export.py", "stage_log.py", "tiling.py", "vectors.py"]
 

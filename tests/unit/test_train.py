@@ -5,12 +5,17 @@ import numpy as np
 import pytest
 import torch
 
-from qaccel.batches import DeviceBatches
+from qaccel.alpha_init import IMAGES
+from qaccel.batches import DeviceBatches, normalise
+from qaccel.capture import capture_layer
 from qaccel.config import load_config_files, training_recipe
+from qaccel.integerize import integerize
 from qaccel.model import VGGQuant
+from qaccel.quant import QuantConv2d, set_quantization
 from qaccel.train import CheckpointError, Recipe, RunSettings, fingerprint, load_model, lr_at, main, train
 
-from support import REPO
+from support import REPO, reference_act_q, reference_normalised_weight_q
+from test_alpha_init import reference_mse_alpha
 
 RECIPE = Recipe(epochs=2, batch_size=16, lr=0.01, momentum=0.9, weight_decay=4e-4, loader="device")
 SETTINGS = RunSettings(device="cpu", threads=1, log_every=1000)
@@ -149,8 +154,52 @@ def test_float_warm_up_epochs_train_unquantised_then_quantised(dataset, tmp_path
     assert all(conv.quantize for conv in model.modules() if hasattr(conv, "quantize"))
 
 
+def test_alphas_are_fitted_to_the_float_network_when_quantization_switches_on(dataset, tmp_path):
+    """lr 0 freezes the network, so the final alphas are those set at the switch: they must equal a
+    numpy search on the float network's layer inputs (the first training images as one training-mode
+    batch)."""
+    recipe = Recipe(**{**RECIPE.__dict__, "lr": 0.0, "float_warmup_epochs": 1, "alpha_init": "mse"})
+    with pytest.raises(Killed):
+        run(dataset, tmp_path, recipe=recipe, log=kill_at("epoch 2:"))
+    float_state = torch.load(tmp_path / "resume.pt", weights_only=True)["state_dict"]  # after the float epoch
+    lines = []
+    run(dataset, tmp_path, recipe=recipe, log=lines.append)  # resumes at the switch
+    assert sum(line.startswith("alphas from the float network") for line in lines) == 1
+
+    float_model = VGGQuant()
+    float_model.load_state_dict(float_state)
+    set_quantization(float_model, False)
+    arrays = np.load(dataset)
+    images = normalise(torch.from_numpy(arrays["train_images"][:IMAGES]), torch.tensor(SETTINGS.mean),
+                       torch.tensor(SETTINGS.std))
+    indices = [i for i, module in enumerate(float_model.features) if isinstance(module, QuantConv2d)]
+    layer_inputs = {}
+
+    def keep_input(module, args):
+        layer_inputs[indices[len(layer_inputs)]] = args[0].numpy().copy()
+
+    for index in indices:
+        float_model.features[index].register_forward_pre_hook(keep_input)
+    with torch.no_grad():
+        float_model.train()(images)
+    final = load_model(tmp_path / "model.pt")
+    for index in indices:
+        layer_input = layer_inputs[index]
+        weight = float_model.features[index].weight.detach()
+        normalised = ((weight - weight.mean()) / weight.std()).numpy()
+        expected_act = reference_mse_alpha(layer_input, lambda v, alpha: reference_act_q(v, alpha, 4))
+        expected_wgt = reference_mse_alpha(normalised, lambda v, alpha: reference_normalised_weight_q(v, alpha, 4))
+        assert final.features[index].act_alpha.item() == pytest.approx(expected_act, rel=1e-6), index
+        assert final.features[index].weight_quant.wgt_alpha.item() == pytest.approx(expected_wgt, rel=1e-6), index
+    assert final.features[0].act_alpha.item() < 4  # the normalised image spans about [-2, 2], not [0, 8]
+    report = integerize(capture_layer(final, images[:8], 27), image=0, integer_tolerance=1e-3,
+                        max_recovered_error=1e-3)["report"]
+    assert report["recovered_mean_abs_error"] < 1e-3
+
+
 @pytest.mark.parametrize("change, message", [
     ({"cuda_graph": True}, r"cuda_graph: needs a CUDA device, training runs on cpu"),
+    ({"alpha_init": "mse"}, r"alpha_init 'mse': needs float_warmup_epochs > 0"),
     ({"float_warmup_epochs": 2}, r"float_warmup_epochs \(2\) must be below epochs \(2\)"),
     ({"loader": "disk"}, r"loader 'disk': expected 'dataloader' or 'device'"),
 ])

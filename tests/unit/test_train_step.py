@@ -8,7 +8,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from qaccel.model import VGGQuant
-from qaccel.quant import QuantConv2d, set_quantization
+from qaccel.quant import QuantConv2d, set_fused_quantizers, set_quantization
 from qaccel.train_step import CudaGraphStep, TrainStep, set_learning_rate
 
 SCHEDULE = [0.05, 0.02, 0.08, 0.01, 0.03, 0.06]
@@ -89,10 +89,12 @@ def test_float_warm_up_leaves_the_alphas_untouched():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA device")
-def test_a_replayed_cuda_graph_trains_like_eager_steps():
+@pytest.mark.parametrize("fused", [False, True], ids=["reference-quantizers", "fused-quantizers"])
+def test_a_replayed_cuda_graph_trains_like_eager_steps(fused):
     torch.manual_seed(0)
     torch.backends.cudnn.deterministic = True
     model = VGGQuant().cuda()
+    set_fused_quantizers(model, fused)
     graphed = copy.deepcopy(model)
     data = batches(len(SCHEDULE), "cuda", batch=8)
     eager_losses = stepped_training(model, data)

@@ -17,7 +17,8 @@ def test_train_recipes_benchmark_compares_recipes_and_fits_a_budget(tiny_workflo
     result = subprocess.run(
         [sys.executable, BENCHMARK, "--data", str(tiny_workflow / "resources/cifar10.npz"),
          "--train-subset", "512", "--test-subset", "32", "--max-steps", "2", "--max-epochs", "seed=1",
-         "--recipes", "seed", "fast-fp", "--variant", "fast-fp=fast:float_warmup_epochs=1", "--budgets", "300", "--repeat-check", "seed"],
+         "--recipes", "seed", "fast-fp", "--variant", "fast-fp=fast:float_warmup_epochs=1,precision=fp32,channels_last=false",
+         "--budgets", "300", "--repeat-check", "seed"],
         capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
@@ -38,16 +39,24 @@ def test_a_variant_of_an_unknown_key_is_refused_by_name(tiny_workflow):
     assert result.returncode != 0 and "'cuda_graphs' is not a recipe key" in result.stderr
 
 
-def test_step_kernels_counts_both_precisions():
-    result = subprocess.run([sys.executable, str(REPO / "benchmarks/step_kernels.py")], capture_output=True,
-                            text=True, timeout=300)
+def test_step_kernels_counts_and_times_both_kinds_of_quantizer():
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks/step_kernels.py"), "--batch", "2", "--steps", "1"],
+                            capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["fp32", "bf16"]
+    counts = {line.split(":")[0]: int(line.split()[2]) for line in lines if " operations per training step" in line}
+    assert list(counts) == ["fp32 unfused", "fp32 fused", "bf16 unfused", "bf16 fused"]
     # VGG16 has 13 convolutions: one forward and one backward operation each.
-    assert all("26 of them convolutions" in line for line in lines)
-    fp32, bf16 = (int(line.split()[1]) for line in lines)
-    assert bf16 > fp32 > 26 * 10  # autocast adds casts; the quantizers dwarf the convolutions
+    assert sum("26 of them convolutions" in line for line in lines) == 4
+    assert counts["bf16 unfused"] > counts["fp32 unfused"] > 26 * 10  # autocast adds casts; quantizers dwarf convs
+    # Per QuantConv2d the reference quantizers run 6 + 9 elementwise operations (activation forward,
+    # backward) and 11 + 11 (weight); the fused ones 4 operations in all.
+    for precision in ("fp32", "bf16"):
+        assert counts[f"{precision} unfused"] - counts[f"{precision} fused"] == 13 * (6 + 9 + 11 + 11 - 4)
+    timing = next(line for line in lines if line.startswith("step time (fp32, batch 2, cpu"))
+    unfused, fused, ratio = (float(timing.split(label)[1].split()[0].lstrip("x"))
+                             for label in ("unfused ", " fused ", "ratio fused/unfused "))
+    assert ratio == pytest.approx(fused / unfused, abs=2e-3)
 
 
 def test_dry_run_benchmark_times_a_no_op_dry_run_without_torch(tiny_workflow):
