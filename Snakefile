@@ -9,6 +9,18 @@ configfile: "config.yaml"
 report: "workflow/report/workflow.rst"
 
 
+# Before the includes: global constraints apply to the rules defined after them.
+
+
+wildcard_constraints:
+    layer=r"\d+",
+    dataflow="ws|os",
+    first=r"\d+",
+    last=r"\d+",
+    simulator="icarus|verilator",
+    key=r"[^/]+",
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
@@ -21,15 +33,6 @@ include: "workflow/rules/tb.smk"
 include: "workflow/rules/summary.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/network.smk"
-
-
-wildcard_constraints:
-    layer=r"\d+",
-    dataflow="ws|os",
-    first=r"\d+",
-    last=r"\d+",
-    simulator="icarus|verilator",
-    key=r"[^/]+",
 
 
 rule all:

@@ -12,5 +12,5 @@ with StageLog(snakemake.log[0], f"sim_build {simulator}") as log:
         + (f" with the planted fault {mutant}" if mutant else "")
         + (" (Verilator: about a minute)" if simulator == "verilator" else ""))
     build = build_bench(simulator, parameters, Path(snakemake.output[0]), mutant=mutant,
-                        rtl_dir=Path(snakemake.params.rtl_dir), jobs=snakemake.threads)
+                        rtl_dir=Path(snakemake.input.rtl[0]).parent, jobs=snakemake.threads)
     log(f"built in {build.build_seconds:.1f} s; compiler output in {build.directory / 'build.log'}")

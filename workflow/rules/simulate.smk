@@ -19,7 +19,6 @@ rule sim_build:
     params:
         parameters=BUILD_PARAMETERS.__dict__,
         mutant=config["sim"]["mutant"],
-        rtl_dir=RTL_DIR,
         library=library_code("sim_build.py"),
     script:
         "../../scripts/sim_build.py"
