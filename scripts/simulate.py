@@ -21,7 +21,8 @@ output = Path(snakemake.output[0])
 
 with StageLog(snakemake.log[0], f"simulate layer {layer} {dataflow}") as log:
     build = BenchBuild.load(Path(snakemake.input.build))
-    log(f"{build.simulator} build {build.directory.name}: expected {build.parameters.key()}")
+    log(f"on the {build.simulator} build of core {build.parameters.key()}"
+        + (f" with the planted fault {build.mutant}" if build.mutant else ""))
     with tempfile.TemporaryDirectory() as scratch:
         result = simulate_layer(Path(snakemake.input.vectors), build, Path(scratch))
         simulator_output = (Path(scratch) / "sim.log").read_text()

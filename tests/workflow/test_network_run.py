@@ -121,12 +121,12 @@ def test_a_changed_image_range_reruns_only_the_shards_it_touches(tiny_workflow, 
 
 
 def test_a_core_too_narrow_for_a_layer_fails_naming_it_and_loses_nothing(copy_of_tiny_workflow, tiny_workflow):
-    """5-bit signed lanes take every layer's 4-bit unsigned activations (checked while parsing), not
-    layer 0's signed ones, whose width follows from the image: the job names the width before any
-    simulation."""
+    """4-bit unsigned lanes take the 4-bit activations of every layer but the first (checked while
+    parsing); layer 0's are signed, with a range that follows from the images: the shard job names
+    the layer, its range and width before any simulation."""
     workdir = copy_of_tiny_workflow
     before = (workdir / "results/network/ws/predictions.tsv").read_bytes()
-    narrow = overlay(workdir, "narrow", {"hardware": {"act_bits": 5}})
+    narrow = overlay(workdir, "narrow", {"hardware": {"act_bits": 4, "act_signed": False}})
     result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", narrow), "--cores", "1",
                            "--workflow-profile", "none", "results/network/ws/shards/images0-0.json", check=False)
     assert result.returncode != 0
@@ -136,10 +136,11 @@ def test_a_core_too_narrow_for_a_layer_fails_naming_it_and_loses_nothing(copy_of
     act = path.convs[0].act_int[0].numpy()
     low, high = int(act.min()), int(act.max())
     bits = max((-low - 1).bit_length(), high.bit_length()) + 1  # two's complement
-    assert bits > 5
-    assert (f"layer 0: activations in [{low}, {high}] need {bits}-bit signed lanes; the core has hardware.act_bits = 5"
-            in result.stdout), result.stdout[-3000:]
+    assert low < 0
+    assert (f"layer 0: activations are signed, in [{low}, {high}] ({bits}-bit two's complement); the core's lanes "
+            f"are unsigned (hardware.act_signed: false)" in result.stdout), result.stdout[-3000:]
     assert "layer 3:" not in result.stdout.split("too narrow")[-1]
+    assert "equal to the integer path" not in result.stdout  # no layer reached the core
     assert (workdir / "results/network/ws/predictions.tsv").read_bytes() == before
     assert not (workdir / "results/network/ws/shards/images0-0.json").exists()
 

@@ -211,7 +211,8 @@ def test_a_fault_planted_in_the_core_fails_the_layer_and_the_network_naming_wher
     layer = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", faulty), "--cores", "1",
                           "--workflow-profile", "none", "results/layer27/os/sim.json", check=False)
     assert layer.returncode != 0
-    assert re.search(r"first mismatch: \w+\.txt:\d+ field \d+ ", layer.stdout), layer.stdout[-3000:]
+    mismatch = r"first mismatch: results/layer27/os/vectors/out_os_pxt\d\.txt:\d+ field \d+ \(output_os\): expected -?\d+, got"
+    assert re.search(mismatch, layer.stdout), layer.stdout[-3000:]
     network = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", faulty), "--cores", "1",
                             "--workflow-profile", "none", "results/network/os/shards/images0-0.json", check=False)
     assert network.returncode != 0
@@ -223,7 +224,9 @@ def test_a_fault_planted_in_the_core_fails_the_layer_and_the_network_naming_wher
 
 def test_the_real_first_and_deep_layers_pass_on_a_16x16_core(copy_of_tiny_workflow):
     """Layer 0 (signed 8-bit image activations, 3 input channels) and layer 24 (2x2 pixels, 512
-    channels) on a core other than the course's 8x8: cycles are the timing formula's exactly."""
+    channels) on a core other than the course's 8x8: cycles are the timing formula's exactly. (The
+    model bounds the cycles at 8x8, tests/rtl/test_core.py; a one-fold OS layer, as layer 24 is on a
+    16x16 array, takes R + 6 cycles more than the model's R + C + T - 2, with no next fold to overlap.)"""
     workdir = copy_of_tiny_workflow
     wide = overlay(workdir, "wide", {"hardware": {"rows": 16, "cols": 16}, "export": {"layers": [0, 24]},
                                      "sim": {"simulator": "verilator"}})
@@ -233,7 +236,7 @@ def test_the_real_first_and_deep_layers_pass_on_a_16x16_core(copy_of_tiny_workfl
     for target in targets:
         sim = json.loads((workdir / target).read_text())
         assert sim["passed"] is True and sim["mismatches"] == 0 and sim["simulator"] == "verilator", target
-        assert sim["cycles"] == sim["cycles_formula"] and sim["cycles"] <= sim["model"]["cycles"], target
+        assert sim["cycles"] == sim["cycles_formula"], target
     manifest = json.loads((workdir / "results/layer0/os/vectors/manifest.json").read_text())
     assert manifest["fields"]["activation"] == {"bits": 8, "signed": True}, manifest
 
