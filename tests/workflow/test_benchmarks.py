@@ -1,10 +1,14 @@
 """Smoke tests of the benchmarks: training recipes in one process, compared and fitted to a wall-time
-budget; the step's kernel count; the no-op dry run."""
+budget; the step's kernel count; the no-op dry run; the whole network's rate."""
 import subprocess
 import sys
 
 import pytest
 import yaml
+
+from qaccel.layers import CONV_LAYERS
+from qaccel.rtl.cycles import core_cycles
+from qaccel.rtl.program import ConvShape
 
 from support import REPO, tiny_settings
 
@@ -80,3 +84,22 @@ def test_dry_run_benchmark_refuses_a_tree_with_work_left(tmp_path):
          str(REPO / "config.yaml"), str(tmp_path / "tiny.yaml"), "--repeat", "1"],
         capture_output=True, text=True, timeout=300)
     assert result.returncode != 0 and "is not a built tree: the dry run plans jobs" in result.stderr
+
+
+def test_network_rate_benchmark_times_both_dataflows_and_estimates_a_cluster(copy_of_tiny_workflow):
+    workdir = copy_of_tiny_workflow
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks/network_rate.py"), "--directory", str(workdir), "--configfile",
+         str(REPO / "config.yaml"), str(workdir / "tiny.yaml"), "--count", "1", "--shard", "1", "--nodes", "100"],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert lines[0] == "running 1 images x 2 dataflows, shards of 1, --cores 2 ..."
+    assert lines[1].startswith("wall time ") and "(target 12 s: " in lines[1]
+    for dataflow, line in zip(("ws", "os"), lines[2:4]):
+        # the timing formula over the 13 convs, which tests/rtl pins to the simulated core
+        cycles = sum(core_cycles(dataflow, ConvShape(c.in_channels, c.out_channels, c.height, c.width), 8, 8)
+                     for c in CONV_LAYERS.values())
+        assert line.startswith(f"{dataflow}: 1 images, ") and f" s per image; {cycles:,} core cycles per image, " in line
+    # one image per dataflow, 200 shard slots: one round
+    assert lines[4].startswith("cluster of 100 nodes like this one (") and ": 2 jobs in 1 round(s) of about " in lines[4]

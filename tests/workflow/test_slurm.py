@@ -1,5 +1,6 @@
 """The cluster path (issue 5): the tiny configuration through `--profile profiles/slurm` on the
-single-node SLURM of .ci/slurm/start.sh gives the same outputs, byte for byte, as a local run.
+single-node SLURM of .ci/slurm/start.sh gives the same outputs, byte for byte, as a local run. The
+cluster starts where the local run's training and simulator builds ended.
 
 CI: .ci/slurm/start.sh before pytest, .ci/slurm/stop.sh after it (in a trap)."""
 import importlib.util
@@ -84,13 +85,29 @@ def comparable_content(path):
     return path.read_bytes()
 
 
+# Kept from the local run: the data, the trained model and the simulator builds with their logs, so
+# that the cluster runs every job from capture on (the local run covers the first two minutes).
+KEPT = ("results/train", "logs/data.", "logs/train.", "logs/sim_build", "logs/tb_build")
+
+
+def seed_from_local_run(tiny_workflow, workdir):
+    shutil.copytree(tiny_workflow, workdir, symlinks=True)
+    for top in ("results", "logs"):
+        for path in sorted((workdir / top).iterdir()):
+            if not str(path.relative_to(workdir)).startswith(KEPT):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
 def test_slurm_run_reproduces_the_local_run(slurm_cluster, tiny_workflow, tiny_config, tmp_path):
     workdir = tmp_path / "cluster"
-    workdir.mkdir()
+    seed_from_local_run(tiny_workflow, workdir)
     # The user's command: profiles/default (the workflow profile) is picked up beside the Snakefile.
     result = run_snakemake(workdir, *config_args(tiny_config), "--profile", str(REPO / "profiles/slurm"),
                            timeout=1500)
     assert "has been submitted with SLURM jobid" in result.stdout, result.stdout[-4000:]
+    submitted = {line.split()[1].rstrip(":") for line in result.stdout.splitlines() if line.startswith("rule ")}
+    assert {"capture", "simulate", "tb", "network_shard", "network_merge"} <= submitted
+    assert not submitted & {"data", "train", "sim_build", "tb_build"}, submitted
 
     local_files, cluster_files = output_files(tiny_workflow), output_files(workdir)
     assert cluster_files == local_files
