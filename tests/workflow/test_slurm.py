@@ -25,6 +25,8 @@ NOT_OUTPUT_DIRS = ("resources/sim_build/",)
 # Wall-clock figures: per epoch in metrics.json, per simulation in sim.json.
 TIMING_KEYS = ("train_seconds", "seconds", "elapsed_seconds")
 SIM_TIMING_KEYS = ("cycles_per_second", "sim_wall_s", "wall_s")
+# A bench run's wall times, and whether its build was already there (the cluster starts with it).
+TB_RUN_KEYS = ("wall_s", "compile_wall_s", "build_reused")
 
 
 def cluster_problem():
@@ -66,7 +68,7 @@ def output_files(workdir):
 
 
 def comparable_content(path):
-    """The file's bytes; for training metrics and simulation results, the JSON without wall-clock figures;
+    """The file's bytes; for training metrics, simulation and bench results, the JSON without wall-clock figures;
     nothing of the network's timing files, which hold wall-clock figures only."""
     if path.name.endswith("timing.json"):
         return None
@@ -77,11 +79,11 @@ def comparable_content(path):
                 epoch.pop(key)
         metrics.pop("total_seconds")
         return metrics
-    if path.name == "sim.json":
-        sim = json.loads(path.read_text())
-        for key in SIM_TIMING_KEYS:
-            sim.pop(key)
-        return sim
+    if path.name in ("sim.json", "tb.json"):
+        result = json.loads(path.read_text())
+        for key in SIM_TIMING_KEYS if path.name == "sim.json" else TB_RUN_KEYS:
+            result.pop(key)
+        return result
     return path.read_bytes()
 
 
