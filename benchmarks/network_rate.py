@@ -52,11 +52,15 @@ def run_network(directory: Path, configfiles: list[str], first: int, count: int,
     return wall
 
 
-def job_seconds(directory: Path, dataflow: str, shard: dict) -> float:
-    """A shard job's wall seconds from its Snakemake benchmark file."""
-    path = directory / f"logs/network/{dataflow}/images{shard['first']}-{shard['last']}.benchmark.tsv"
+def benchmark_seconds(path: Path) -> float:
+    """A job's wall seconds from its Snakemake benchmark file."""
     with open(path) as handle:
         return float(next(csv.DictReader(handle, delimiter="\t"))["s"])
+
+
+def job_seconds(directory: Path, dataflow: str, shard: dict) -> float:
+    name = f"images{shard['first']}-{shard['last']}"
+    return benchmark_seconds(directory / f"logs/network/{dataflow}/{name}.benchmark.tsv")
 
 
 def report_dataflow(directory: Path, dataflow: str) -> dict:
@@ -110,10 +114,7 @@ def main() -> None:
     per_job = max(f["job_startup_s"] + f["seconds_per_image"] for f in figures.values())
     rounds = math.ceil(jobs / slots)
     builds = sorted((directory / "logs/sim_build").glob("verilator-*.benchmark.tsv"), key=os.path.getmtime)
-    build = ""
-    if builds:
-        with open(builds[-1]) as handle:
-            build = f" ({float(next(csv.DictReader(handle, delimiter=chr(9)))['s']):.0f} s here)"
+    build = f" ({benchmark_seconds(builds[-1]):.0f} s here)" if builds else ""
     print(f"cluster of {args.nodes} nodes like this one ({slots} shard jobs at once), shard 1: {jobs} jobs in "
           f"{rounds} round(s) of about {per_job:.0f} s (start-up + one image) = about {rounds * per_job:.0f} s, "
           f"plus queueing and the core's build{build}, once, before the shards")

@@ -197,14 +197,7 @@ def job_benchmarks():
     network = [
         f"logs/network/{dataflow}/{name}.benchmark.tsv"
         for dataflow in config["network"]["dataflows"]
-        for name in [
-            f"images{first}-{last}"
-            for first, last in shard_ranges(
-                config["network"]["first"],
-                config["network"]["count"],
-                config["network"]["shard"],
-            )
-        ]
+        for name in [f"images{first}-{last}" for first, last in network_shards()]
         + ["merge"]
     ]
     figures = ["logs/figures/training.benchmark.tsv", "logs/figures/rtl.benchmark.tsv"]
@@ -229,13 +222,16 @@ def network_targets():
     ] + NETWORK_REPORT
 
 
-def _network_shard_files(dataflow, suffix):
+def network_shards():
+    """(first, last) image of every shard of network.first, count and shard."""
     network = config["network"]
+    return shard_ranges(network["first"], network["count"], network["shard"])
+
+
+def _network_shard_files(dataflow, suffix):
     return [
         f"results/network/{dataflow}/shards/images{first}-{last}.{suffix}"
-        for first, last in shard_ranges(
-            network["first"], network["count"], network["shard"]
-        )
+        for first, last in network_shards()
     ]
 
 
