@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from qaccel.layers import CONV_LAYERS
+from qaccel.export.tiling import tile
+from qaccel.model.layers import CONV_LAYERS
 from qaccel.rtl.build import build_bench, network_parameters
 from qaccel.rtl.conv_runs import run_convs
 from qaccel.rtl.cycles import core_cycles, ideal_cycles, scale_sim_cycles
 from qaccel.rtl.layer_sim import memory_report
 from qaccel.rtl.program import ConvShape, CoreShape, compile_layer
-from qaccel.tiling import tile
 
 TARGET_CYCLES_PER_SECOND = 1_000_000
 

@@ -1,5 +1,5 @@
 """Operations one training step dispatches, the step's time and where it goes, with the reference
-quantizers and with the fused ones (``qaccel.fused_quant``, recipe key ``fused_quant``), in one process.
+quantizers and with the fused ones (``qaccel.model.fused_quant``, recipe key ``fused_quant``), in one process.
 
 Operations are counted below autograd (on the CPU): on a GPU each is at least one kernel launch,
 which is why an eager step of this network is launch-bound and why the fast recipe replays the step
@@ -27,9 +27,9 @@ import torch
 import torch.nn as nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from qaccel.model import VGGQuant
-from qaccel.quant import set_fused_quantizers
-from qaccel.train_step import CudaGraphStep, TrainStep
+from qaccel.model.quant import set_fused_quantizers
+from qaccel.model.vgg import VGGQuant
+from qaccel.training.train_step import CudaGraphStep, TrainStep
 
 # Metadata-only operations: they launch no kernel.
 VIEWS = {"view", "_unsafe_view", "t", "permute", "expand", "detach", "alias", "as_strided", "squeeze", "unsqueeze",

@@ -42,10 +42,11 @@ import torch
 import yaml
 
 from qaccel import data as cifar
-from qaccel.capture import capture_batch, capture_layer
-from qaccel.config import load_config_files, training_settings
-from qaccel.integerize import IntegerCheckError, integerize
-from qaccel.train import Recipe, RunSettings, load_model, train
+from qaccel.export.capture import capture_batch, capture_layer
+from qaccel.export.integerize import IntegerCheckError, integerize
+from qaccel.model.checkpoint import load_model
+from qaccel.training.train import Recipe, RunSettings, train
+from qaccel.workflow.config import load_config_files, training_settings
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,12 @@ import os
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # torch is not imported here: the Snakefile reads this module while parsing
+    import torch
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 SPLITS = ("train", "test")
@@ -140,3 +144,9 @@ def test_split_size(path: Path) -> int:
         read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
         shape, _, _ = read_header(member)
     return shape[0]
+
+
+def normalise(images_uint8_nhwc: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    """As the seed's ToTensor + Normalize: x / 255, then (x - mean) / std, channels first."""
+    x = images_uint8_nhwc.permute(0, 3, 1, 2).float().div_(255.0)
+    return (x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)

@@ -2,9 +2,9 @@
 import torch
 
 from qaccel import data
-from qaccel.capture import capture_batch, capture_layer
-from qaccel.stage_log import StageLog
-from qaccel.train import load_model
+from qaccel.export.capture import capture_batch, capture_layer
+from qaccel.model.checkpoint import load_model
+from qaccel.workflow.stage_log import StageLog
 
 p = snakemake.params
 layer = int(snakemake.wildcards.layer)

@@ -4,7 +4,7 @@ The test split must hold the image that capture exports: checked here, before tr
 ``capture.image`` in the config rather than a param (it shapes nothing this rule writes).
 """
 from qaccel import data
-from qaccel.stage_log import StageLog
+from qaccel.workflow.stage_log import StageLog
 
 p = snakemake.params
 archive = snakemake.input.get("archive")

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import torch
 
-from qaccel.integerize import integerize
-from qaccel.stage_log import StageLog
+from qaccel.export.integerize import integerize
+from qaccel.workflow.stage_log import StageLog
 
 p = snakemake.params
 with StageLog(snakemake.log[0], f"integerize layer {snakemake.wildcards.layer}") as log:

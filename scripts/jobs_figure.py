@@ -2,8 +2,8 @@
 import csv
 import math
 
-from qaccel import figures
-from qaccel.stage_log import StageLog
+from qaccel.workflow import figures
+from qaccel.workflow.stage_log import StageLog
 
 
 def number(text):

@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from qaccel import figures
-from qaccel.integerize import integerize
-from qaccel.stage_log import StageLog
-from qaccel.tiling import load_tiles
+from qaccel.export.integerize import integerize
+from qaccel.export.tiling import load_tiles
+from qaccel.workflow import figures
+from qaccel.workflow.stage_log import StageLog
 
 layer = int(snakemake.wildcards.layer)
 with StageLog(snakemake.log[0], f"layer {layer} figure") as log:

@@ -2,7 +2,7 @@
 import json
 
 from qaccel.network.merge import explain, merge_shards, write_predictions
-from qaccel.stage_log import StageLog
+from qaccel.workflow.stage_log import StageLog
 
 with StageLog(snakemake.log[0], f"network {snakemake.wildcards.dataflow} merge") as log:
     summary, timing = merge_shards(list(snakemake.input.results), list(snakemake.input.timing))

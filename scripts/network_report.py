@@ -1,6 +1,6 @@
 """Rule network_report: accuracy of each path side by side and per-layer widths and cycles, both dataflows."""
 from qaccel.network.merge import report_tables
-from qaccel.stage_log import StageLog
+from qaccel.workflow.stage_log import StageLog
 
 with StageLog(snakemake.log[0], "network report"):
     report_tables(list(snakemake.input), snakemake.output.accuracy, snakemake.output.layers)

@@ -4,10 +4,10 @@ import json
 import torch
 
 from qaccel import data
+from qaccel.model.checkpoint import load_model
 from qaccel.network.backends import conv_backend
 from qaccel.network.shard import run_shard
-from qaccel.stage_log import StageLog
-from qaccel.train import load_model
+from qaccel.workflow.stage_log import StageLog
 
 p = snakemake.params
 w = snakemake.wildcards

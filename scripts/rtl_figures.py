@@ -3,8 +3,8 @@ with each simulation's rate (sim.json: wall clock, so not in the summary)."""
 import json
 from pathlib import Path
 
-from qaccel import figures
-from qaccel.stage_log import StageLog
+from qaccel.workflow import figures
+from qaccel.workflow.stage_log import StageLog
 
 with StageLog(snakemake.log[0], "rtl figures") as log:
     rows = json.loads(Path(snakemake.input.summary).read_text())["layers"]

@@ -9,9 +9,9 @@ import shutil
 
 import numpy as np
 
-from qaccel.export import Hardware, serialize
-from qaccel.stage_log import StageLog
-from qaccel.tiling import load_tiles
+from qaccel.export.serialize import Hardware, serialize
+from qaccel.export.tiling import load_tiles
+from qaccel.workflow.stage_log import StageLog
 
 p = snakemake.params
 layer_index = int(snakemake.wildcards.layer)

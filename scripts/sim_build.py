@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from qaccel.rtl.build import BenchParameters, build_bench
-from qaccel.stage_log import StageLog
+from qaccel.workflow.stage_log import StageLog
 
 simulator = snakemake.wildcards.simulator
 parameters = BenchParameters(**snakemake.params.parameters)

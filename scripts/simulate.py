@@ -13,7 +13,7 @@ from pathlib import Path
 from qaccel.rtl.build import BenchBuild
 from qaccel.rtl.check import describe
 from qaccel.rtl.layer_sim import simulate_layer, write_result
-from qaccel.stage_log import StageLog
+from qaccel.workflow.stage_log import StageLog
 
 layer = snakemake.wildcards.layer
 dataflow = snakemake.wildcards.dataflow

@@ -1,8 +1,8 @@
 """Rule summary: one table of the run (training, integer checks, vectors, RTL) for --report."""
 import json
 
-from qaccel.stage_log import StageLog
-from qaccel.summary import summarise, write_tsv
+from qaccel.workflow.stage_log import StageLog
+from qaccel.workflow.summary import summarise, write_tsv
 
 with StageLog(snakemake.log[0], "summary") as log:
     summary = summarise(snakemake.input.metrics, list(snakemake.input.integers), list(snakemake.input.manifests),

@@ -4,9 +4,9 @@ from dataclasses import asdict
 
 import numpy as np
 
-from qaccel.stage_log import StageLog
-from qaccel.tile_check import check_against_conv2d
-from qaccel.tiling import save_tiles, tile
+from qaccel.export.tile_check import check_against_conv2d
+from qaccel.export.tiling import save_tiles, tile
+from qaccel.workflow.stage_log import StageLog
 
 p = snakemake.params
 dataflow = snakemake.wildcards.dataflow

@@ -1,4 +1,4 @@
-"""Rule train: qaccel.train.train (what `python -m qaccel.train` runs) on the rule's files.
+"""Rule train: qaccel.training.train.train (what `python -m qaccel.training.train` runs) on the rule's files.
 
 The recipe and run settings arrive as params (JSON, keys sorted). log_every is read from the config,
 not a param: it shapes only the log, so changing it must not retrain.
@@ -6,8 +6,8 @@ not a param: it shapes only the log, so changing it must not retrain.
 import json
 from pathlib import Path
 
-from qaccel.stage_log import StageLog
-from qaccel.train import Recipe, RunSettings, train
+from qaccel.training.train import Recipe, RunSettings, train
+from qaccel.workflow.stage_log import StageLog
 
 p = snakemake.params
 settings = RunSettings.from_dict({**json.loads(p.settings), "threads": snakemake.threads,

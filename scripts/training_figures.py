@@ -2,10 +2,10 @@
 import json
 from pathlib import Path
 
-from qaccel import figures
-from qaccel.layers import CONV_LAYERS
-from qaccel.stage_log import StageLog
-from qaccel.train import load_model
+from qaccel.model.checkpoint import load_model
+from qaccel.model.layers import CONV_LAYERS
+from qaccel.workflow import figures
+from qaccel.workflow.stage_log import StageLog
 
 with StageLog(snakemake.log[0], "training figures") as log:
     metrics = json.loads(Path(snakemake.input.metrics).read_text())

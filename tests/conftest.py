@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from support import config_args, run_snakemake, tiny_settings
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..integerize import integer_conv2d
-from ..rtl.build import BenchBuild
-from ..rtl.conv_runs import run_convs
+from qaccel.export.integerize import integer_conv2d
+from qaccel.rtl.build import BenchBuild
+from qaccel.rtl.conv_runs import run_convs
 
 
 @dataclass

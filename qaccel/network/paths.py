@@ -1,7 +1,7 @@
 """The integer path through the whole network, and the float model's quantised levels per layer.
 
 Integer path (FORMATS.md): for each QuantConv2d, ``act_int`` from the layer's own activation
-quantizer and ``weight_int`` from its weight quantizer (``qaccel.integerize``), the sums from a
+quantizer and ``weight_int`` from its weight quantizer (``qaccel.export.integerize``), the sums from a
 convolution backend, then on the host ``out_int * act_scale * weight_scale`` and the model's own
 modules that follow (BatchNorm with running statistics, ReLU, max-pool) up to the next conv; after
 the last one, flatten and the model's classifier.
@@ -18,11 +18,12 @@ from typing import Callable
 
 import torch
 
-from ..capture import capture_conv_inputs
-from ..layers import conv_layer
-from ..integerize import activation_integers, recover, weight_integers
-from ..model import VGGQuant
-from ..quant import QuantConv2d, activation_levels_before_rounding
+from qaccel.export.capture import capture_conv_inputs
+from qaccel.export.integerize import activation_integers, recover, weight_integers
+from qaccel.model.layers import conv_layer
+from qaccel.model.quant import QuantConv2d, activation_levels_before_rounding
+from qaccel.model.vgg import VGGQuant
+
 from .backends import ConvResult
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from ..capture import capture_batch
-from ..layers import CONV_LAYERS
-from ..model import VGGQuant
+from qaccel.export.capture import capture_batch
+from qaccel.model.layers import CONV_LAYERS
+from qaccel.model.vgg import VGGQuant
+
 from .backends import IntegerConvBackend
 from .checks import CoreMismatch, check_core_outputs, first_level_difference
 from .images import check_image_range

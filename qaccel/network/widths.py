@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from qaccel.export.integerize import integer_conv2d
 
-from ..integerize import integer_conv2d
 from .paths import PathResult
 
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from qaccel.tiling import KIJ, ceil_div
+from qaccel.export.tiling import KIJ, ceil_div
 
 from .program import ConvShape, CoreShape
 
@@ -92,8 +92,8 @@ def choose_simulator(setting: str, auto_cycles: int, cycles: int) -> str:
 
 
 def vgg16_convs() -> list[ConvShape]:
-    """The 13 convolutions of VGG16_quant (qaccel.layers), as the core sees them."""
-    from qaccel.layers import CONV_LAYERS
+    """The 13 convolutions of VGG16_quant (qaccel.model.layers), as the core sees them."""
+    from qaccel.model.layers import CONV_LAYERS
 
     return [ConvShape(layer.in_channels, layer.out_channels, layer.height, layer.width)
             for layer in CONV_LAYERS.values()]

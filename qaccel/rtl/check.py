@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qaccel.vectors import HEADER_LINES
+from qaccel.export.vectors import HEADER_LINES
 
 from .vector_set import Expectation
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qaccel.tiling import operands
+from qaccel.export.tiling import operands
 
 from .bench_run import SimulationError, describe_stuck, run_programs
 from .build import BenchBuild

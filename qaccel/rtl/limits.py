@@ -2,7 +2,7 @@
 check and the workflow's input functions call it on every parse)."""
 from __future__ import annotations
 
-from qaccel.layers import ConvLayer
+from qaccel.model.layers import ConvLayer
 
 from .program import CoreShape, ProgramError
 

@@ -13,7 +13,7 @@ Memory layouts (word w of a memory; lanes are fields, lane 0 in the low bits):
   both accumulator  out_tile*H*W + o     = lane c: the raw sum of output pixel o, channel
                                            out_tile*COLS + c
 
-The images come from the tiling's operand arrays (``qaccel.tiling.operands``: the ``activation``
+The images come from the tiling's operand arrays (``qaccel.export.tiling.operands``: the ``activation``
 and ``weight`` of ``WSTiles``/``OSTiles``, which the vector files hold one file per tile;
 qaccel.rtl.vector_set reads them back).
 """
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qaccel.tiling import KIJ, Operands, ceil_div
-from qaccel.vectors import field_range
+from qaccel.export.tiling import KIJ, Operands, ceil_div
+from qaccel.export.vectors import field_range
 
 from . import isa
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qaccel.tiling import KERNEL, KIJ, OSTiles, WSTiles, ceil_div, output_positions
-from qaccel.vectors import read_vectors
+from qaccel.export.tiling import KERNEL, KIJ, OSTiles, WSTiles, ceil_div, output_positions
+from qaccel.export.vectors import read_vectors
 
 from .program import ConvShape, CoreShape
 

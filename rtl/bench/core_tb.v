@@ -237,7 +237,7 @@ module core_tb;
         end
     endtask
 
-    // A tile suffix of qaccel/export.py (_ict1, _oct0, _pxt1) appended to file_name, only along a
+    // A tile suffix of qaccel/export/serialize.py (_ict1, _oct0, _pxt1) appended to file_name, only along a
     // dimension with more than one tile. Appending avoids formatting an empty suffix, which a
     // binary built by Verilator prints as a space.
     task add_suffix(input [8*3-1:0] tag, input integer index, input integer count);

@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from qaccel.export import export_layer
-from qaccel.layers import CONV_LAYERS
+from qaccel.export.serialize import export_layer
+from qaccel.model.layers import CONV_LAYERS
 from qaccel.rtl.bench_run import describe_stuck, run_programs
 from qaccel.rtl.build import MUTANTS, BenchParameters, build_bench
 from qaccel.rtl.check import describe
@@ -18,7 +18,7 @@ from qaccel.rtl.cycles import core_cycles, scale_sim_cycles
 from qaccel.rtl import isa
 from qaccel.rtl.layer_sim import simulate_layer
 from qaccel.rtl.program import ConvShape, CoreShape, compile_layer
-from qaccel.tiling import tile
+from qaccel.export.tiling import tile
 from rtl_helpers import flip_bit, random_layer, run_unit
 
 # (rows, cols, act_bits, act_signed, weight_bits, psum_bits): the seed's core, the default one,

@@ -1,5 +1,5 @@
 """rtl/bench/core_tb.v, the plain Verilog test bench, run by qaccel.rtl.user_bench in vector folders
-written by qaccel.export at the seed's file widths (4-bit activations and weights, 16-bit sums) on
+written by qaccel.export.serialize at the seed's file widths (4-bit activations and weights, 16-bit sums) on
 the pipeline's default core (8-bit signed activation lanes, 32-bit sums): every line of out.txt in
 both dataflows under both simulators with the cycle count of rtl/README.md's formula, a planted
 mismatch named by line and field, a missing file, values that do not fit the core, files of
@@ -11,11 +11,11 @@ import shutil
 import numpy as np
 import pytest
 
-from qaccel.export import export_layer
+from qaccel.export.serialize import export_layer
 from qaccel.rtl.cycles import core_cycles
 from qaccel.rtl.program import ConvShape, CoreShape
 from qaccel.rtl.user_bench import compile_bench, core_tb_bench, run_bench, run_user_bench
-from qaccel.vectors import read_vectors
+from qaccel.export.vectors import read_vectors
 from rtl_helpers import flip_bit, random_layer
 
 DEFAULT_CORE = CoreShape(8, 8, 8, 4, 32, act_signed=True)

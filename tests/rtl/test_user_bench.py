@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qaccel.export import export_layer
+from qaccel.export.serialize import export_layer
 from qaccel.rtl.user_bench import BenchSpec, BenchSpecError, run_user_bench
-from qaccel.vectors import read_vectors
+from qaccel.export.vectors import read_vectors
 from rtl_helpers import random_layer
 
 DESIGN = Path(__file__).resolve().parent / "user_design"

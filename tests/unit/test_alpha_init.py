@@ -1,15 +1,20 @@
-"""Alphas fitted to the float network (qaccel.alpha_init) against a numpy search written here."""
+"""Alphas fitted to the float network (qaccel.training.alpha_init) against a numpy search written here."""
 import math
 
 import numpy as np
 import pytest
 import torch
-
-from qaccel.alpha_init import CANDIDATES, SAMPLE_SIZE, float_layer_inputs, mse_optimal_alpha, strided_sample
-from qaccel.model import VGGQuant
-from qaccel.quant import quant_convs, quantize_activation
-
 from support import reference_act_q
+
+from qaccel.model.quant import quant_convs, quantize_activation
+from qaccel.model.vgg import VGGQuant
+from qaccel.training.alpha_init import (
+    CANDIDATES,
+    SAMPLE_SIZE,
+    float_layer_inputs,
+    mse_optimal_alpha,
+    strided_sample,
+)
 
 
 def reference_mse_alpha(values: np.ndarray, quantize) -> float:

@@ -7,14 +7,18 @@ import numpy as np
 import pytest
 import yaml
 from snakemake.cli import parse_config
+from support import REPO
 
-from qaccel.config import ConfigError, render_config_yaml, retype_command_line, validate_config
 from qaccel.data import DatasetError
 from qaccel.rtl.build import MUTANTS
-from qaccel.train import Recipe, RunSettings
-from qaccel.workflow_checks import check_data, check_workflow
-
-from support import REPO
+from qaccel.training.train import Recipe, RunSettings
+from qaccel.workflow.checks import check_data, check_workflow
+from qaccel.workflow.config import (
+    ConfigError,
+    render_config_yaml,
+    retype_command_line,
+    validate_config,
+)
 
 BASE = yaml.safe_load((REPO / "config.yaml").read_text())
 
@@ -102,13 +106,13 @@ def test_schema_defaults_fill_missing_keys():
 
 
 def test_config_yaml_is_the_schema_rendered():
-    """config.yaml documents every key: it must be what the schema generates (python -m qaccel.config --write)."""
+    """config.yaml documents every key: it must be what the schema generates (python -m qaccel.workflow.config --write)."""
     assert (REPO / "config.yaml").read_text() == render_config_yaml()
 
 
 def test_the_mutants_offered_are_those_planted_in_the_rtl():
     """sim.mutant's choices, qaccel.rtl.build.MUTANTS and the macros in rtl/*.v must be one list."""
-    schema = yaml.safe_load((REPO / "qaccel" / "config.schema.yaml").read_text())
+    schema = yaml.safe_load((REPO / "qaccel" / "workflow" / "config.schema.yaml").read_text())
     offered = [choice for choice in schema["properties"]["sim"]["properties"]["mutant"]["enum"] if choice]
     planted = set(re.findall(r"`ifn?def (MUTANT_\w+)", "".join(p.read_text() for p in (REPO / "rtl").glob("*.v"))))
     assert offered == list(MUTANTS)

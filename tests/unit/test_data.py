@@ -3,10 +3,9 @@ import hashlib
 
 import numpy as np
 import pytest
+from support import make_archive
 
 from qaccel.data import DatasetError, load, prepare
-
-from support import make_archive
 
 
 def test_archive_becomes_the_canonical_arrays(tmp_path):

@@ -3,12 +3,11 @@ import json
 
 import numpy as np
 import pytest
-
-from qaccel.export import export_layer
-from qaccel.tile_check import reference_output
-from qaccel.vectors import VectorRangeError, read_vectors
-
 from support import HW_8X8, random_layer
+
+from qaccel.export.serialize import export_layer
+from qaccel.export.tile_check import reference_output
+from qaccel.export.vectors import VectorRangeError, read_vectors
 
 
 def test_multi_tile_names_and_manifest(tmp_path):

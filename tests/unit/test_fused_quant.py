@@ -1,4 +1,4 @@
-"""The fused quantizers (qaccel.fused_quant) against the reference ones (qaccel.quant): the same bits
+"""The fused quantizers (qaccel.model.fused_quant) against the reference ones (qaccel.model.quant): the same bits
 in the forward value and in every gradient, on CPU here and on CUDA where there is one."""
 import copy
 import sys
@@ -6,13 +6,17 @@ import sys
 import pytest
 import torch
 import torch.nn as nn
-
-from qaccel.fused_quant import FusedActQuant, FusedWeightQuant
-from qaccel.model import VGGQuant
-from qaccel.quant import QuantConv2d, _ActQuant, _WeightQuant, set_fused_quantizers
-from qaccel.train_step import TrainStep
-
 from support import REPO
+
+from qaccel.model.fused_quant import FusedActQuant, FusedWeightQuant
+from qaccel.model.quant import (
+    QuantConv2d,
+    _ActQuant,
+    _WeightQuant,
+    set_fused_quantizers,
+)
+from qaccel.model.vgg import VGGQuant
+from qaccel.training.train_step import TrainStep
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from step_kernels import CountOperations  # noqa: E402

@@ -5,19 +5,25 @@ import json
 import numpy as np
 import pytest
 import torch
+from support import random_layer
 
-from qaccel.model import VGGQuant
-from qaccel.layers import CONV_LAYERS
+from qaccel.export.tiling import tile_ws
+from qaccel.model.layers import CONV_LAYERS
+from qaccel.model.vgg import VGGQuant
 from qaccel.network.backends import ConvResult, IntegerConvBackend, conv_backend
 from qaccel.network.checks import CoreMismatch, LevelMismatch, first_level_difference
-from qaccel.network.merge import explain, merge_shards, report_tables, write_predictions
 from qaccel.network.images import ImageRangeError, shard_ranges
-from qaccel.network.shard import run_shard
-from qaccel.network.widths import LayerRange, WidthError, check_core_widths, layer_ranges, signed_bits, unsigned_bits
+from qaccel.network.merge import explain, merge_shards, report_tables, write_predictions
 from qaccel.network.paths import IntegerNetwork
-from qaccel.tiling import tile_ws
-
-from support import random_layer
+from qaccel.network.shard import run_shard
+from qaccel.network.widths import (
+    LayerRange,
+    WidthError,
+    check_core_widths,
+    layer_ranges,
+    signed_bits,
+    unsigned_bits,
+)
 
 MEAN, STD = (0.491, 0.482, 0.447), (0.247, 0.243, 0.262)
 HARDWARE = {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32}

@@ -2,13 +2,12 @@
 import numpy as np
 import pytest
 import torch
-
-from qaccel.capture import capture_layer
-from qaccel.integerize import IntegerCheckError, integerize
-from qaccel.model import VGGQuant
-from qaccel.quant import QuantConv2d, quantize_activation, quantize_weight
-
 from support import reference_act_q, reference_normalised_weight_q
+
+from qaccel.export.capture import capture_layer
+from qaccel.export.integerize import IntegerCheckError, integerize
+from qaccel.model.quant import QuantConv2d, quantize_activation, quantize_weight
+from qaccel.model.vgg import VGGQuant
 
 
 def reference_weight_q(w: np.ndarray, alpha: float, w_bits: int) -> np.ndarray:

@@ -3,9 +3,14 @@ import shutil
 import subprocess
 import sys
 
-from qaccel.rule_code import ROOT, library_digest, modules_used, package_root_for_jobs
-
 from support import REPO
+
+from qaccel.workflow.rule_code import (
+    ROOT,
+    library_digest,
+    modules_used,
+    package_root_for_jobs,
+)
 
 
 def used(script):
@@ -15,10 +20,12 @@ def used(script):
 def test_direct_and_indirect_imports_and_parent_packages():
     # tile.py imports stage_log, tile_check and tiling; tile_check imports integerize (the exact
     # integer conv), which imports quant, which imports the fused quantizers.
-    assert used("tile.py") == ["__init__.py", "fused_quant.py", "integerize.py", "quant.py", "stage_log.py",
-                               "tile_check.py", "tiling.py"]
-    # serialize.py: export, which imports tiling and vectors (relative imports).
-    assert used("serialize.py") == ["__init__.py", "export.py", "stage_log.py", "tiling.py", "vectors.py"]
+    assert used("tile.py") == ["__init__.py", "export/__init__.py", "export/integerize.py", "export/tile_check.py",
+                               "export/tiling.py", "model/__init__.py", "model/fused_quant.py", "model/quant.py",
+                               "workflow/__init__.py", "workflow/stage_log.py"]
+    # serialize.py: export.serialize, which imports tiling and vectors (relative imports).
+    assert used("serialize.py") == ["__init__.py", "export/__init__.py", "export/serialize.py", "export/tiling.py",
+                                    "export/vectors.py", "workflow/__init__.py", "workflow/stage_log.py"]
 
 
 def test_a_rule_runs_the_modules_of_its_package_chain():
@@ -26,15 +33,15 @@ def test_a_rule_runs_the_modules_of_its_package_chain():
     # compiler (and through it the tiling), the checks and the cycle model.
     modules = used("simulate.py")
     assert {"rtl/__init__.py", "rtl/layer_sim.py", "rtl/bench_run.py", "rtl/build.py", "rtl/vector_set.py",
-            "rtl/program.py", "rtl/check.py", "rtl/cycles.py", "tiling.py", "vectors.py"} <= set(modules)
-    assert "train.py" not in modules and "config.py" not in modules
+            "rtl/program.py", "rtl/check.py", "rtl/cycles.py", "export/tiling.py", "export/vectors.py"} <= set(modules)
+    assert "training/train.py" not in modules and "workflow/config.py" not in modules
 
 
 def test_the_parse_time_checks_are_no_rule_code():
     """Editing the config checks or the core's limits must not re-run a job: no script imports them."""
     for script in (REPO / "scripts").glob("*.py"):
         modules = used(script.name)
-        assert "workflow_checks.py" not in modules and "rtl/limits.py" not in modules, script.name
+        assert "workflow/checks.py" not in modules and "rtl/limits.py" not in modules, script.name
 
 
 def test_the_digest_follows_the_text_of_the_package_that_runs(tmp_path):
@@ -42,7 +49,7 @@ def test_the_digest_follows_the_text_of_the_package_that_runs(tmp_path):
     shutil.copytree(ROOT, tmp_path / "qaccel", ignore=shutil.ignore_patterns("__pycache__"))
 
     def digest_of_copy():
-        command = [sys.executable, "-c", "import sys; from qaccel.rule_code import library_digest; "
+        command = [sys.executable, "-c", "import sys; from qaccel.workflow.rule_code import library_digest; "
                    "print(library_digest(sys.argv[1]))", str(REPO / "scripts/tile.py")]
         output = subprocess.run(command, env={"PYTHONPATH": str(tmp_path)}, cwd=tmp_path, capture_output=True, text=True,
                                 check=True).stdout
@@ -50,16 +57,16 @@ def test_the_digest_follows_the_text_of_the_package_that_runs(tmp_path):
 
     original = dict(entry.split("=") for entry in library_digest(REPO / "scripts/tile.py").split())
     assert digest_of_copy() == original
-    with open(tmp_path / "qaccel/tiling.py", "a") as handle:
+    with open(tmp_path / "qaccel/export/tiling.py", "a") as handle:
         handle.write("# an edit\n")
     edited = digest_of_copy()
-    assert {name for name in original if edited[name] != original[name]} == {"qaccel/tiling.py"}
+    assert {name for name in original if edited[name] != original[name]} == {"qaccel/export/tiling.py"}
 
 
 def test_the_package_of_the_jobs_is_looked_up_on_their_path(tmp_path):
     """Not the copy that parsing imported: a fresh interpreter's, with the environment's PYTHONPATH."""
     shutil.copytree(ROOT, tmp_path / "qaccel", ignore=shutil.ignore_patterns("__pycache__"))
-    command = [sys.executable, "-c", "from qaccel.rule_code import package_root_for_jobs; "
+    command = [sys.executable, "-c", "from qaccel.workflow.rule_code import package_root_for_jobs; "
                "print(package_root_for_jobs())"]
     found = subprocess.run(command, env={"PYTHONPATH": str(tmp_path)}, cwd=REPO, capture_output=True, text=True,
                            check=True).stdout.strip()

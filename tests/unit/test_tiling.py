@@ -1,11 +1,14 @@
 """WS and OS tiling against torch conv2d and against FORMATS.md's defining sums, written naively."""
 import numpy as np
 import pytest
-
-from qaccel.tile_check import TilingMismatch, check_against_conv2d, reference_output
-from qaccel.tiling import tile_os, tile_ws
-
 from support import random_layer
+
+from qaccel.export.tile_check import (
+    TilingMismatch,
+    check_against_conv2d,
+    reference_output,
+)
+from qaccel.export.tiling import tile_os, tile_ws
 
 SHAPES = [  # (Cin, Cout, H, W): one tile, partial tiles, several tiles each way
     (8, 8, 4, 4),

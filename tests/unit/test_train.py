@@ -4,18 +4,19 @@ import json
 import numpy as np
 import pytest
 import torch
-
-from qaccel.alpha_init import IMAGES
-from qaccel.batches import DeviceBatches, normalise
-from qaccel.capture import capture_layer
-from qaccel.config import load_config_files, training_recipe
-from qaccel.integerize import integerize
-from qaccel.model import VGGQuant
-from qaccel.quant import QuantConv2d, set_quantization
-from qaccel.train import CheckpointError, Recipe, RunSettings, fingerprint, load_model, lr_at, main, train
-
 from support import REPO, reference_act_q, reference_normalised_weight_q
 from test_alpha_init import reference_mse_alpha
+
+from qaccel.data import normalise
+from qaccel.export.capture import capture_layer
+from qaccel.export.integerize import integerize
+from qaccel.model.checkpoint import CheckpointError, load_model
+from qaccel.model.quant import QuantConv2d, set_quantization
+from qaccel.model.vgg import VGGQuant
+from qaccel.training.alpha_init import IMAGES
+from qaccel.training.batches import DeviceBatches
+from qaccel.training.train import Recipe, RunSettings, fingerprint, lr_at, main, train
+from qaccel.workflow.config import load_config_files, training_recipe
 
 RECIPE = Recipe(epochs=2, batch_size=16, lr=0.01, momentum=0.9, weight_decay=4e-4, loader="device")
 SETTINGS = RunSettings(device="cpu", threads=1, log_every=1000)
@@ -229,7 +230,7 @@ def test_the_reported_final_accuracy_is_the_checkpoints_in_fp32(dataset, tmp_pat
 
 
 def test_the_plain_command_trains_from_config_files(dataset, tmp_path):
-    """``python -m qaccel.train --config``: what a GPU machine without Snakemake runs."""
+    """``python -m qaccel.training.train --config``: what a GPU machine without Snakemake runs."""
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text("train: {device: cpu, threads: 1, max_steps: 4, log_every: 2,"
                        " recipes: {seed: {epochs: 2, batch_size: 16, lr: 0.01, momentum: 0.9, weight_decay: 0.0004,"

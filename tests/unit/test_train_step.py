@@ -7,9 +7,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from qaccel.model import VGGQuant
-from qaccel.quant import QuantConv2d, set_fused_quantizers, set_quantization
-from qaccel.train_step import CudaGraphStep, TrainStep, set_learning_rate
+from qaccel.model.quant import QuantConv2d, set_fused_quantizers, set_quantization
+from qaccel.model.vgg import VGGQuant
+from qaccel.training.train_step import CudaGraphStep, TrainStep, set_learning_rate
 
 SCHEDULE = [0.05, 0.02, 0.08, 0.01, 0.03, 0.06]
 

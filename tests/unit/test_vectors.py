@@ -1,11 +1,17 @@
 """Vector files: exact bytes against the seed's own writing loops, round trips, range errors."""
 import numpy as np
 import pytest
-
-from qaccel.export import export_layer
-from qaccel.vectors import HEADERS, VectorFormatError, VectorRangeError, encode, read_vectors, write_vectors
-
 from support import HW_8X8, random_layer
+
+from qaccel.export.serialize import export_layer
+from qaccel.export.vectors import (
+    HEADERS,
+    VectorFormatError,
+    VectorRangeError,
+    encode,
+    read_vectors,
+    write_vectors,
+)
 
 
 def seed_binary(value: int, bits: int) -> str:
@@ -48,7 +54,7 @@ def test_layer27_ws_files_are_byte_exact_to_the_seed(tmp_path):
     lengths = {f["kind"]: (f["lines"], f["fields"], f["bits"], f["signed"]) for f in manifest["files"]}
     assert lengths == {"activation": (36, 8, 4, False), "weight": (8, 8, 4, True), "psum": (36, 8, 16, True),
                        "output": (16, 8, 16, True)}
-    # the seed's header lines, typed out here independently of qaccel.vectors.HEADERS
+    # the seed's header lines, typed out here independently of qaccel.export.vectors.HEADERS
     assert (tmp_path / "activation.txt").read_text().splitlines()[0] == "#time0row7[msb-lsb],time0row6[msb-lst],...,time0row0[msb-lst]#"
     assert (tmp_path / "psum_kij3.txt").read_text().splitlines()[1] == "#time1col7[msb-lsb],time1col6[msb-lst],....,time1col0[msb-lst]#"
     assert (tmp_path / "weight_kij0.txt").read_text().splitlines()[2] == "#.....#"

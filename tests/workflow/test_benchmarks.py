@@ -5,12 +5,11 @@ import sys
 
 import pytest
 import yaml
+from support import REPO, tiny_settings
 
-from qaccel.layers import CONV_LAYERS
+from qaccel.model.layers import CONV_LAYERS
 from qaccel.rtl.cycles import core_cycles
 from qaccel.rtl.program import ConvShape
-
-from support import REPO, tiny_settings
 
 pytestmark = pytest.mark.slow
 

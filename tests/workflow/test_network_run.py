@@ -7,17 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from support import config_args, overlay, planned_jobs, run_snakemake
 
 from qaccel import data
-from qaccel.capture import capture_batch, capture_conv_inputs
-from qaccel.layers import CONV_LAYERS
+from qaccel.export.capture import capture_batch, capture_conv_inputs
+from qaccel.model.checkpoint import load_model
+from qaccel.model.layers import CONV_LAYERS
 from qaccel.network.backends import IntegerConvBackend
 from qaccel.network.paths import IntegerNetwork
 from qaccel.rtl.cycles import core_cycles
 from qaccel.rtl.program import ConvShape
-from qaccel.train import load_model
-
-from support import config_args, overlay, planned_jobs, run_snakemake
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from support import REPO, config_args, run_snakemake
 
 pytestmark = pytest.mark.slow
@@ -31,7 +30,7 @@ def test_the_installed_package_holds_the_schema_and_runs_the_rules(installed, co
     found = subprocess.run([sys.executable, "-c", "import qaccel; print(qaccel.__file__)"], env=env, cwd=workdir,
                            capture_output=True, text=True, check=True).stdout.strip()
     assert found == str(installed / "qaccel/__init__.py")
-    assert (installed / "qaccel/config.schema.yaml").read_text() == (REPO / "qaccel/config.schema.yaml").read_text()
+    assert (installed / "qaccel/workflow/config.schema.yaml").read_text() == (REPO / "qaccel/workflow/config.schema.yaml").read_text()
     result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml"), "--cores", "1", "--workflow-profile", "none",
                            "--forcerun", "tile", "results/layer27/ws/sim.json", env=env)
     assert "rule simulate:" in result.stdout

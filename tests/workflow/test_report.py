@@ -3,7 +3,6 @@ import base64
 import re
 
 import pytest
-
 from support import REPO, config_args, run_snakemake
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from support import REPO, config_args, run_snakemake
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]

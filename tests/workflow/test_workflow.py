@@ -9,13 +9,19 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from support import (
+    config_args,
+    make_archive,
+    overlay,
+    planned_jobs,
+    run_snakemake,
+    tiny_settings,
+)
 
 import qaccel
-from qaccel.tile_check import reference_output
-from qaccel.train import load_model
-from qaccel.vectors import read_vectors
-
-from support import config_args, make_archive, overlay, planned_jobs, run_snakemake, tiny_settings
+from qaccel.export.tile_check import reference_output
+from qaccel.export.vectors import read_vectors
+from qaccel.model.checkpoint import load_model
 
 pytestmark = pytest.mark.slow
 
@@ -119,11 +125,11 @@ def test_an_identical_copy_of_the_library_reruns_nothing(tiny_workflow, tmp_path
     # Every rule that handles tiles or the core imports the tiling: tile, serialize (export), the core's
     # programs (simulate, sim_build, tb, tb_build: rtl.program), the layer figure (tiles.npz loader), the
     # network (its core backend); and what shows their files.
-    ("tiling.py", {"tile": 2, "serialize": 2, **CHECKS, **CORE_REBUILT, **REPORTED_AFTER_VECTORS, **NETWORK}),
-    ("summary.py", {"summary": 1, "rtl_figures": 1, "jobs_figure": 1}),
-    ("figures.py", {"training_figures": 1, "layer_figure": 1, "rtl_figures": 1, "jobs_figure": 1}),
+    ("export/tiling.py", {"tile": 2, "serialize": 2, **CHECKS, **CORE_REBUILT, **REPORTED_AFTER_VECTORS, **NETWORK}),
+    ("workflow/summary.py", {"summary": 1, "rtl_figures": 1, "jobs_figure": 1}),
+    ("workflow/figures.py", {"training_figures": 1, "layer_figure": 1, "rtl_figures": 1, "jobs_figure": 1}),
     # The model's quantizers: training onwards and the network, not the data nor the builds.
-    ("quant.py", {**EVERYTHING_AFTER_TRAINING, **NETWORK}),
+    ("model/quant.py", {**EVERYTHING_AFTER_TRAINING, **NETWORK}),
     ("rtl/limits.py", {}),  # checked while parsing, by no job
 ])
 def test_an_edited_library_module_reruns_exactly_the_rules_whose_code_uses_it(tiny_workflow, tmp_path, module,

@@ -3,21 +3,21 @@ import glob
 import json
 import os
 
-from qaccel.config import (
+from qaccel.workflow.config import (
     retype_command_line,
     training_recipe,
     training_settings,
     validate_config,
 )
-from qaccel.layers import conv_layer
+from qaccel.model.layers import conv_layer
 from qaccel.network.images import shard_ranges
 from qaccel.rtl.build import choose_simulator, network_parameters
 from qaccel.rtl.cycles import core_cycles
 from qaccel.rtl.limits import core_shape
 from qaccel.rtl.program import ConvShape
 from qaccel.rtl.user_bench import bench_description, core_tb_bench, user_bench
-from qaccel.rule_code import library_digest, package_root_for_jobs
-from qaccel.workflow_checks import check_workflow, exportable_layer
+from qaccel.workflow.rule_code import library_digest, package_root_for_jobs
+from qaccel.workflow.checks import check_workflow, exportable_layer
 
 DATA = "resources/cifar10.npz"
 MODEL = "results/train/model.pt"

@@ -1,4 +1,4 @@
-# scripts/train.py calls the train() that `python -m qaccel.train` runs on machines without Snakemake.
+# scripts/train.py calls the train() that `python -m qaccel.training.train` runs on machines without Snakemake.
 rule train:
     input:
         data=DATA,

@@ -15,7 +15,7 @@ from qaccel.rtl import isa
 from qaccel.rtl.cycles import core_cycles, watchdog_cycles
 from qaccel.rtl.hexfile import words_to_lanes
 from qaccel.rtl.program import ConvShape, CoreShape, compile_layer
-from qaccel.tiling import tile
+from qaccel.export.tiling import tile
 from unit_common import CLOCK_NS, resolved, start_and_reset
 
 SELECT = {"instr": 0, "act": 1, "wgt": 2}

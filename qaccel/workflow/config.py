@@ -1,8 +1,8 @@
 """qaccel's configuration: one schema (``config.schema.yaml`` beside this module) defines every key's
-type, range, default and meaning. ``config.yaml`` is generated from it (``python -m qaccel.config
+type, range, default and meaning. ``config.yaml`` is generated from it (``python -m qaccel.workflow.config
 --write config.yaml``), the code reads its defaults from it, and :func:`validate_config` checks a
 configuration against it, then checks the relations between keys that a schema cannot express.
-(``qaccel.workflow_checks`` adds what needs the layer table, the core's limits or the built data.)
+(``qaccel.workflow.checks`` adds what needs the layer table, the core's limits or the built data.)
 
 Every error names the config key (``train.recipes.seed.lr``); all schema errors are reported at once,
 before any job runs. Nothing here imports torch: the Snakefile calls it on every parse.
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import yaml
 
-from .data import TEST_IMAGES
+from qaccel.data import TEST_IMAGES
 
 SCHEMA = "config.schema.yaml"
-GENERATED_NOTE = ("Generated from qaccel/config.schema.yaml by `python -m qaccel.config --write config.yaml`: "
+GENERATED_NOTE = ("Generated from qaccel/workflow/config.schema.yaml by `python -m qaccel.workflow.config --write config.yaml`: "
                   "edit the schema, not this file.")
 
 
@@ -32,7 +32,7 @@ class ConfigError(ValueError):
 @lru_cache(maxsize=None)
 def _schema_text(path: str | None) -> str:
     if path is None:
-        return resources.files("qaccel").joinpath(SCHEMA).read_text()
+        return resources.files(__package__).joinpath(SCHEMA).read_text()
     return Path(path).read_text()
 
 
@@ -98,7 +98,7 @@ def _describe(error) -> str:
 
 
 def _validator(schema: dict):
-    import jsonschema  # here, not at the top: `python -m qaccel.train --recipe/--settings` runs without it
+    import jsonschema  # here, not at the top: `python -m qaccel.training.train --recipe/--settings` runs without it
 
     # JSON Schema counts 8.0 as an integer; a size of 8.0 would then fail deep inside numpy.
     integers_only = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
@@ -249,11 +249,11 @@ def render_config_yaml() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m qaccel.config``: write or check config.yaml against the schema."""
+    """``python -m qaccel.workflow.config``: write or check config.yaml against the schema."""
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m qaccel.config", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m qaccel.workflow.config", description=main.__doc__)
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", metavar="YAML", help="write the defaults with their documentation")
     action.add_argument("--check", metavar="YAML", help="exit 1 unless the file is what --write would write")
@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> None:
         Path(args.write).write_text(text)
     elif Path(args.check).read_text() != text:
         sys.exit(f"{args.check} is not the schema's defaults and documentation; run "
-                 f"python -m qaccel.config --write {args.check}")
+                 f"python -m qaccel.workflow.config --write {args.check}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .vectors import bits_needed, field_range  # noqa: E402
+from qaccel.export.vectors import bits_needed, field_range  # noqa: E402
 
 PASS_COLOUR, FAIL_COLOUR, MISSING_COLOUR = "#4caf50", "#e53935", "#bdbdbd"
 TRAIN_COLOUR, TEST_COLOUR = "#1f77b4", "#ff7f0e"

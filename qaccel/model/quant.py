@@ -10,7 +10,7 @@ gradients are never clipped; each alpha gets the PACT-style gradient: 1 (times s
 from clipped elements, the rounding residual from the others.
 
 These are the reference implementations. ``fused = True`` runs the bit-identical fused kernels of
-``qaccel.fused_quant`` instead (recipe key ``fused_quant``).
+``qaccel.model.fused_quant`` instead (recipe key ``fused_quant``).
 """
 from __future__ import annotations
 
@@ -145,6 +145,6 @@ def set_quantization(model: nn.Module, enabled: bool) -> None:
 
 
 def set_fused_quantizers(model: nn.Module, enabled: bool) -> None:
-    """Quantise with the fused kernels of ``qaccel.fused_quant`` (True) or the reference ops (False)."""
+    """Quantise with the fused kernels of ``qaccel.model.fused_quant`` (True) or the reference ops (False)."""
     for module in quant_convs(model):
         module.fused = enabled

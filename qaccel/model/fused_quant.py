@@ -1,4 +1,4 @@
-"""The quantizers of ``qaccel.quant`` with each direction's elementwise work as one compiled kernel.
+"""The quantizers of ``qaccel.model.quant`` with each direction's elementwise work as one compiled kernel.
 
 Unfused, an activation quantizer runs 6 elementwise operations forward and 9 backward, a weight
 quantizer (with its normalisation) 11 and 11: each one a pass over memory on a CPU and a kernel

@@ -1,4 +1,4 @@
-"""VGG16_quant exactly as the seed prints it, built from the layout in ``qaccel.layers``."""
+"""VGG16_quant exactly as the seed prints it, built from the layout in ``qaccel.model.layers``."""
 from __future__ import annotations
 
 import torch
@@ -19,7 +19,7 @@ def _module(kind: str, in_channels: int, out_channels: int, w_bits: int, a_bits:
         return nn.MaxPool2d(kernel_size=2, stride=2)
     if kind == "avgpool":
         return nn.AvgPool2d(kernel_size=1, stride=1)
-    raise ValueError(f"qaccel.layers.FEATURES: unknown module kind {kind!r}")
+    raise ValueError(f"qaccel.model.layers.FEATURES: unknown module kind {kind!r}")
 
 
 class VGGQuant(nn.Module):

@@ -1,7 +1,7 @@
 """Quantization-aware training of VGG16_quant: resumable, seeded, with per-epoch metrics.
 
-A recipe picks the batch source (``qaccel.batches``), precision, schedule, and whether the step
-is replayed as a CUDA graph (``qaccel.train_step``). Each epoch's record carries the wall time
+A recipe picks the batch source (``qaccel.training.batches``), precision, schedule, and whether the step
+is replayed as a CUDA graph (``qaccel.training.train_step``). Each epoch's record carries the wall time
 since training began (data loading, compilation, capture and evaluation included), which is the
 clock the training benchmark reports against.
 """
@@ -13,7 +13,6 @@ import json
 import os
 import random
 import time
-import zipfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,20 +23,26 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import data as cifar
+from qaccel import data as cifar
+from qaccel.model.checkpoint import (
+    ARCH,
+    CHECKPOINT_FORMAT,
+    CheckpointError,
+    read_checkpoint,
+    require_keys,
+    save_atomically,
+)
+from qaccel.model.quant import set_fused_quantizers, set_quantization
+from qaccel.model.vgg import VGGQuant
+from qaccel.workflow.config import default_config, recipe_defaults
+
 from .alpha_init import set_alphas_from_statistics
 from .batches import DeviceBatches, seed_dataloader, subset_indices
-from .config import default_config, recipe_defaults
-from .model import VGGQuant
-from .quant import set_fused_quantizers, set_quantization
 from .train_step import CudaGraphStep, TrainStep, learning_rate, set_learning_rate
 
-ARCH = "VGG16_quant"
-CHECKPOINT_FORMAT = 1
-MODEL_KEYS = ("w_bits", "a_bits", "state_dict")
 RESUME_KEYS = ("fingerprint", "epoch", "global_step", "state_dict", "optimizer", "cpu_rng", "loader_rng", "metrics")
 
-# Defaults are the configuration schema's (qaccel/config.schema.yaml), never written twice.
+# Defaults are the configuration schema's (qaccel/workflow/config.schema.yaml), never written twice.
 _RECIPE = recipe_defaults()
 _DEFAULTS = default_config()
 _TRAIN, _DATA, _QUANT = _DEFAULTS["train"], _DEFAULTS["data"], _DEFAULTS["quant"]
@@ -91,7 +96,7 @@ class RunSettings:
 
     @classmethod
     def from_dict(cls, values: dict) -> "RunSettings":
-        """From ``qaccel.config.training_settings`` (JSON/YAML lists become tuples)."""
+        """From ``qaccel.workflow.config.training_settings`` (JSON/YAML lists become tuples)."""
         return cls(**{**values, "mean": tuple(values["mean"]), "std": tuple(values["std"])})
 
 
@@ -160,68 +165,9 @@ class TrainResult:
     global_step: int = 0
 
 
-def save_atomically(state: dict, path: Path) -> None:
-    """torch.save through a temporary name, so a kill never leaves a half-written file."""
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    torch.save(state, partial)
-    os.replace(partial, path)
-
-
 def save_checkpoint(path: Path, model: nn.Module, settings: RunSettings, extra: dict) -> None:
     save_atomically({"format": CHECKPOINT_FORMAT, "arch": ARCH, "w_bits": settings.w_bits, "a_bits": settings.a_bits,
                      "state_dict": model.state_dict(), **extra}, path)
-
-
-class CheckpointError(ValueError):
-    """A checkpoint or resume state that cannot be used; the message names the file and what is wrong."""
-
-
-def read_checkpoint(path: Path, map_location="cpu") -> dict:
-    """The dict a ``torch.save`` wrote to ``path`` (weights_only), or a CheckpointError saying why not."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise CheckpointError(f"{path}: the file is empty (0 bytes), not a checkpoint")
-    if not zipfile.is_zipfile(path):
-        with open(path, "rb") as handle:
-            start = handle.read(16)
-        if start.startswith(b"PK\x03\x04"):
-            raise CheckpointError(f"{path}: a zip archive cut short (its central directory is missing): a checkpoint "
-                                  f"whose writing was interrupted or that was copied incompletely")
-        raise CheckpointError(f"{path}: not a torch checkpoint: torch.save writes a zip archive, this file "
-                              f"starts with {start!r}")
-    try:
-        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as error:  # torch.load raises many kinds on a damaged archive
-        raise CheckpointError(f"{path}: a zip archive that torch.load cannot read: "
-                              f"{type(error).__name__}: {error}") from error
-    if not isinstance(checkpoint, dict):
-        raise CheckpointError(f"{path}: holds a {type(checkpoint).__name__}, not a checkpoint dict")
-    return checkpoint
-
-
-def require_keys(checkpoint: dict, path: Path, keys: tuple[str, ...]) -> dict:
-    missing = [key for key in keys if key not in checkpoint]
-    if missing:
-        raise CheckpointError(f"{path}: lacks {', '.join(map(repr, missing))} (it holds "
-                              f"{', '.join(map(repr, checkpoint)) or 'nothing'})")
-    return checkpoint
-
-
-def load_model(path: Path, map_location="cpu") -> VGGQuant:
-    """Load a checkpoint written by ``train`` (weights_only), refusing other architectures by name."""
-    checkpoint = read_checkpoint(path, map_location)
-    if checkpoint.get("arch") != ARCH:
-        raise CheckpointError(f"{path}: checkpoint architecture is {checkpoint.get('arch')!r}, expected {ARCH!r}")
-    require_keys(checkpoint, path, MODEL_KEYS)
-    model = VGGQuant(w_bits=checkpoint["w_bits"], a_bits=checkpoint["a_bits"])
-    try:
-        model.load_state_dict(checkpoint["state_dict"])
-    except RuntimeError as error:
-        raise CheckpointError(f"{path}: state dict does not fit {ARCH}: {error}") from error
-    return model
 
 
 def check_recipe(recipe: Recipe, device: torch.device) -> None:
@@ -479,13 +425,17 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m qaccel.train``: the training stage as a plain command (the rule calls the same train())."""
+    """``python -m qaccel.training.train``: the training stage as a plain command (the rule calls the same train())."""
     import argparse
 
-    from .config import load_config_files, training_recipe, training_settings
-    from .stage_log import StageLog
+    from qaccel.workflow.config import (
+        load_config_files,
+        training_recipe,
+        training_settings,
+    )
+    from qaccel.workflow.stage_log import StageLog
 
-    parser = argparse.ArgumentParser(prog="python -m qaccel.train", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m qaccel.training.train", description=main.__doc__)
     parser.add_argument("--data", required=True, help="canonical CIFAR-10 .npz (rule data)")
     parser.add_argument("--model", required=True, help="checkpoint to write (state dict)")
     parser.add_argument("--metrics", required=True, help="per-epoch metrics JSON to write")

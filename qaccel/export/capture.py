@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import torch
 
-from .batches import normalise
-from .data import check_test_image
-from .layers import CONV_LAYERS, conv_layer
-from .model import VGGQuant, require_quant_conv
+from qaccel.data import check_test_image, normalise
+from qaccel.model.layers import CONV_LAYERS, conv_layer
+from qaccel.model.vgg import VGGQuant, require_quant_conv
 
 
 def capture_batch(dataset: dict, first: int, count: int, mean, std,

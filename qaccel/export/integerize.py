@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .quant import act_levels, quantize_activation, weight_levels
+from qaccel.model.quant import act_levels, quantize_activation, weight_levels
 
 
 class IntegerCheckError(ValueError):

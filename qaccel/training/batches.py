@@ -12,18 +12,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from qaccel.data import normalise
+
 
 def subset_indices(count: int, limit: int | None, seed: int) -> np.ndarray:
     """A seeded random subset (all of them when ``limit`` is None), so subsets span all classes."""
     if limit is None or limit >= count:
         return np.arange(count)
     return np.sort(np.random.default_rng(seed).permutation(count)[:limit])
-
-
-def normalise(images_uint8_nhwc: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
-    """As the seed's ToTensor + Normalize: x / 255, then (x - mean) / std, channels first."""
-    x = images_uint8_nhwc.permute(0, 3, 1, 2).float().div_(255.0)
-    return (x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
 
 
 class DeviceBatches:

@@ -1,4 +1,4 @@
-"""The VGG16_quant feature layout as plain data: what ``qaccel.model`` builds and what the config
+"""The VGG16_quant feature layout as plain data: what ``qaccel.model.vgg`` builds and what the config
 checks read (no torch here, so parsing the Snakefile stays fast).
 
 ``FEATURES[i]`` describes ``model.features[i]``. The 8-channel squeeze sits at ``features[24]``

@@ -15,7 +15,7 @@ when quantization switches on. Instead each QuantConv2d gets:
 Candidates are ``CANDIDATES`` evenly spaced values up to the largest magnitude; the first minimum
 wins. The error is summed in float64 over an evenly strided sample of at most ``SAMPLE_SIZE``
 elements (an odd stride, so that it cycles through every channel and pixel position); the
-quantizers are the reference ones of ``qaccel.quant``.
+quantizers are the reference ones of ``qaccel.model.quant``.
 """
 from __future__ import annotations
 
@@ -26,9 +26,15 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .batches import normalise
-from .quant import (QuantConv2d, quant_convs, quantize_activation, quantize_normalised_weight, set_quantization,
-                    weight_statistics)
+from qaccel.data import normalise
+from qaccel.model.quant import (
+    QuantConv2d,
+    quant_convs,
+    quantize_activation,
+    quantize_normalised_weight,
+    set_quantization,
+    weight_statistics,
+)
 
 IMAGES = 512
 CANDIDATES = 100

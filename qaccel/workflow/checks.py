@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qaccel.data import check_test_image, test_split_size
+from qaccel.model.layers import ConvLayer, conv_layer
+from qaccel.rtl.limits import core_problem, core_refusal
+
 from .config import ConfigError
-from .data import check_test_image, test_split_size
-from .layers import ConvLayer, conv_layer
-from .rtl.limits import core_problem, core_refusal
 
 
 def exportable_layer(layer: int, config: dict) -> ConvLayer:

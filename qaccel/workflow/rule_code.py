@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 PACKAGE = __name__.split(".")[0]
-ROOT = Path(__file__).resolve().parent  # this copy of the package
+ROOT = Path(__file__).resolve().parents[1]  # this copy of the package
 
 
 def package_root_for_jobs() -> Path:
@@ -95,7 +95,7 @@ def modules_used(script: Path, root: Path = ROOT) -> list[Path]:
 
 
 def library_digest(script: Path, root: Path = ROOT) -> str:
-    """``qaccel/tiling.py=3f2a9c01d4e5 ...``: each module of the package at ``root`` that ``script`` runs,
+    """``qaccel/export/tiling.py=3f2a9c01d4e5 ...``: each module of the package at ``root`` that ``script`` runs,
     with a digest of its text."""
     return " ".join(f"{path.relative_to(root.parent).as_posix()}={_text_digest(path)}"
                     for path in modules_used(script, root))
