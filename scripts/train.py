@@ -6,7 +6,7 @@ not a param: it shapes only the log, so changing it must not retrain.
 import json
 from pathlib import Path
 
-from qaccel.training.train import Recipe, RunSettings, train
+from qaccel.training.train import RunSettings, choose_recipe, resolve_device, train
 from qaccel.workflow.stage_log import StageLog
 
 p = snakemake.params
@@ -14,4 +14,4 @@ settings = RunSettings.from_dict({**json.loads(p.settings), "threads": snakemake
                                   "log_every": snakemake.config["train"]["log_every"]})
 with StageLog(snakemake.log[0], "train") as log:
     train(Path(snakemake.input.data), Path(snakemake.output.model), Path(snakemake.output.metrics), Path(p.resume),
-          Recipe.from_dict(json.loads(p.recipe)), settings, log=log)
+          choose_recipe(json.loads(p.recipe), resolve_device(settings.device), log), settings, log=log)

@@ -79,7 +79,7 @@ def tiny_settings() -> dict:
         "data": {"source": "archive", "archive": str(offline_archive()), "archive_sha256": ARCHIVE_SHA256},
         "train": {
             "device": "cpu", "threads": 2, "train_subset": 2000, "test_subset": 200, "max_steps": 200,
-            "log_every": 50,
+            "log_every": 50, "recipe": "seed",
             "recipes": {"seed": {"epochs": 100, "batch_size": 16, "lr": 0.01, "momentum": 0.9,
                                  "weight_decay": 4.0e-4, "loader": "device"}},
         },

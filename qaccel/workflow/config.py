@@ -21,6 +21,8 @@ import yaml
 from qaccel.data import TEST_IMAGES
 
 SCHEMA = "config.schema.yaml"
+# train.recipe auto: the recipe trained on each device type.
+AUTO_RECIPES = {"cuda": "fast", "cpu": "cpu"}
 GENERATED_NOTE = ("Generated from qaccel/workflow/config.schema.yaml by `python -m qaccel.workflow.config --write config.yaml`: "
                   "edit the schema, not this file.")
 
@@ -152,8 +154,14 @@ def check_config(config: dict) -> None:
     """Relations between keys, which the schema cannot express."""
     train = config["train"]
     recipes = train.get("recipes") or {}
-    if train["recipe"] not in recipes:
-        raise ConfigError(f"config key train.recipe: {train['recipe']!r} is not one of train.recipes {sorted(recipes)}")
+    if train["recipe"] == "auto":
+        missing = sorted(set(AUTO_RECIPES.values()) - set(recipes))
+        if missing:
+            raise ConfigError(f"config key train.recipe: 'auto' picks among train.recipes {sorted(AUTO_RECIPES.values())}, "
+                              f"but {missing} is not defined")
+    elif train["recipe"] not in recipes:
+        raise ConfigError(f"config key train.recipe: {train['recipe']!r} is not one of train.recipes "
+                          f"{sorted(recipes)} (or 'auto')")
     for name, recipe in recipes.items():
         if recipe.get("schedule", "step") == "onecycle" and recipe.get("warmup_epochs", 0) >= recipe["epochs"]:
             raise ConfigError(f"config key train.recipes.{name}.warmup_epochs: must be below epochs ({recipe['epochs']})")
@@ -193,8 +201,12 @@ def _merge(base: dict, update: dict) -> None:
 
 
 def training_recipe(config: dict) -> dict:
-    """The selected recipe only: editing another recipe must not retrain."""
-    return config["train"]["recipes"][config["train"]["recipe"]]
+    """The selected recipe only: editing another recipe must not retrain. For ``auto``, the recipe of
+    each device type (``{"auto": {"cuda": {...}, "cpu": {...}}}``): the training job picks by its device."""
+    train = config["train"]
+    if train["recipe"] == "auto":
+        return {"auto": {device: {"name": name, **train["recipes"][name]} for device, name in AUTO_RECIPES.items()}}
+    return train["recipes"][train["recipe"]]
 
 
 def training_settings(config: dict) -> dict:

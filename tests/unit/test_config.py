@@ -99,7 +99,7 @@ def test_schema_defaults_fill_missing_keys():
                                              "weight_decay": 0}}}}
     validate_config(config)
     assert config["hardware"] == {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32}
-    assert config["export"]["layers"] == [27] and config["train"]["recipe"] == "seed"
+    assert config["export"]["layers"] == [27] and config["train"]["recipe"] == "auto"
     assert config["train"]["recipes"]["seed"]["loader"] == "dataloader"
     assert config["train"]["recipes"]["seed"]["milestones"] == [] and config["train"]["threads"] == 2
     assert config["train"]["recipes"]["fast"] == BASE["train"]["recipes"]["fast"]  # an unnamed recipe keeps its default

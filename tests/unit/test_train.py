@@ -15,8 +15,8 @@ from qaccel.model.quant import QuantConv2d, set_quantization
 from qaccel.model.vgg import VGGQuant
 from qaccel.training.alpha_init import IMAGES
 from qaccel.training.batches import DeviceBatches
-from qaccel.training.train import Recipe, RunSettings, fingerprint, lr_at, main, train
-from qaccel.workflow.config import load_config_files, training_recipe
+from qaccel.training.train import Recipe, RunSettings, choose_recipe, fingerprint, lr_at, main, train
+from qaccel.workflow.config import ConfigError, check_config, default_config, load_config_files, training_recipe
 
 RECIPE = Recipe(epochs=2, batch_size=16, lr=0.01, momentum=0.9, weight_decay=4e-4, loader="device")
 SETTINGS = RunSettings(device="cpu", threads=1, log_every=1000)
@@ -232,7 +232,7 @@ def test_the_reported_final_accuracy_is_the_checkpoints_in_fp32(dataset, tmp_pat
 def test_the_plain_command_trains_from_config_files(dataset, tmp_path):
     """``python -m qaccel.training.train --config``: what a GPU machine without Snakemake runs."""
     overlay = tmp_path / "overlay.yaml"
-    overlay.write_text("train: {device: cpu, threads: 1, max_steps: 4, log_every: 2,"
+    overlay.write_text("train: {device: cpu, threads: 1, max_steps: 4, log_every: 2, recipe: seed,"
                        " recipes: {seed: {epochs: 2, batch_size: 16, lr: 0.01, momentum: 0.9, weight_decay: 0.0004,"
                        " loader: device}}}\n")
     main(["--data", str(dataset), "--model", str(tmp_path / "model.pt"), "--metrics", str(tmp_path / "metrics.json"),
@@ -306,3 +306,25 @@ def test_a_corrupt_resume_state_is_set_aside_and_training_starts_afresh(dataset,
     got = torch.load(out / "model.pt", weights_only=True)["state_dict"]
     assert all(torch.equal(expected[key], got[key]) for key in expected)
     assert [m["train_loss"] for m in result.metrics] == [m["train_loss"] for m in straight.metrics]
+
+
+def test_train_recipe_auto_picks_by_the_device_training_finds_and_says_so_on_a_cpu():
+    config = load_config_files([REPO / "config.yaml"])
+    assert config["train"]["recipe"] == "auto"
+    spec = training_recipe(config)
+    recipes = config["train"]["recipes"]
+    lines = []
+    on_cpu = choose_recipe(spec, torch.device("cpu"), lines.append)
+    assert on_cpu == Recipe.from_dict(recipes["cpu"])
+    assert len(lines) == 1 and "a CPU model" in lines[0] and "train.recipe: seed" in lines[0]
+    assert choose_recipe(spec, torch.device("cuda"), lines.append) == Recipe.from_dict(recipes["fast"])
+    assert lines[1] == "train.recipe auto: training the 'fast' recipe on cuda"
+    # A named recipe is taken as it is, whatever the device.
+    assert choose_recipe(recipes["seed"], torch.device("cpu"), lines.append) == Recipe.from_dict(recipes["seed"])
+
+
+def test_train_recipe_auto_needs_both_recipes_it_picks_from():
+    with pytest.raises(ConfigError, match=r"train.recipe: 'auto' picks among train.recipes \['cpu', 'fast'\], but "
+                                          r"\['cpu'\] is not defined"):
+        check_config({**default_config(), "train": {**default_config()["train"],
+                                                    "recipes": {"fast": default_config()["train"]["recipes"]["fast"]}}})
