@@ -57,3 +57,16 @@ def test_acc_sequencer(build_root, rows):
     run_unit(build_root, "icarus", "acc_sequencer", "bench_sequencers", {"ROWS": rows, "DIM_BITS": 16,
                                                                          "ACC_ADDR_BITS": 10},
              testcase="acc_sequencer_rows_match_loop_nest")
+
+
+# 32-bit sums and 16-bit constants (the pipeline's), and a 3-lane unit at 24-bit sums with 30-bit
+# constants and 8-bit levels (feature_bits); Verilator builds that one: its sums (56 bits) and
+# shifts (72 bits) take Verilator's wide-word code.
+REQUANT_PARAMETERS = [{"COLS": 4, "PSUM_BITS": 32, "MULT_BITS": 16, "OUT_BITS": 4, "TILE_BITS": 3},
+                      {"COLS": 3, "PSUM_BITS": 24, "MULT_BITS": 30, "BIAS_BITS": 70, "OUT_BITS": 8, "TILE_BITS": 2}]
+
+
+@pytest.mark.parametrize("simulator, parameters", [("icarus", REQUANT_PARAMETERS[0]), ("icarus", REQUANT_PARAMETERS[1]),
+                                                   ("verilator", REQUANT_PARAMETERS[1])], ids=["p32k16", "p24k30", "verilator"])
+def test_requant(build_root, simulator, parameters):
+    run_unit(build_root, simulator, "requant", "bench_requant", parameters)
