@@ -10,10 +10,10 @@
 //             row buffer at x/2; even x of an odd row reads the buffer at x/2 (synchronous read:
 //             the word is there from the next cycle until the next read); odd x of an odd row
 //             completes the window: max(buffer word, held, pixel) leaves on the next cycle.
-// The row buffer is a simple dual-port RAM of 2^BUF_ADDR_BITS words (sdp_ram), so widths up to
-// 2^(BUF_ADDR_BITS+1) pool. Pooling refuses a map with an odd or zero width or height (a 2x2
-// window would cover a pixel twice or drop one) or a wider one: bad_shape rises on the cycle
-// after start, stays high until the next start, and no pixel leaves meanwhile.
+// The row buffer holds 2^BUF_ADDR_BITS words, so widths up to 2^(BUF_ADDR_BITS+1) pool. Pooling
+// refuses a map with an odd or zero width or height (a 2x2 window would cover a pixel twice or
+// drop one) or a wider one: bad_shape rises on the cycle after start, stays high until the next
+// start, and no pixel leaves meanwhile.
 module maxpool #(
     parameter COLS          = 8,
     parameter LEVEL_BITS    = 4,
@@ -48,8 +48,12 @@ module maxpool #(
                     || too_wide;
     wire last_pair   = {pair, 1'b1} == row_width - 1'b1;
 
-    wire [WORD-1:0] buffered;
-    wire            pool_pixel = in_valid && pooling && !bad_shape;
+    // The row buffer: one synchronous write and one synchronous read port (no reset), which Yosys
+    // maps to block RAM; at the depths VGG16 needs (16 words) its cost model would pick LUT RAM.
+    (* ram_style = "block" *) reg [WORD-1:0] row_buffer [0:(1<<BUF_ADDR_BITS)-1];
+    reg [WORD-1:0] buffered;
+
+    wire pool_pixel = in_valid && pooling && !bad_shape;
 
     // Lane by lane maximum of two words.
     function [WORD-1:0] lane_max;
@@ -72,17 +76,13 @@ module maxpool #(
     wire [WORD-1:0] row_max = lane_max(held, in_pixel);
 `endif
 
-    sdp_ram #(.WIDTH(WORD), .ADDR_BITS(BUF_ADDR_BITS)) row_buffer (
-        .clk(clk),
-        .wr_en(pool_pixel && odd_column && !odd_row),
-        .wr_addr(pair[BUF_ADDR_BITS-1:0]),
-        .wr_data(row_max),
-        .rd_en(pool_pixel && !odd_column && odd_row),
-        .rd_addr(pair[BUF_ADDR_BITS-1:0]),
-        .rd_data(buffered)
-    );
-
     always @(posedge clk) begin
+        if (pool_pixel && odd_column && !odd_row) begin
+            row_buffer[pair[BUF_ADDR_BITS-1:0]] <= row_max;
+        end
+        if (pool_pixel && !odd_column && odd_row) begin
+            buffered <= row_buffer[pair[BUF_ADDR_BITS-1:0]];
+        end
         if (pool_pixel && !odd_column) begin
             held <= in_pixel;
         end
