@@ -5,12 +5,17 @@
 //   level = clamp((acc * M_c + B_c + 2^(S_c-1)) >> S_c, 0, 2^OUT_BITS - 1)
 //
 // with an arithmetic (floor) shift and no rounding term when S_c = 0. One word (COLS lanes) per
-// cycle, no stall, fixed latency of 4 cycles: out_valid rises exactly 4 cycles after in_valid.
+// cycle, no stall, fixed latency of 6 cycles: out_valid rises exactly 6 cycles after in_valid.
 //
 //   cycle 0  in_valid: the constants of in_tile are read (constant memory, one per lane)
-//   cycle 1  product = acc * M                                   (PSUM_BITS + MULT_BITS bits)
-//   cycle 2  total = product + B                                 (TOTAL_BITS)
-//   cycle 3  level = clamp(floor(total / 2^S) + bit S-1 of total) (out_valid, out_level next cycle)
+//   cycle 1  the constants leave the memory into a register (no multiplier behind a RAM's output)
+//   cycle 2  product = acc * M                                   (PSUM_BITS + MULT_BITS bits)
+//   cycle 3  total = product + B                                 (TOTAL_BITS)
+//   cycle 4  shifted = {total, 0} >>> S                           (TOTAL_BITS + 1)
+//   cycle 5  level = clamp(floor(total / 2^S) + bit S-1 of total) (out_valid, out_level next cycle)
+// The register after the constant memory and the separate shift cycle took 2 lanes of 32-bit sums
+// and 16-bit constants from 59 to 106 MHz on an LFE5U-85F (yowasp nextpnr-ecp5, after routing);
+// the multiply (two MULT18X18D and the adder joining them) is now the longest path.
 //
 // Rounding: floor((t + 2^(S-1)) / 2^S) = floor(t / 2^S) + bit S-1 of t (t = q*2^S + r with
 // 0 <= r < 2^S: adding 2^(S-1) carries into q exactly when r >= 2^(S-1)). So the shifter appends
@@ -60,29 +65,35 @@ module requant #(
     localparam TOTAL_BITS   = (PRODUCT_BITS > BIAS_BITS ? PRODUCT_BITS : BIAS_BITS) + 1;
     localparam CONST_BITS   = 6 + BIAS_BITS + MULT_BITS;  // {S, B, M}
 
-    reg                      acc_valid;
+    reg                      read_valid;
     reg [COLS*PSUM_BITS-1:0] acc_word;
+    reg                      operand_valid;
     reg                      product_valid;
     reg                      total_valid;
+    reg                      shifted_valid;
 
     always @(posedge clk) begin
         if (in_valid) begin
             acc_word <= in_acc;
         end
         if (rst) begin
-            acc_valid     <= 1'b0;
+            read_valid    <= 1'b0;
+            operand_valid <= 1'b0;
             product_valid <= 1'b0;
             total_valid   <= 1'b0;
+            shifted_valid <= 1'b0;
             out_valid     <= 1'b0;
         end else begin
-            acc_valid     <= in_valid;
-            product_valid <= acc_valid;
+            read_valid    <= in_valid;
+            operand_valid <= read_valid;
+            product_valid <= operand_valid;
             total_valid   <= product_valid;
-            out_valid     <= total_valid;
+            shifted_valid <= total_valid;
+            out_valid     <= shifted_valid;
         end
     end
 
-    wire [COLS*CONST_BITS-1:0] constants;  // every lane's {S, B, M} of the word in stage 1
+    wire [COLS*CONST_BITS-1:0] constants;  // every lane's {S, B, M} of the word in cycle 1
 
     genvar lane;
     generate
@@ -103,25 +114,32 @@ module requant #(
 `else
             localparam SOURCE = lane;
 `endif
-            wire [CONST_BITS-1:0] lane_constants = constants[SOURCE*CONST_BITS +: CONST_BITS];
 
-            wire signed [PSUM_BITS-1:0] acc  = acc_word[lane*PSUM_BITS +: PSUM_BITS];
-            wire signed [MULT_BITS-1:0] mult = lane_constants[MULT_BITS-1:0];
-
-            // Stage 1 -> 2: the product, exact (both operands signed, so sign-extended to its width).
-            reg signed [PRODUCT_BITS-1:0] product;
-            reg signed [BIAS_BITS-1:0]    product_bias;
-            reg        [5:0]              product_shift;
-            wire signed [PRODUCT_BITS-1:0] acc_times_mult = acc * mult;
+            // Cycle 1 -> 2: the operands, registered.
+            reg        [CONST_BITS-1:0] operand_constants;
+            reg signed [PSUM_BITS-1:0]  operand_acc;
             always @(posedge clk) begin
-                if (acc_valid) begin
-                    product       <= acc_times_mult;
-                    product_bias  <= lane_constants[MULT_BITS +: BIAS_BITS];
-                    product_shift <= lane_constants[CONST_BITS-1 -: 6];
+                if (read_valid) begin
+                    operand_constants <= constants[SOURCE*CONST_BITS +: CONST_BITS];
+                    operand_acc       <= acc_word[lane*PSUM_BITS +: PSUM_BITS];
                 end
             end
 
-            // Stage 2 -> 3: the sum with the bias, exact in TOTAL_BITS.
+            // Cycle 2 -> 3: the product, exact (both operands signed, so sign-extended to its width).
+            reg signed [PRODUCT_BITS-1:0] product;
+            reg signed [BIAS_BITS-1:0]    product_bias;
+            reg        [5:0]              product_shift;
+            wire signed [MULT_BITS-1:0]    mult           = operand_constants[MULT_BITS-1:0];
+            wire signed [PRODUCT_BITS-1:0] acc_times_mult = operand_acc * mult;
+            always @(posedge clk) begin
+                if (operand_valid) begin
+                    product       <= acc_times_mult;
+                    product_bias  <= operand_constants[MULT_BITS +: BIAS_BITS];
+                    product_shift <= operand_constants[CONST_BITS-1 -: 6];
+                end
+            end
+
+            // Cycle 3 -> 4: the sum with the bias, exact in TOTAL_BITS.
             reg signed [TOTAL_BITS-1:0] total;
             reg        [5:0]            total_shift;
             wire signed [TOTAL_BITS-1:0] product_wide =
@@ -135,15 +153,22 @@ module requant #(
                 end
             end
 
-            // Stage 3 -> out: round, shift, clamp.
+            // Cycle 4 -> 5: the shift. {total, 0} >>> S: the upper bits are floor(total / 2^S),
+            // bit 0 is bit S-1 of total.
 `ifdef MUTANT_REQUANT_TIES_DOWN
             // Mutation: the rounding term is 2^(S-1) - 1, so ties round down (shift total - 1).
             wire signed [TOTAL_BITS-1:0] rounded_input = total - {{(TOTAL_BITS-1){1'b0}}, total_shift != 6'd0};
 `else
             wire signed [TOTAL_BITS-1:0] rounded_input = total;
 `endif
-            // {total, 0} >>> S: the upper bits are floor(total / 2^S), bit 0 is bit S-1 of total.
-            wire signed [TOTAL_BITS:0] shifted = $signed({rounded_input, 1'b0}) >>> total_shift;
+            reg signed [TOTAL_BITS:0] shifted;
+            always @(posedge clk) begin
+                if (total_valid) begin
+                    shifted <= $signed({rounded_input, 1'b0}) >>> total_shift;
+                end
+            end
+
+            // Cycle 5 -> out: round and clamp.
             wire signed [TOTAL_BITS:0] floor_part = shifted >>> 1;
             wire signed [TOTAL_BITS:0] round_bit  = {{TOTAL_BITS{1'b0}}, shifted[0]};
             wire signed [TOTAL_BITS:0] result     = floor_part + round_bit;
@@ -151,7 +176,7 @@ module requant #(
             wire below = result[TOTAL_BITS];
             wire above = |result[TOTAL_BITS-1:OUT_BITS];
             always @(posedge clk) begin
-                if (total_valid) begin
+                if (shifted_valid) begin
                     out_level[lane*OUT_BITS +: OUT_BITS] <= below ? {OUT_BITS{1'b0}}
                                                           : above ? {OUT_BITS{1'b1}}
                                                           : result[OUT_BITS-1:0];

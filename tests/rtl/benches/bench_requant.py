@@ -25,7 +25,7 @@ from cocotb.triggers import FallingEdge
 
 from unit_common import pack, resolved, resolved_lane, start_and_reset
 
-LATENCY = 4  # rtl/requant.v: in_valid on cycle 0, out_valid on cycle 4
+LATENCY = 6  # rtl/requant.v: in_valid on cycle 0, out_valid on cycle 6
 INPUTS = {"const_wr_en": 0, "const_wr_lanes": 0, "const_wr_tile": 0, "const_wr_mult": 0, "const_wr_bias": 0,
           "const_wr_shift": 0, "in_valid": 0, "in_tile": 0, "in_acc": 0}
 
