@@ -10,10 +10,10 @@
 //             row buffer at x/2; even x of an odd row reads the buffer at x/2 (synchronous read:
 //             the word is there from the next cycle until the next read); odd x of an odd row
 //             completes the window: max(buffer word, held, pixel) leaves on the next cycle.
-// The row buffer holds 2^BUF_ADDR_BITS words, so widths up to 2^(BUF_ADDR_BITS+1) pool. Pooling
-// refuses a map with an odd or zero width or height (a 2x2 window would cover a pixel twice or
-// drop one) or a wider one: bad_shape rises on the cycle after start, stays high until the next
-// start, and no pixel leaves meanwhile.
+// The row buffer holds 2^BUF_ADDR_BITS words (BUF_ADDR_BITS < DIM_BITS), so widths up to
+// 2^(BUF_ADDR_BITS+1) pool. Pooling refuses a map with an odd or zero width or height (a 2x2 window
+// would cover a pixel twice or drop one) or a wider one: bad_shape rises on the cycle after start,
+// stays high until the next start, and no pixel leaves meanwhile.
 module maxpool #(
     parameter COLS          = 8,
     parameter LEVEL_BITS    = 4,
