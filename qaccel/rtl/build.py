@@ -26,6 +26,10 @@ BENCH_TOP = "layer_bench"
 # Deliberate faults for the mutation check (rtl/README.md), each selected by its macro.
 MUTANTS = ("MUTANT_PE_ADDER_BIT", "MUTANT_STUCK_WEIGHT", "MUTANT_FIFO_DROP", "MUTANT_LOOP_BOUND",
            "MUTANT_ACC_FIRST")
+# Faults in blocks the core does not instantiate yet (the requantization unit, max-pool), each
+# caught by its block's cocotb bench (tests/rtl/test_blocks.py); not offered as sim.mutant.
+BLOCK_MUTANTS = {"MUTANT_REQUANT_TIES_DOWN": "requant", "MUTANT_REQUANT_LANE_CONSTANTS": "requant",
+                 "MUTANT_POOL_WINDOW": "maxpool"}
 INSTR_ADDR_BITS = 4  # a layer program is a RUN and a HALT
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from rtl_helpers import run_unit
+from qaccel.rtl.build import BLOCK_MUTANTS
+
+from rtl_helpers import run_unit, unit_failures
 
 WIDTHS = {"ACT_BITS": 4, "WGT_BITS": 4}
 
@@ -57,3 +59,40 @@ def test_acc_sequencer(build_root, rows):
     run_unit(build_root, "icarus", "acc_sequencer", "bench_sequencers", {"ROWS": rows, "DIM_BITS": 16,
                                                                          "ACC_ADDR_BITS": 10},
              testcase="acc_sequencer_rows_match_loop_nest")
+
+
+# 32-bit sums and 16-bit constants (the pipeline's), and a 3-lane unit at 24-bit sums with 30-bit
+# constants, a 70-bit bias and 8-bit levels (feature_bits), whose shifter spans 72 bits. Icarus only:
+# a Verilator build of this block takes minutes on 2 shared cores; the core's Verilator runs will
+# carry it once it sits in the core.
+REQUANT_PARAMETERS = [{"COLS": 4, "PSUM_BITS": 32, "MULT_BITS": 16, "OUT_BITS": 4, "TILE_BITS": 3},
+                      {"COLS": 3, "PSUM_BITS": 24, "MULT_BITS": 30, "BIAS_BITS": 70, "OUT_BITS": 8, "TILE_BITS": 2}]
+
+
+@pytest.mark.parametrize("parameters", REQUANT_PARAMETERS, ids=["p32k16", "p24k30b70"])
+def test_requant(build_root, parameters):
+    run_unit(build_root, "icarus", "requant", "bench_requant", parameters)
+
+
+# Widths up to 16 with 3 lanes of 4-bit levels; up to 32 (VGG16's widest map) with 8 lanes of 8.
+MAXPOOL_PARAMETERS = [{"COLS": 3, "LEVEL_BITS": 4, "DIM_BITS": 6, "BUF_ADDR_BITS": 3},
+                      {"COLS": 8, "LEVEL_BITS": 8, "DIM_BITS": 8, "BUF_ADDR_BITS": 4}]
+
+
+@pytest.mark.parametrize("parameters", MAXPOOL_PARAMETERS, ids=["3x4bit", "8x8bit"])
+def test_maxpool(build_root, parameters):
+    run_unit(build_root, "icarus", "maxpool", "bench_maxpool", parameters)
+
+
+BLOCK_BENCHES = {"requant": ("bench_requant", REQUANT_PARAMETERS[0]), "maxpool": ("bench_maxpool", MAXPOOL_PARAMETERS[0])}
+
+
+@pytest.mark.parametrize("mutant", BLOCK_MUTANTS)
+def test_the_block_benches_catch_each_fault_planted_in_their_block(build_root, mutant):
+    """Each block mutant fails its block's bench (which passes unmutated, above) on a wrong value,
+    not on a build or simulator failure."""
+    block = BLOCK_MUTANTS[mutant]
+    module, parameters = BLOCK_BENCHES[block]
+    failures = unit_failures(build_root, "icarus", block, module, parameters, mutant=mutant)
+    assert failures, f"{mutant} passed {module}"
+    assert all(": expected " in message for message in failures.values()), failures

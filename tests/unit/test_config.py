@@ -10,7 +10,7 @@ from snakemake.cli import parse_config
 from support import REPO
 
 from qaccel.data import DatasetError
-from qaccel.rtl.build import MUTANTS
+from qaccel.rtl.build import BLOCK_MUTANTS, MUTANTS
 from qaccel.training.train import Recipe, RunSettings
 from qaccel.workflow.checks import check_data, check_workflow
 from qaccel.workflow.config import (
@@ -111,12 +111,14 @@ def test_config_yaml_is_the_schema_rendered():
 
 
 def test_the_mutants_offered_are_those_planted_in_the_rtl():
-    """sim.mutant's choices, qaccel.rtl.build.MUTANTS and the macros in rtl/*.v must be one list."""
+    """sim.mutant's choices are qaccel.rtl.build.MUTANTS; with BLOCK_MUTANTS (the blocks' own, for
+    their benches) they are the macros in rtl/*.v."""
     schema = yaml.safe_load((REPO / "qaccel" / "workflow" / "config.schema.yaml").read_text())
     offered = [choice for choice in schema["properties"]["sim"]["properties"]["mutant"]["enum"] if choice]
     planted = set(re.findall(r"`ifn?def (MUTANT_\w+)", "".join(p.read_text() for p in (REPO / "rtl").glob("*.v"))))
     assert offered == list(MUTANTS)
-    assert set(offered) == planted
+    assert set(offered) | set(BLOCK_MUTANTS) == planted
+    assert not set(offered) & set(BLOCK_MUTANTS)
 
 
 def test_an_empty_config_is_config_yaml():
