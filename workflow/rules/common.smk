@@ -33,8 +33,9 @@ SCRIPTS = os.path.join(workflow.basedir, "scripts")
 # The qaccel beside the Snakefile, which this parse imported, goes first on the jobs' PYTHONPATH; the
 # workflow refuses if they would import another copy. The rules' code digests are of this copy.
 LIBRARY = use_one_copy(workflow.basedir)
-# rtl/ beside workflow/, found from the Snakefile's directory so any --directory works.
-RTL_DIR = os.path.join(workflow.basedir, "rtl")
+# rtl/ beside workflow/, found from the Snakefile's directory so any --directory works; its real path, so that
+# the same files reached through a link of the checkout are the same inputs.
+RTL_DIR = os.path.realpath(os.path.join(workflow.basedir, "rtl"))
 RTL_SOURCES = sorted(glob.glob(os.path.join(RTL_DIR, "*.v")))
 BENCH_SOURCES = sorted(glob.glob(os.path.join(RTL_DIR, "bench", "layer_bench*")))
 # The core config.yaml describes, and the one build (per simulator) every layer and dataflow runs
