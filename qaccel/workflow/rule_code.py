@@ -4,7 +4,7 @@ can change a result; and the one copy of qaccel that parsing, jobs and digests s
 Snakemake's ``code`` rerun trigger sees a rule's own script only. Each rule therefore also takes, as
 inputs, one small file per qaccel module that its script imports, directly or through other modules:
 ``resources/code/qaccel/export/tiling.py.sha256``, the digest of the module's normalised syntax tree
-(:func:`normalised_digest`). The Snakefile rewrites such a file while it parses, and only when the
+(:func:`normalised_tree`). The Snakefile rewrites such a file while it parses, and only when the
 digest changed; Snakemake then re-runs exactly the rules whose code uses the module (and what
 depends on their outputs), and says why: "Updated input files: resources/code/qaccel/export/tiling.py.sha256".
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -92,22 +93,21 @@ def _type_checking_only(node: ast.AST) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def _import_nodes(tree: ast.AST):
-    pending = [tree]
-    while pending:
-        node = pending.pop()
+def _import_nodes(statements):
+    """The import statements among ``statements`` and the blocks they hold (imports are statements)."""
+    for node in statements:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node
-        pending.extend(child for child in ast.iter_child_nodes(node) if not _type_checking_only(child))
+        elif not _type_checking_only(node):
+            for block in ("body", "orelse", "finalbody", "handlers", "cases"):
+                yield from _import_nodes(getattr(node, block, ()))
 
 
-@lru_cache(maxsize=None)  # rules share most modules; each file is read once per parse
-def names_used(path: Path, root: Path = ROOT) -> frozenset[str]:
-    """Module names that the Python file at ``path`` imports or names, and their parent packages."""
+def _imports(tree: ast.Module, path: Path, root: Path) -> frozenset[str]:
     name = _module_name(path, root)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0] if name else None
     used: set[str] = set()
-    for node in _import_nodes(ast.parse(path.read_text(), str(path))):
+    for node in _import_nodes(tree.body):
         if isinstance(node, ast.Import):
             used.update(alias.name for alias in node.names)
         else:
@@ -121,13 +121,20 @@ def names_used(path: Path, root: Path = ROOT) -> frozenset[str]:
     return frozenset(used | parents)
 
 
-def modules_used(script: Path, root: Path = ROOT) -> list[Path]:
+@lru_cache(maxsize=None)  # rules share most modules; each file is read once per parse
+def names_used(path: Path, root: Path = ROOT) -> frozenset[str]:
+    """Module names that the Python file at ``path`` imports or names, and their parent packages."""
+    return _imports(ast.parse(path.read_text(), str(path)), path, root)
+
+
+def modules_used(script: Path, root: Path = ROOT, names=names_used) -> list[Path]:
     """Every module file of the package at ``root`` that ``script`` runs, directly or through other
-    modules, and that can change a result (not those of RESULT_FREE, nor what only they import)."""
+    modules, and that can change a result (not those of RESULT_FREE, nor what only they import).
+    ``names(path, root)``: the module names a file imports."""
     seen: set[Path] = set()
     pending = [Path(script)]
     while pending:
-        for name in names_used(Path(pending.pop()), root):
+        for name in names(Path(pending.pop()), root):
             path = module_file(name, root)
             if path is not None and path not in seen and name not in RESULT_FREE:
                 seen.add(path)
@@ -184,15 +191,15 @@ class _Normaliser(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
+def _normalised_digest(tree: ast.Module) -> str:
+    normalised = _Normaliser().visit(tree)
+    return hashlib.sha256(ast.dump(normalised, annotate_fields=False, include_attributes=False).encode()).hexdigest()
+
+
 def normalised_tree(source: str, filename: str = "<source>") -> str:
     """The syntax tree of ``source`` without what cannot change a result, as text."""
     tree = _Normaliser().visit(ast.parse(source, filename))
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
-
-
-@lru_cache(maxsize=None)
-def normalised_digest(path: Path) -> str:
-    return hashlib.sha256(normalised_tree(path.read_text(), str(path)).encode()).hexdigest()
 
 
 def digest_file(module: Path, root: Path = ROOT) -> str:
@@ -200,20 +207,66 @@ def digest_file(module: Path, root: Path = ROOT) -> str:
     return f"{CODE_DIR}/{module.relative_to(root.parent).as_posix()}.sha256"
 
 
-def code_inputs(script: Path, root: Path = ROOT) -> list[str]:
-    """The digest files of the modules that ``script`` runs, each brought up to date first."""
-    return [_current_digest_file(module, root) for module in modules_used(script, root)]
+class _SourceStamps:
+    """What each source file imports and its normalised digest, kept in resources/code/stamps.json
+    with the file's time stamp and size: a parse after no edit reads no source file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.entries = json.loads(path.read_text())
+        except (OSError, ValueError):  # none yet, or cut short: everything is read afresh
+            self.entries = {}
+        self.changed = False
+
+    def _entry(self, source: Path, root: Path) -> dict:
+        status = source.stat()
+        stamp = [status.st_mtime_ns, status.st_size]
+        entry = self.entries.get(str(source))
+        if entry is None or entry["stamp"] != stamp:
+            tree = ast.parse(source.read_text(), str(source))
+            entry = {"stamp": stamp, "names": sorted(_imports(tree, source, root)), "digest": _normalised_digest(tree)}
+            self.entries[str(source)] = entry
+            self.changed = True
+        return entry
+
+    def names(self, source: Path, root: Path) -> list[str]:
+        return self._entry(source, root)["names"]
+
+    def digest(self, source: Path, root: Path) -> str:
+        return self._entry(source, root)["digest"]
+
+    def save(self) -> None:
+        if self.changed:
+            _replace(self.path, json.dumps(self.entries, indent=0, sort_keys=True))
+            self.changed = False
+
+
+def _replace(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")  # cluster jobs parse too
+    partial.write_text(text)
+    partial.replace(path)
 
 
 @lru_cache(maxsize=None)
-def _current_digest_file(module: Path, root: Path) -> str:
-    """The digest file of ``module``, rewritten only if its digest changed (so that its time stamp
-    moves only then)."""
+def _stamps(working_directory: str) -> _SourceStamps:
+    return _SourceStamps(Path(working_directory, CODE_DIR, "stamps.json"))
+
+
+def code_inputs(script: Path, root: Path = ROOT) -> list[str]:
+    """The digest files of the modules that ``script`` runs, each rewritten first if its digest
+    changed (only then, so that Snakemake sees a newer input only then)."""
+    stamps = _stamps(os.getcwd())
+    files = [_current_digest_file(module, root, stamps.digest(module, root))
+             for module in modules_used(script, root, names=stamps.names)]
+    stamps.save()
+    return files
+
+
+@lru_cache(maxsize=None)  # rules share most modules: each digest file is looked at once per parse
+def _current_digest_file(module: Path, root: Path, digest: str) -> str:
     path = Path(digest_file(module, root))
-    digest = normalised_digest(module) + "\n"
-    if not path.is_file() or path.read_text() != digest:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")  # cluster jobs parse too
-        partial.write_text(digest)
-        partial.replace(path)
+    if not path.is_file() or path.read_text() != digest + "\n":
+        _replace(path, digest + "\n")
     return path.as_posix()
