@@ -16,7 +16,7 @@ def number(text):
 
 with StageLog(snakemake.log[0], "jobs figure") as log:
     names, seconds, memory = [], [], []
-    for path in snakemake.input:
+    for path in snakemake.input.benchmarks:
         with open(path) as handle:
             record = next(csv.DictReader(handle, delimiter="\t"))
         *where, rule = path.removeprefix("logs/").removesuffix(".benchmark.tsv").split("/")

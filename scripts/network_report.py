@@ -3,4 +3,4 @@ from qaccel.network.merge import report_tables
 from qaccel.workflow.stage_log import StageLog
 
 with StageLog(snakemake.log[0], "network report"):
-    report_tables(list(snakemake.input), snakemake.output.accuracy, snakemake.output.layers)
+    report_tables(list(snakemake.input.summaries), snakemake.output.accuracy, snakemake.output.layers)

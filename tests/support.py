@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -117,6 +118,28 @@ def run_snakemake(workdir: Path, *args: str, timeout: float = 900, check: bool =
     if check and process.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed ({process.returncode}):\n{output[-6000:]}")
     return result
+
+
+def checkout_copy(directory: Path, rtl: Path | None = None) -> Path:
+    """A copy of this checkout whose package a test may edit: its own Snakefile (the jobs import qaccel
+    from the Snakefile's directory) and qaccel/; the rules, scripts and config linked; rtl/ linked to
+    ``rtl`` if given, else to the checkout's (the workflow reads rtl/ by its real path: the same files
+    are the same inputs)."""
+    copy = directory / "checkout"
+    copy.mkdir()
+    shutil.copy2(REPO / "Snakefile", copy)
+    shutil.copytree(REPO / "qaccel", copy / "qaccel", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("workflow", "scripts", "config.yaml"):
+        (copy / name).symlink_to(REPO / name)
+    (copy / "rtl").symlink_to(rtl or REPO / "rtl")
+    return copy
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the one occurrence of ``old`` in the file at ``path``."""
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} in {path}"
+    path.write_text(text.replace(old, new))
 
 
 def planned_jobs(workdir, *overlays, target=(), options=(), env=None):

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .tiling import KERNEL, PADDING, OSTiles, WSTiles, tile
+from .geometry import KERNEL, PADDING
+from .tiling import OSTiles, WSTiles, tile
 from .vectors import write_vectors
 
 MANIFEST = "manifest.json"

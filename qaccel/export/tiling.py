@@ -12,13 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-KERNEL = 3
-PADDING = 1
-KIJ = KERNEL * KERNEL
-
-
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
+from .geometry import KERNEL, KIJ, PADDING, ceil_div
 
 
 def pad_activation(act_int: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ are two's complement. Nothing is ever wrapped: a value outside its field is an e
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -140,3 +141,15 @@ def read_vectors(path: Path, bits: int, signed: bool, fields: int | None = None)
     if signed:
         return np.where(unsigned >= 2 ** (bits - 1), unsigned - 2**bits, unsigned)
     return unsigned
+
+
+class ManifestError(ValueError):
+    """The manifest does not describe a vector set this core can run."""
+
+
+def load_manifest(manifest_path: Path) -> dict:
+    manifest_path = Path(manifest_path)
+    try:
+        return json.loads(manifest_path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ManifestError(f"{manifest_path}: cannot read manifest: {error}") from error

@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from qaccel.export.tiling import KIJ, ceil_div
+from qaccel.export.geometry import KIJ, ceil_div
 
 from .program import ConvShape, CoreShape
 

@@ -17,7 +17,7 @@ analytical model, and the ideal.
 """
 from __future__ import annotations
 
-from qaccel.export.tiling import KIJ, ceil_div
+from qaccel.export.geometry import KIJ, ceil_div
 
 from .program import ConvShape
 

@@ -21,13 +21,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qaccel.export.tiling import KIJ, Operands, ceil_div
+from qaccel.export.geometry import KIJ, ceil_div
 from qaccel.export.vectors import field_range
 
 from . import isa
+
+if TYPE_CHECKING:  # an annotation only: the builds do not depend on the tiling's arithmetic
+    from qaccel.export.tiling import Operands
 
 
 class ProgramError(ValueError):

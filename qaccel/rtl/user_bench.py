@@ -39,7 +39,7 @@ from pathlib import Path
 from .build import (RTL_DIR, SIMULATORS, ensure_verilator_on_path, network_parameters, rtl_sources,
                     simulator_version, verilator_environment)
 from .program import CoreShape
-from .vector_set import ManifestError, load_manifest
+from qaccel.export.vectors import ManifestError, load_manifest
 
 CORE_TB = "core_tb"
 CORE_TB_PASS = r"^core_tb PASS:"

@@ -14,20 +14,16 @@ What the core produces, in the order it produces it:
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from qaccel.export.tiling import KERNEL, KIJ, OSTiles, WSTiles, ceil_div, output_positions
-from qaccel.export.vectors import read_vectors
+from qaccel.export.geometry import KERNEL, KIJ, ceil_div
+from qaccel.export.tiling import OSTiles, WSTiles, output_positions
+from qaccel.export.vectors import ManifestError, load_manifest, read_vectors
 
 from .program import ConvShape, CoreShape
-
-
-class ManifestError(ValueError):
-    """The manifest does not describe a vector set this core can run."""
 
 
 @dataclass
@@ -62,14 +58,6 @@ class VectorSet:
     def label(self) -> str:
         layer = self.manifest.get("layer")
         return f"layer {layer} {self.dataflow}" if layer is not None else f"{self.manifest_path.parent} {self.dataflow}"
-
-
-def load_manifest(manifest_path: Path) -> dict:
-    manifest_path = Path(manifest_path)
-    try:
-        return json.loads(manifest_path.read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise ManifestError(f"{manifest_path}: cannot read manifest: {error}") from error
 
 
 def _files(manifest: dict, kind: str) -> list[dict]:

@@ -15,12 +15,12 @@ pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 # Files under the output directories that are no workflow output: the training rule's resume state
 # is a param on purpose (it must survive a failed job) and records wall-clock times; simulator build
-# directories hold compiler output and logs.
+# directories hold compiler output and logs; resources/code/ holds the code digests that the parse writes.
 NOT_OUTPUTS = {"results/train/resume.pt"}
 # Figures that plot wall-clock times (training curves against seconds, simulation rates, job times).
 WALL_CLOCK_FIGURES = {"results/figures/training_curves.png", "results/figures/rtl_cycles.png",
                       "results/figures/jobs.png"}
-NOT_OUTPUT_DIRS = ("resources/sim_build/",)
+NOT_OUTPUT_DIRS = ("resources/sim_build/", "resources/code/")
 # Wall-clock figures: per epoch in metrics.json, per simulation in sim.json.
 TIMING_KEYS = ("train_seconds", "seconds", "elapsed_seconds")
 SIM_TIMING_KEYS = ("cycles_per_second", "sim_wall_s", "wall_s")

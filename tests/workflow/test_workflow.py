@@ -1,16 +1,17 @@
 """The workflow end to end with the tiny configuration: outputs, rerun job lists, bad input."""
 import json
-import os
 import re
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import yaml
 from support import (
+    REPO,
+    checkout_copy,
     config_args,
+    edit,
     make_archive,
     overlay,
     planned_jobs,
@@ -18,7 +19,6 @@ from support import (
     tiny_settings,
 )
 
-import qaccel
 from qaccel.export.tile_check import reference_output
 from qaccel.export.vectors import read_vectors
 from qaccel.model.checkpoint import load_model
@@ -109,37 +109,60 @@ def test_nested_values_on_the_command_line_work_as_config_yaml_documents(tiny_wo
     assert jobs == {"tile": 2, "serialize": 2, **CHECKS, **CORE_REBUILT, **REPORTED_AFTER_VECTORS, **NETWORK}
 
 
-def package_copy(directory):
-    """A copy of the package that the tiny run used (the one imported here), and the environment that
-    puts it first on the jobs' path, where the workflow looks for the code it digests: an edit of the
-    copy stands in for an edit of the library."""
-    shutil.copytree(Path(qaccel.__file__).parent, directory / "qaccel", ignore=shutil.ignore_patterns("__pycache__"))
-    return {**os.environ, "PYTHONPATH": str(directory)}
-
-
-def test_an_identical_copy_of_the_library_reruns_nothing(tiny_workflow, tmp_path):
-    assert planned_jobs(tiny_workflow, env=package_copy(tmp_path)) == {}
-
-
-@pytest.mark.parametrize("module,expected", [
-    # Every rule that handles tiles or the core imports the tiling: tile, serialize (export), the core's
-    # programs (simulate, sim_build, tb, tb_build: rtl.program), the layer figure (tiles.npz loader), the
-    # network (its core backend); and what shows their files.
-    ("export/tiling.py", {"tile": 2, "serialize": 2, **CHECKS, **CORE_REBUILT, **REPORTED_AFTER_VECTORS, **NETWORK}),
-    ("workflow/summary.py", {"summary": 1, "rtl_figures": 1, "jobs_figure": 1}),
-    ("workflow/figures.py", {"training_figures": 1, "layer_figure": 1, "rtl_figures": 1, "jobs_figure": 1}),
-    # The model's quantizers: training onwards and the network, not the data nor the builds.
-    ("model/quant.py", {**EVERYTHING_AFTER_TRAINING, **NETWORK}),
-    ("rtl/limits.py", {}),  # checked while parsing, by no job
-])
-def test_an_edited_library_module_reruns_exactly_the_rules_whose_code_uses_it(tiny_workflow, tmp_path, module,
-                                                                              expected):
-    env = package_copy(tmp_path)
-    with open(tmp_path / "qaccel" / module, "a") as handle:
-        handle.write("# edited\n")
-    jobs = planned_jobs(tiny_workflow, env=env)
+def planned_jobs_of(checkout, workdir=None, **options):
+    """The dry-run job list of the tiny run (``workdir``: a copy of it) with the Snakefile of ``checkout``."""
+    jobs = planned_jobs(workdir, options=("--snakefile", str(checkout / "Snakefile")), **options)
     jobs.pop("all", None)
-    assert jobs == expected
+    return jobs
+
+
+def test_an_identical_copy_of_the_checkout_reruns_nothing(tiny_workflow, tmp_path):
+    assert planned_jobs_of(checkout_copy(tmp_path), tiny_workflow) == {}
+
+
+# A change of the tiling: what handles tiles (tile, serialize, the checks, the layer figure), the network
+# (its core backend tiles the operands), and what shows their files; not training nor the builds.
+TILING_ONWARD = {"tile": 2, "serialize": 2, **CHECKS, **REPORTED_AFTER_VECTORS, **NETWORK}
+
+
+@pytest.mark.parametrize("module,old,new,expected", [
+    # Comments, docstrings, messages and modules that compute no result re-run nothing.
+    ("workflow/stage_log.py", "        self.stage = stage\n", "        self.stage = stage  # the rule's name\n", {}),
+    ("workflow/stage_log.py", "time.perf_counter() - self.start:7.1f}s]", "time.perf_counter() - self.start:8.2f}s]", {}),
+    ("workflow/config.py", "is not one of train.recipes", "is none of train.recipes", {}),
+    ("model/quant.py", 'a signed ``w_bits`` weight (7 for 4 bits)."""', 'a signed ``w_bits`` weight."""', {}),
+    # The quantizers' arithmetic: training onward and the network, not the data nor the builds.
+    ("model/quant.py", "return 2**a_bits - 1", "return 2**a_bits - 1 + 0", {**EVERYTHING_AFTER_TRAINING, **NETWORK}),
+    ("export/tiling.py", "pad[axis] = (0, tiles * lanes - count)", "pad[axis] = (0, tiles * lanes - count + 0)",
+     TILING_ONWARD),
+    ("workflow/summary.py", "round(ideal / cycles, 4)", "round(ideal / cycles, 5)",
+     {"summary": 1, "rtl_figures": 1, "jobs_figure": 1}),
+    ("rtl/limits.py", "from __future__ import annotations\n", "from __future__ import annotations\nEDITED = 1\n",
+     {}),  # checked while parsing, by no job
+])
+def test_an_edited_module_reruns_exactly_the_rules_whose_results_depend_on_it(tiny_workflow, tmp_path, module, old,
+                                                                              new, expected):
+    checkout = checkout_copy(tmp_path)
+    edit(checkout / "qaccel" / module, old, new)
+    assert planned_jobs_of(checkout, tiny_workflow) == expected
+
+
+def test_an_edited_verilog_file_rebuilds_and_simulates_only(tiny_workflow, tmp_path):
+    rtl = tmp_path / "rtl"
+    shutil.copytree(REPO / "rtl", rtl)
+    edit(rtl / "mac_tile.v", "endmodule", "wire edited;\nendmodule")
+    expected = {**CORE_REBUILT, **CHECKS, "summary": 1, "rtl_figures": 1, "jobs_figure": 1, **NETWORK}
+    assert planned_jobs_of(checkout_copy(tmp_path, rtl), tiny_workflow) == expected
+
+
+def test_a_rerun_names_the_edited_module(tiny_workflow, tmp_path):
+    checkout = checkout_copy(tmp_path)
+    edit(checkout / "qaccel/export/tiling.py", "pad[axis] = (0, tiles * lanes - count)",
+         "pad[axis] = (0, tiles * lanes - count + 0)")
+    result = run_snakemake(tiny_workflow, *config_args(tiny_workflow / "tiny.yaml"), "--snakefile",
+                           str(checkout / "Snakefile"), "--dry-run", "--workflow-profile", "none")
+    reasons = set(re.findall(r"^\s+reason: (.*)$", result.stdout, flags=re.MULTILINE))
+    assert "Updated input files: resources/code/qaccel/export/tiling.py.sha256" in reasons, reasons
 
 
 def test_one_target_builds_only_its_chain(tmp_path):

@@ -1,6 +1,7 @@
 rule capture:
     input:
         unpack(capture_inputs),
+        code=library_code("capture.py"),
     output:
         "results/layer{layer}/capture.pt",
     log:
@@ -15,6 +16,5 @@ rule capture:
         batch_size=config["capture"]["batch_size"],
         mean=config["data"]["mean"],
         std=config["data"]["std"],
-        library=library_code("capture.py"),
     script:
         "../../scripts/capture.py"

@@ -16,7 +16,7 @@ from qaccel.rtl.cycles import core_cycles
 from qaccel.rtl.limits import core_shape
 from qaccel.rtl.program import ConvShape
 from qaccel.rtl.user_bench import bench_description, core_tb_bench, user_bench
-from qaccel.workflow.rule_code import library_digest, package_root_for_jobs
+from qaccel.workflow.rule_code import code_inputs, use_one_copy
 from qaccel.workflow.checks import check_workflow, exportable_layer
 
 DATA = "resources/cifar10.npz"
@@ -30,11 +30,12 @@ validate_config(config)
 check_workflow(config, DATA)
 
 SCRIPTS = os.path.join(workflow.basedir, "scripts")
-LIBRARY = (
-    package_root_for_jobs()
-)  # the qaccel that the jobs import, whose text the rules' params digest
-# rtl/ beside workflow/, found from the Snakefile's directory so any --directory works.
-RTL_DIR = os.path.join(workflow.basedir, "rtl")
+# The qaccel beside the Snakefile, which this parse imported, goes first on the jobs' PYTHONPATH; the
+# workflow refuses if they would import another copy. The rules' code digests are of this copy.
+LIBRARY = use_one_copy(workflow.basedir)
+# rtl/ beside workflow/, found from the Snakefile's directory so any --directory works; its real path, so that
+# the same files reached through a link of the checkout are the same inputs.
+RTL_DIR = os.path.realpath(os.path.join(workflow.basedir, "rtl"))
 RTL_SOURCES = sorted(glob.glob(os.path.join(RTL_DIR, "*.v")))
 BENCH_SOURCES = sorted(glob.glob(os.path.join(RTL_DIR, "bench", "layer_bench*")))
 # The core config.yaml describes, and the one build (per simulator) every layer and dataflow runs
@@ -44,10 +45,10 @@ BUILD_PARAMETERS = network_parameters(CORE)
 
 
 def library_code(script):
-    """The qaccel modules that scripts/``script`` runs, with digests of their text: as a param, an
-    edit to one of them re-runs the rule (Snakemake's code trigger sees the script alone).
+    """The digest files of the qaccel modules that scripts/``script`` runs: as inputs, an edit to one
+    of them that can change a result re-runs the rule (Snakemake's code trigger sees the script alone).
     """
-    return library_digest(os.path.join(SCRIPTS, script), LIBRARY)
+    return code_inputs(os.path.join(SCRIPTS, script), LIBRARY)
 
 
 def layer_dir(layer):

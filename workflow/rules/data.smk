@@ -1,6 +1,7 @@
 rule data:
     input:
         unpack(data_inputs),
+        code=library_code("data.py"),
     output:
         DATA,
     log:
@@ -14,6 +15,5 @@ rule data:
         source=config["data"]["source"],
         archive_sha256=config["data"]["archive_sha256"],
         download_root=config["data"]["download_root"],
-        library=library_code("data.py"),
     script:
         "../../scripts/data.py"

@@ -3,6 +3,7 @@ rule training_figures:
     input:
         metrics="results/train/metrics.json",
         model=MODEL,
+        code=library_code("training_figures.py"),
     output:
         curves=report(
             "results/figures/training_curves.png",
@@ -23,7 +24,6 @@ rule training_figures:
         runtime=5,
     params:
         exported=config["export"]["layers"],
-        library=library_code("training_figures.py"),
     script:
         "../../scripts/training_figures.py"
 
@@ -41,6 +41,7 @@ rule layer_figure:
             "results/layer{{layer}}/{dataflow}/vectors/manifest.json",
             dataflow=config["export"]["dataflows"],
         ),
+        code=library_code("layer_figure.py"),
     output:
         report(
             "results/figures/layer{layer}.png",
@@ -55,8 +56,6 @@ rule layer_figure:
     resources:
         mem_mb=2000,
         runtime=5,
-    params:
-        library=library_code("layer_figure.py"),
     script:
         "../../scripts/layer_figure.py"
 
@@ -65,6 +64,7 @@ rule rtl_figures:
     input:
         summary="results/summary.json",
         sims=exported("sim.json"),
+        code=library_code("rtl_figures.py"),
     output:
         passes=report(
             "results/figures/rtl_pass.png",
@@ -83,15 +83,14 @@ rule rtl_figures:
     resources:
         mem_mb=2000,
         runtime=5,
-    params:
-        library=library_code("rtl_figures.py"),
     script:
         "../../scripts/rtl_figures.py"
 
 
 rule jobs_figure:
     input:
-        job_benchmarks(),
+        benchmarks=job_benchmarks(),
+        code=library_code("jobs_figure.py"),
     output:
         report(
             "results/figures/jobs.png", caption="../report/jobs.rst", category="Jobs"
@@ -103,7 +102,5 @@ rule jobs_figure:
     resources:
         mem_mb=2000,
         runtime=5,
-    params:
-        library=library_code("jobs_figure.py"),
     script:
         "../../scripts/jobs_figure.py"

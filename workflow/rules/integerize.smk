@@ -1,6 +1,7 @@
 rule integerize:
     input:
         "results/layer{layer}/capture.pt",
+        code=library_code("integerize.py"),
     output:
         integers="results/layer{layer}/integer.npz",
         report="results/layer{layer}/integerize.json",
@@ -14,6 +15,5 @@ rule integerize:
     params:
         integer_tolerance=config["integerize"]["integer_tolerance"],
         max_recovered_error=config["integerize"]["max_recovered_error"],
-        library=library_code("integerize.py"),
     script:
         "../../scripts/integerize.py"

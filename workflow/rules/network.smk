@@ -9,6 +9,7 @@ rule network_shard:
         model=MODEL,
         data=DATA,
         build=network_build,
+        code=library_code("network_shard.py"),
     output:
         results="results/network/{dataflow}/shards/images{first}-{last}.json",
         timing="results/network/{dataflow}/shards/images{first}-{last}.timing.json",
@@ -26,7 +27,6 @@ rule network_shard:
         mean=config["data"]["mean"],
         std=config["data"]["std"],
         integer_tolerance=config["integerize"]["integer_tolerance"],
-        library=library_code("network_shard.py"),
     script:
         "../../scripts/network_shard.py"
 
@@ -35,6 +35,7 @@ rule network_merge:
     input:
         results=network_shard_results,
         timing=network_shard_timings,
+        code=library_code("network_merge.py"),
     output:
         predictions="results/network/{dataflow}/predictions.tsv",
         summary="results/network/{dataflow}/summary.json",
@@ -46,18 +47,17 @@ rule network_merge:
     resources:
         mem_mb=1000,
         runtime=5,
-    params:
-        library=library_code("network_merge.py"),
     script:
         "../../scripts/network_merge.py"
 
 
 rule network_report:
     input:
-        expand(
+        summaries=expand(
             "results/network/{dataflow}/summary.json",
             dataflow=config["network"]["dataflows"],
         ),
+        code=library_code("network_report.py"),
     output:
         accuracy=report(
             "results/network/accuracy.tsv",
@@ -76,7 +76,5 @@ rule network_report:
     resources:
         mem_mb=500,
         runtime=5,
-    params:
-        library=library_code("network_report.py"),
     script:
         "../../scripts/network_report.py"

@@ -6,6 +6,7 @@ rule sim_build:
     input:
         rtl=RTL_SOURCES,
         bench=BENCH_SOURCES,
+        code=library_code("sim_build.py"),
     output:
         directory("resources/sim_build/{simulator}-{key}"),
     log:
@@ -19,7 +20,6 @@ rule sim_build:
     params:
         parameters=BUILD_PARAMETERS.__dict__,
         mutant=config["sim"]["mutant"],
-        library=library_code("sim_build.py"),
     script:
         "../../scripts/sim_build.py"
 
@@ -28,6 +28,7 @@ rule simulate:
     input:
         vectors="results/layer{layer}/{dataflow}/vectors",
         build=simulate_build,
+        code=library_code("simulate.py"),
     output:
         "results/layer{layer}/{dataflow}/sim.json",
     log:
@@ -38,7 +39,5 @@ rule simulate:
     resources:
         mem_mb=config["sim"]["mem_mb"],
         runtime=config["sim"]["runtime_min"],
-    params:
-        library=library_code("simulate.py"),
     script:
         "../../scripts/simulate.py"

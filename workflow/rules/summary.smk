@@ -6,6 +6,7 @@ rule summary:
         ),
         manifests=exported("vectors/manifest.json"),
         sims=exported("sim.json"),
+        code=library_code("summary.py"),
     output:
         table=report(
             "results/summary.tsv", caption="../report/summary.rst", category="Summary"
@@ -18,7 +19,5 @@ rule summary:
     resources:
         mem_mb=500,
         runtime=5,
-    params:
-        library=library_code("summary.py"),
     script:
         "../../scripts/summary.py"

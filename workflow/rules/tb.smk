@@ -6,6 +6,7 @@
 rule tb_build:
     input:
         tb_sources,
+        code=library_code("tb_build.py"),
     output:
         directory("resources/tb_build/{simulator}"),
     log:
@@ -18,7 +19,6 @@ rule tb_build:
         runtime=30,
     params:
         bench=tb_build_bench,
-        library=library_code("tb_build.py"),
     script:
         "../../scripts/tb_build.py"
 
@@ -27,6 +27,7 @@ rule tb:
     input:
         vectors="results/layer{layer}/{dataflow}/vectors",
         build=tb_build,
+        code=library_code("tb.py"),
     output:
         "results/layer{layer}/{dataflow}/tb.json",
     log:
@@ -41,6 +42,5 @@ rule tb:
             tb_simulator(wildcards.layer, wildcards.dataflow)
         ),
         time_limit_s=config["sim"]["tb_time_limit_s"],
-        library=library_code("tb.py"),
     script:
         "../../scripts/tb.py"

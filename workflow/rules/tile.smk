@@ -1,6 +1,7 @@
 rule tile:
     input:
         tile_input,
+        code=library_code("tile.py"),
     output:
         tiles="results/layer{layer}/{dataflow}/tiles.npz",
         check="results/layer{layer}/{dataflow}/tile_check.json",
@@ -14,6 +15,5 @@ rule tile:
     params:
         rows=config["hardware"]["rows"],
         cols=config["hardware"]["cols"],
-        library=library_code("tile.py"),
     script:
         "../../scripts/tile.py"

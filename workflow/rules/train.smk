@@ -2,6 +2,7 @@
 rule train:
     input:
         data=DATA,
+        code=library_code("train.py"),
     output:
         model=MODEL,
         metrics="results/train/metrics.json",
@@ -19,6 +20,5 @@ rule train:
         settings=train_settings_json,
         # Not an output: Snakemake deletes the outputs of a failed job, the resume state must survive it.
         resume="results/train/resume.pt",
-        library=library_code("train.py"),
     script:
         "../../scripts/train.py"
