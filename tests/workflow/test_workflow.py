@@ -308,16 +308,21 @@ def test_an_image_beyond_the_built_test_split_is_refused_before_any_job(tmp_path
     assert not (tmp_path / "results").exists()
 
 
-def test_the_data_rule_refuses_a_split_without_the_captured_image_before_training(tmp_path):
+@pytest.mark.parametrize("change,message", [
+    ({"capture": {"image": 10}}, "config key capture.image: 10 is beyond the test split of {archive}, which holds "
+                                 "10 images (indices 0..9)"),
+    ({"network": {"first": 8, "count": 3, "shard": 1}},
+     "config key network.count: images 8..10 go beyond the test split of {archive}, which holds 10 images "
+     "(indices 0..9)"),
+])
+def test_images_beyond_the_archives_test_split_are_refused_before_any_job(tmp_path, change, message):
     archive = make_archive(tmp_path / "small.tar.gz", per_class=1)  # 10 test images
     settings = tiny_settings()
     settings["data"].update(archive=str(archive), archive_sha256=None)
-    settings["capture"]["image"] = 10
+    for section, values in change.items():
+        settings[section].update(values)
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(settings))
-    # the data job alone: the core's builds, which need no data, would otherwise run first
     result = run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), "--cores", "1", "--workflow-profile",
-                           "none", "resources/cifar10.npz", check=False)
-    assert result.returncode != 0
-    assert (f"config key capture.image: 10 is beyond the test split of {archive}, which holds 10 images"
-            in result.stdout)
-    assert not (tmp_path / "resources/cifar10.npz").exists() and not (tmp_path / "results").exists()
+                           "none", check=False)
+    assert result.returncode != 0 and message.format(archive=archive) in result.stdout, result.stdout[-3000:]
+    assert not (tmp_path / "resources").exists() and not (tmp_path / "results").exists()
