@@ -64,7 +64,8 @@ rule layer_figure:
 rule rtl_figures:
     input:
         summary="results/summary.json",
-        sims=exported("sim.json"),
+        sims=check_outcomes("sim.json"),
+        tbs=check_outcomes("tb.json"),
     output:
         passes=report(
             "results/figures/rtl_pass.png",
@@ -87,6 +88,31 @@ rule rtl_figures:
         library=library_code("rtl_figures.py"),
     script:
         "../../scripts/rtl_figures.py"
+
+
+rule network_figure:
+    input:
+        expand(
+            "results/network/{dataflow}/summary.json",
+            dataflow=config["network"]["dataflows"],
+        ),
+    output:
+        report(
+            "results/figures/network_accuracy.png",
+            caption="../report/network_figure.rst",
+            category="Network",
+        ),
+    log:
+        "logs/figures/network.log",
+    benchmark:
+        "logs/figures/network.benchmark.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        library=library_code("network_figure.py"),
+    script:
+        "../../scripts/network_figure.py"
 
 
 rule jobs_figure:
