@@ -98,13 +98,24 @@ def test_all_errors_are_reported_at_once():
 
 def test_schema_defaults_fill_missing_keys():
     config = {"train": {"recipes": {"seed": {"epochs": 1, "batch_size": 2, "lr": 0.1, "momentum": 0.9,
-                                             "weight_decay": 0}}}}
+                                             "weight_decay": 0, "milestones": []}}}}
     validate_config(config)
     assert config["hardware"] == {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32}
     assert config["export"]["layers"] == [27] and config["train"]["recipe"] == "seed"
     assert config["train"]["recipes"]["seed"]["loader"] == "dataloader"
-    assert config["train"]["recipes"]["seed"]["milestones"] == [] and config["train"]["threads"] == 2
+    assert config["train"]["recipes"]["seed"]["schedule"] == "step" and config["train"]["threads"] == 2
     assert config["train"]["recipes"]["fast"] == BASE["train"]["recipes"]["fast"]  # an unnamed recipe keeps its default
+
+
+def test_a_step_recipe_without_milestones_is_refused_not_given_a_default():
+    """The seed recipe's default names milestones; a config that defines the recipe anew must too."""
+    config = {"train": {"recipes": {"seed": {"epochs": 1, "batch_size": 2, "lr": 0.1, "momentum": 0.9,
+                                             "weight_decay": 0}}}}
+    with pytest.raises(ConfigError, match=r"config key train\.recipes\.seed\.milestones: missing \(schedule step "
+                                          r"\(the default\) needs milestones"):
+        validate_config(config)
+    config["train"]["recipes"]["seed"].update(schedule="onecycle")
+    validate_config(config)
 
 
 def test_config_yaml_is_the_schema_rendered():
@@ -139,8 +150,9 @@ def test_the_codes_defaults_are_config_yaml():
     # Recipe keys a recipe leaves out take the schema's recipe defaults, which config.yaml shows filled in.
     defaults = Recipe(epochs=1, batch_size=1, lr=1.0, momentum=0.0, weight_decay=0.0)
     seed, fast = BASE["train"]["recipes"]["seed"], BASE["train"]["recipes"]["fast"]
-    assert (list(defaults.milestones), defaults.gamma, defaults.num_workers, defaults.compile) == (
-        fast["milestones"], fast["gamma"], fast["num_workers"], fast["compile"])
+    assert (defaults.gamma, defaults.num_workers, defaults.compile) == (fast["gamma"], fast["num_workers"],
+                                                                        fast["compile"])
+    assert defaults.milestones == () and "milestones" not in fast  # no default: a step schedule names them
     assert (defaults.nesterov, defaults.warmup_epochs, defaults.label_smoothing, defaults.channels_last,
             defaults.cuda_graph, defaults.float_warmup_epochs) == (
         seed["nesterov"], seed["warmup_epochs"], seed["label_smoothing"], seed["channels_last"], seed["cuda_graph"],

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from support import random_layer
+from support import MEAN, QUANT, STD, random_layer
 
 from qaccel.export.tiling import tile_ws
 from qaccel.model.layers import CONV_LAYERS
@@ -25,14 +25,13 @@ from qaccel.network.widths import (
     unsigned_bits,
 )
 
-MEAN, STD = (0.491, 0.482, 0.447), (0.247, 0.243, 0.262)
 HARDWARE = {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32}
 
 
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    return VGGQuant().eval()
+    return VGGQuant(**QUANT).eval()
 
 
 @pytest.fixture(scope="module")

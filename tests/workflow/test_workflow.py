@@ -66,7 +66,7 @@ def test_a_finished_run_has_nothing_left_to_do(tiny_workflow):
     assert planned_jobs(tiny_workflow) == {}
 
 
-NETWORK = {"network_shard": 4, "network_merge": 2, "network_report": 1}  # 2 images, 1 per shard, 2 dataflows
+NETWORK = {"network_shard": 4, "network_merge": 2, "network_report": 1, "network_figure": 1}  # 2 images, 1 per shard
 
 
 @pytest.mark.parametrize("change,expected", [
@@ -127,7 +127,8 @@ def test_an_identical_copy_of_the_library_reruns_nothing(tiny_workflow, tmp_path
     # network (its core backend); and what shows their files.
     ("export/tiling.py", {"tile": 2, "serialize": 2, **CHECKS, **CORE_REBUILT, **REPORTED_AFTER_VECTORS, **NETWORK}),
     ("workflow/summary.py", {"summary": 1, "rtl_figures": 1, "jobs_figure": 1}),
-    ("workflow/figures.py", {"training_figures": 1, "layer_figure": 1, "rtl_figures": 1, "jobs_figure": 1}),
+    ("workflow/figures.py", {"training_figures": 1, "layer_figure": 1, "rtl_figures": 1, "network_figure": 1,
+                              "jobs_figure": 1}),
     # The model's quantizers: training onwards and the network, not the data nor the builds.
     ("model/quant.py", {**EVERYTHING_AFTER_TRAINING, **NETWORK}),
     ("rtl/limits.py", {}),  # checked while parsing, by no job
@@ -207,6 +208,16 @@ def test_a_planted_fault_fails_the_simulate_rule_naming_its_place(copy_of_tiny_w
                            "--forcerun", "simulate", "results/layer27/ws/sim.json", check=False)
     assert result.returncode != 0
     assert "psum_kij5.txt:12 field 0" in result.stdout
+    # The failed job's record survives it, and the summary and the pass matrix show it, with where.
+    assert not (workdir / "results/layer27/ws/sim.json").exists()
+    record = json.loads((workdir / "results/layer27/ws/sim.failed.json").read_text())
+    assert record["passed"] is False and record["failed_at"] == "psum_kij5.txt:12 field 0"
+    run_snakemake(workdir, *config_args(workdir / "tiny.yaml"), "--cores", "1", "--workflow-profile", "none",
+                  "results/figures/rtl_pass.png")
+    rows = json.loads((workdir / "results/summary.json").read_text())["layers"]
+    assert [(row["dataflow"], row["rtl_passed"], row["rtl_failed_at"]) for row in rows] == [
+        ("ws", False, "psum_kij5.txt:12 field 0"), ("os", True, None)]
+    assert "failed: layer 27 ws: psum_kij5.txt:12 field 0" in (workdir / "logs/figures/rtl.log").read_text()
 
 
 def test_a_fault_planted_in_the_core_fails_the_layer_and_the_network_naming_where(copy_of_tiny_workflow):
@@ -252,11 +263,11 @@ def test_every_job_has_a_benchmark_beside_its_log(tiny_workflow):
     benchmarks = {path.with_name(path.name.removesuffix(".benchmark.tsv"))
                   for path in (tiny_workflow / "logs").rglob("*.benchmark.tsv")}
     # data, train, 3 per layer (capture, integerize, figure), 4 per dataflow (tile, serialize, simulate, tb),
-    # 2 core builds (Icarus for layer 27, Verilator for the network), core_tb.v's build, summary, 3
-    # run-wide figure rules, 2 shards and a merge per dataflow, the network report
-    assert logs == benchmarks and len(logs) == 1 + 1 + 3 + 8 + 2 + 1 + 1 + 3 + 2 * 3 + 1
+    # 2 core builds (Icarus for layer 27, Verilator for the network), core_tb.v's build, summary, 4
+    # run-wide figure rules (training, RTL, network, jobs), 2 shards and a merge per dataflow, the network report
+    assert logs == benchmarks and len(logs) == 1 + 1 + 3 + 8 + 2 + 1 + 1 + 4 + 2 * 3 + 1
     # The jobs figure shows every other job.
-    assert "(26 jobs)" in (tiny_workflow / "logs/figures/jobs.log").read_text()
+    assert "(27 jobs)" in (tiny_workflow / "logs/figures/jobs.log").read_text()
     header = (tiny_workflow / "logs/train.benchmark.tsv").read_text().splitlines()[0].split("\t")
     assert header[:3] == ["s", "h:m:s", "max_rss"]
 
