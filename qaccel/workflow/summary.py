@@ -9,7 +9,8 @@ from .outcomes import read_outcome
 # Wall-clock figures (seconds, simulated cycles per second) stay in metrics.json and sim.json, so that
 # the summary of one run is byte-identical wherever it ran.
 COLUMNS = ("layer", "dataflow", "recovered_mean_abs_error", "tiles", "vector_files", "rtl_passed", "simulator",
-           "rtl_cycles", "model_cycles", "values_checked", "ideal_cycles", "utilisation", "model_utilisation", "rtl_failed_at")
+           "rtl_cycles", "model_cycles", "values_checked", "ideal_cycles", "utilisation", "model_utilisation",
+           "rtl_failed_at")
 
 
 def _read(path: str | Path) -> dict:
