@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from support import QUANT, REPO, reference_act_q, reference_normalised_weight_q
+from support import INTEGERIZE, QUANT, REPO, reference_act_q, reference_normalised_weight_q
 from test_alpha_init import reference_mse_alpha
 
 from qaccel.data import normalise
@@ -193,9 +193,8 @@ def test_alphas_are_fitted_to_the_float_network_when_quantization_switches_on(da
         assert final.features[index].act_alpha.item() == pytest.approx(expected_act, rel=1e-6), index
         assert final.features[index].weight_quant.wgt_alpha.item() == pytest.approx(expected_wgt, rel=1e-6), index
     assert final.features[0].act_alpha.item() < 4  # the normalised image spans about [-2, 2], not [0, 8]
-    report = integerize(capture_layer(final, images[:8], 27), image=0, integer_tolerance=1e-3,
-                        max_recovered_error=1e-3)["report"]
-    assert report["recovered_mean_abs_error"] < 1e-3
+    report = integerize(capture_layer(final, images[:8], 27), image=0, **INTEGERIZE)["report"]
+    assert report["recovered_mean_abs_error"] < INTEGERIZE["max_recovered_error"]
 
 
 @pytest.mark.parametrize("change, message", [
