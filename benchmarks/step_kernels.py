@@ -30,6 +30,11 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from qaccel.model.quant import set_fused_quantizers
 from qaccel.model.vgg import VGGQuant
 from qaccel.training.train_step import CudaGraphStep, TrainStep
+from qaccel.workflow.config import default_config
+
+# The fast recipe and the quantizer widths as config.yaml holds them (the schema's defaults).
+DEFAULTS = default_config()
+FAST, QUANT = DEFAULTS["train"]["recipes"]["fast"], DEFAULTS["quant"]
 
 # Metadata-only operations: they launch no kernel.
 VIEWS = {"view", "_unsafe_view", "t", "permute", "expand", "detach", "alias", "as_strided", "squeeze", "unsqueeze",
@@ -53,14 +58,15 @@ def training_step(precision: str, fused: bool, channels_last: bool = False, devi
                   cuda_graph: bool = False, seed: int = 0):
     """A step of the fast recipe's optimizer and loss on a freshly initialised model."""
     torch.manual_seed(seed)
-    model = VGGQuant().to(device)
+    model = VGGQuant(**QUANT).to(device)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     set_fused_quantizers(model, fused)
-    optimizer = torch.optim.SGD(model.parameters(), lr=torch.tensor(0.1, device=device), momentum=0.9,
-                                nesterov=True, weight_decay=5e-4, fused=True)
-    step = TrainStep(model, optimizer, nn.CrossEntropyLoss(label_smoothing=0.1), torch.device(device),
-                     PRECISIONS[precision])
+    optimizer = torch.optim.SGD(model.parameters(), lr=torch.tensor(FAST["lr"], device=device),
+                                momentum=FAST["momentum"], nesterov=FAST["nesterov"],
+                                weight_decay=FAST["weight_decay"], fused=True)
+    step = TrainStep(model, optimizer, nn.CrossEntropyLoss(label_smoothing=FAST["label_smoothing"]),
+                     torch.device(device), PRECISIONS[precision])
     return CudaGraphStep(step) if cuda_graph else step
 
 

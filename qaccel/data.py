@@ -68,12 +68,10 @@ def from_jpeg_archive(archive: Path, expected_sha256: str | None, log=print) -> 
     try:
         with tarfile.open(archive, "r:*") as tar:
             for count, member in enumerate(tar, start=1):
-                parts = Path(member.name).parts
-                if not member.isfile() or len(parts) < 3 or not member.name.lower().endswith(".jpg"):
+                place = _archive_image(archive, member)
+                if place is None:
                     continue
-                split, label_name = parts[-3], parts[-2]
-                if split not in images or label_name not in CLASSES:
-                    raise DatasetError(f"{archive}: unexpected member {member.name} (want <top>/{{train,test}}/<class>/*.jpg)")
+                split, label_name = place
                 data = tar.extractfile(member).read()
                 try:
                     pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.uint8)
@@ -95,6 +93,26 @@ def from_jpeg_archive(archive: Path, expected_sha256: str | None, log=print) -> 
         arrays[f"{split}_labels"] = np.array([label for _, label, _ in entries], dtype=np.int64)
         log(f"  {split}: {len(entries)} images")
     return arrays
+
+
+def _archive_image(archive: Path, member: tarfile.TarInfo) -> tuple[str, str] | None:
+    """(split, class name) of an image member of the archive, None for anything else (folders, other files)."""
+    parts = Path(member.name).parts
+    if not member.isfile() or len(parts) < 3 or not member.name.lower().endswith(".jpg"):
+        return None
+    split, label_name = parts[-3], parts[-2]
+    if split not in SPLITS or label_name not in CLASSES:
+        raise DatasetError(f"{archive}: unexpected member {member.name} (want <top>/{{train,test}}/<class>/*.jpg)")
+    return split, label_name
+
+
+def archive_test_images(archive: Path) -> int:
+    """The images in the test split of a JPEG archive, counted from its member names (nothing decoded)."""
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            return sum(place[0] == "test" for place in (_archive_image(archive, member) for member in tar) if place)
+    except (tarfile.TarError, EOFError, OSError) as error:
+        raise DatasetError(f"{archive}: corrupt or unreadable archive ({error})") from error
 
 
 def read_source(source: str, archive: Path | None = None, archive_sha256: str | None = None,

@@ -1,7 +1,7 @@
 """Rule data: CIFAR-10 (torchvision download or offline archive) -> resources/cifar10.npz.
 
-The test split must hold the image that capture exports: checked here, before training, from
-``capture.image`` in the config rather than a param (it shapes nothing this rule writes).
+That the test split holds capture.image and the network's images is checked while parsing
+(qaccel.workflow.checks), before any job.
 """
 from qaccel import data
 from qaccel.workflow.stage_log import StageLog
@@ -12,7 +12,5 @@ with StageLog(snakemake.log[0], "data") as log:
     log(f"source={p.source} archive={archive}")
     arrays = data.read_source(p.source, archive=archive, archive_sha256=p.archive_sha256,
                               download_root=p.download_root, log=log)
-    data.check_test_image(snakemake.config["capture"]["image"], len(arrays["test_labels"]),
-                          archive or "torchvision's CIFAR-10")
     data.save(arrays, snakemake.output[0])
     log(f"wrote {snakemake.output[0]}")

@@ -3,8 +3,8 @@ against the vector files, and sim.json records the result, the cycles beside the
 and the ideal, and the memories the layer fills.
 
 A mismatch, a status flag, a timeout or a simulator failure is written to the log with its place
-(file, line, field, expected, got) and fails the job; sim.json is written first, so the job's log
-and Snakemake's removal of the failed output tell the same story.
+(file, line, field, expected, got) and fails the job; the record, with ``failed_at``, goes to
+sim.failed.json first (qaccel.workflow.outcomes), which the summary and the pass matrix show.
 """
 import os
 import tempfile
@@ -12,7 +12,8 @@ from pathlib import Path
 
 from qaccel.rtl.build import BenchBuild
 from qaccel.rtl.check import describe
-from qaccel.rtl.layer_sim import simulate_layer, write_result
+from qaccel.rtl.layer_sim import simulate_layer
+from qaccel.workflow.outcomes import write_outcome
 from qaccel.workflow.stage_log import StageLog
 
 layer = snakemake.wildcards.layer
@@ -36,8 +37,13 @@ with StageLog(snakemake.log[0], f"simulate layer {layer} {dataflow}") as log:
     log(f"{result['values_checked']} values checked, {result['mismatches']} mismatches")
     if simulator_output.strip():
         log("simulator output:\n" + simulator_output.strip())
-    write_result(result, output)
     if not result["passed"]:
-        if result.get("first_mismatch"):
-            log(f"first mismatch: {describe(result['first_mismatch'])}")
+        first = result.get("first_mismatch")
+        if first:
+            log(f"first mismatch: {describe(first)}")
+        # where, in a cell of the pass matrix: the first wrong value's file, line and field, else the error
+        result["failed_at"] = (f"{Path(first['file']).name}:{first['line']} field {first['field']}"
+                               if first and first["file"] else result["error"])
+    write_outcome(result, output)
+    if not result["passed"]:
         raise RuntimeError(f"layer {layer} {dataflow}: {result['error']}")

@@ -17,8 +17,14 @@ import yaml
 from PIL import Image
 
 from qaccel.data import CLASSES
+from qaccel.workflow.config import default_config
 
 REPO = Path(__file__).resolve().parent.parent
+# The configuration's defaults, from the schema: tests take them from here, never as copied numbers.
+DEFAULTS = default_config()
+QUANT = DEFAULTS["quant"]  # w_bits, a_bits
+INTEGERIZE = DEFAULTS["integerize"]  # integer_tolerance, max_recovered_error
+MEAN, STD = tuple(DEFAULTS["data"]["mean"]), tuple(DEFAULTS["data"]["std"])
 # The seed's accelerator: an 8x8 array, 4-bit activations and weights, 16-bit partial sums.
 HW_8X8 = {"rows": 8, "cols": 8, "act_bits": 4, "weight_bits": 4, "psum_bits": 16}
 

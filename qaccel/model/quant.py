@@ -114,7 +114,7 @@ class QuantConv2d(nn.Conv2d):
     alphas then get no gradient. ``fused = True`` quantises with the fused kernels (same results).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, w_bits: int = 4, a_bits: int = 4):
+    def __init__(self, in_channels: int, out_channels: int, *, w_bits: int, a_bits: int):
         super().__init__(in_channels, out_channels, kernel_size=3, stride=1, padding=1, bias=False)
         self.w_bits = w_bits
         self.a_bits = a_bits

@@ -23,7 +23,8 @@ def _module(kind: str, in_channels: int, out_channels: int, w_bits: int, a_bits:
 
 
 class VGGQuant(nn.Module):
-    def __init__(self, w_bits: int = 4, a_bits: int = 4, num_classes: int = 10):
+    def __init__(self, *, w_bits: int, a_bits: int, num_classes: int = 10):
+        """``w_bits``, ``a_bits``: the config's quant section (the schema holds their defaults)."""
         super().__init__()
         self.features = nn.Sequential(*(_module(f.kind, f.in_channels, f.out_channels, w_bits, a_bits)
                                         for f in FEATURES))

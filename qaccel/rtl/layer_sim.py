@@ -7,7 +7,6 @@ formula, SCALE-Sim's model and the ideal.
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -104,9 +103,3 @@ def simulate_layer(vector_dir: Path, build: BenchBuild, workdir: Path) -> dict:
 
 def _signed(value: int, bits: int) -> int:
     return value - (1 << bits) if value >> (bits - 1) else value
-
-
-def write_result(result: dict, path: Path) -> None:
-    partial = Path(path).with_name(Path(path).name + ".partial")
-    partial.write_text(json.dumps(result, indent=1) + "\n")
-    partial.replace(path)

@@ -34,7 +34,7 @@ from qaccel.model.checkpoint import (
 )
 from qaccel.model.quant import set_fused_quantizers, set_quantization
 from qaccel.model.vgg import VGGQuant
-from qaccel.workflow.config import default_config, recipe_defaults
+from qaccel.workflow.config import ConfigError, default_config, recipe_defaults, recipe_problem
 
 from .alpha_init import set_alphas_from_statistics
 from .batches import DeviceBatches, seed_dataloader, subset_indices
@@ -57,7 +57,7 @@ class Recipe:
     weight_decay: float
     nesterov: bool = _RECIPE["nesterov"]
     schedule: str = _RECIPE["schedule"]
-    milestones: tuple[int, ...] = tuple(_RECIPE["milestones"])
+    milestones: tuple[int, ...] = ()  # none: the schema has no default (a step schedule's recipe names them)
     gamma: float = _RECIPE["gamma"]
     warmup_epochs: float = _RECIPE["warmup_epochs"]
     label_smoothing: float = _RECIPE["label_smoothing"]
@@ -74,7 +74,8 @@ class Recipe:
     @classmethod
     def from_dict(cls, values: dict) -> "Recipe":
         values = dict(values)
-        values["milestones"] = tuple(values.get("milestones", ()))
+        if "milestones" in values:
+            values["milestones"] = tuple(values["milestones"])
         return cls(**values)
 
 
@@ -190,21 +191,13 @@ def save_checkpoint(path: Path, model: nn.Module, settings: RunSettings, extra: 
 
 
 def check_recipe(recipe: Recipe, device: torch.device) -> None:
-    """Refuse combinations that cannot run, naming the recipe key."""
-    if recipe.loader not in ("dataloader", "device"):
-        raise ValueError(f"train recipe loader {recipe.loader!r}: expected 'dataloader' or 'device'")
+    """Refuse a recipe that breaks the rules of its keys (``qaccel.workflow.config.recipe_problem``, the one
+    statement of them) or that cannot run on ``device``, naming the recipe key."""
+    problem = recipe_problem(asdict(recipe))
+    if problem:
+        raise ConfigError(f"train recipe key {problem[0]}: {problem[1]}")
     if recipe.cuda_graph and device.type != "cuda":
-        raise ValueError(f"train recipe cuda_graph: needs a CUDA device, training runs on {device}")
-    if recipe.cuda_graph and recipe.loader != "device":
-        raise ValueError("train recipe cuda_graph: needs loader 'device' (its full batches keep shapes fixed)")
-    if recipe.float_warmup_epochs >= recipe.epochs:
-        raise ValueError(f"train recipe float_warmup_epochs ({recipe.float_warmup_epochs}) must be below "
-                         f"epochs ({recipe.epochs}): the last epochs must train the quantised network")
-    if recipe.alpha_init not in ("seed", "mse"):
-        raise ValueError(f"train recipe alpha_init {recipe.alpha_init!r}: expected 'seed' or 'mse'")
-    if recipe.alpha_init == "mse" and recipe.float_warmup_epochs == 0:
-        raise ValueError("train recipe alpha_init 'mse': needs float_warmup_epochs > 0 (it fits the alphas to the "
-                         "float network when quantization switches on)")
+        raise ValueError(f"train recipe key cuda_graph: needs a CUDA device, training runs on {device}")
 
 
 class Batches(NamedTuple):

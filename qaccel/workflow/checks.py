@@ -1,18 +1,26 @@
 """The checks the Snakefile makes on every parse beyond the schema's: the core's widths, exported
 layers against the layer table and the core's limits, and what needs the data (the archive to read,
-the captured image). Input functions call :func:`exportable_layer` for layers reached through a file target.
+the captured image and the network's images against the test split at hand). Input functions call
+:func:`exportable_layer` for layers reached through a file target.
 
 No rule script imports this module, so editing it re-runs no job; it imports no torch.
 """
 from __future__ import annotations
 
+import json
+import os
+import sys
 from pathlib import Path
 
-from qaccel.data import check_test_image, test_split_size
+from qaccel.data import TEST_IMAGES, archive_test_images, check_test_image, test_split_size
 from qaccel.model.layers import ConvLayer, conv_layer
 from qaccel.rtl.limits import core_problem, core_refusal
 
 from .config import ConfigError
+
+# Counting an archive's test images reads all of it (seconds): the count is kept here, in the working
+# directory, per archive path, size and modification time.
+ARCHIVE_COUNTS = Path(".snakemake/qaccel/archive_test_images.json")
 
 
 def exportable_layer(layer: int, config: dict) -> ConvLayer:
@@ -33,13 +41,47 @@ def check_export_layers(config: dict) -> None:
             raise ConfigError(f"config key export.layers[{position}]: {error}") from None
 
 
-def check_data(config: dict, data_path: str | Path) -> None:
-    """The captured image lies in the built test split; an archive that must still be read exists."""
-    data_path = Path(data_path)
+def counted_archive(archive: Path, counts: Path = ARCHIVE_COUNTS) -> int:
+    """The test images of ``archive``, counted once per version of the file and then read from ``counts``."""
+    stat = archive.stat()
+    key = f"{archive.resolve()} {stat.st_size} {stat.st_mtime_ns}"
+    try:
+        known = json.loads(counts.read_text())
+    except (FileNotFoundError, ValueError):  # none yet, or a torn write: count again
+        known = {}
+    if key not in known:
+        print(f"counting the test images of {archive} (once; kept in {counts})", file=sys.stderr)
+        known[key] = archive_test_images(archive)
+        counts.parent.mkdir(parents=True, exist_ok=True)
+        partial = counts.with_name(counts.name + ".partial")
+        partial.write_text(json.dumps(known, indent=1) + "\n")
+        os.replace(partial, counts)
+    return known[key]
+
+
+def images_at_hand(config: dict, data_path: Path, counts: Path = ARCHIVE_COUNTS) -> tuple[int, str]:
+    """How many test images the jobs will read, and from where: the built data file when there is one,
+    else the archive the data rule will read, else torchvision's CIFAR-10."""
     if data_path.is_file():
-        check_test_image(config["capture"]["image"], test_split_size(data_path), data_path)
-    elif config["data"]["source"] == "archive" and not Path(config["data"]["archive"]).is_file():
-        raise ConfigError(f"config key data.archive: {config['data']['archive']} does not exist")
+        return test_split_size(data_path), str(data_path)
+    if config["data"]["source"] == "archive":
+        archive = Path(config["data"]["archive"])
+        if not archive.is_file():
+            raise ConfigError(f"config key data.archive: {archive} does not exist")
+        return counted_archive(archive, counts), str(archive)
+    return TEST_IMAGES, "torchvision's CIFAR-10"
+
+
+def check_data(config: dict, data_path: str | Path, counts: Path = ARCHIVE_COUNTS) -> None:
+    """The captured image and the network's images lie in the test split at hand; an archive that must
+    still be read exists."""
+    test_images, source = images_at_hand(config, Path(data_path), counts)
+    check_test_image(config["capture"]["image"], test_images, source)
+    network = config["network"]
+    last = network["first"] + network["count"] - 1
+    if last >= test_images:
+        raise ConfigError(f"config key network.count: images {network['first']}..{last} go beyond the test split of "
+                          f"{source}, which holds {test_images} images (indices 0..{test_images - 1})")
 
 
 def check_core(config: dict) -> None:

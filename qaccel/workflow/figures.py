@@ -1,4 +1,5 @@
-"""The report's figures (matplotlib, written as PNG): training, per-layer integers, RTL results, jobs.
+"""The report's figures (matplotlib, written as PNG): training, per-layer integers, RTL results, the
+whole network's accuracy, jobs.
 
 Each function takes plain data (what the stages wrote, already read) and a path; the rule scripts
 under scripts/*_figures.py read the files. Nothing here reads a file or knows a Snakemake rule.
@@ -6,6 +7,7 @@ under scripts/*_figures.py read the files. Nothing here reads a file or knows a 
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -128,28 +130,40 @@ def layer_figure(layer: int, act_int: np.ndarray, weight_int: np.ndarray, abs_er
     _save(figure, path)
 
 
-def rtl_pass_matrix(rows: list[dict], path: Path) -> None:
-    """Layer x dataflow: did the RTL reproduce every value of the vector set?"""
-    layers = sorted({row["layer"] for row in rows})
-    dataflows = [d for d in ("ws", "os") if any(row["dataflow"] == d for row in rows)]
-    by_cell = {(row["layer"], row["dataflow"]): row for row in rows}
-    figure, axis = plt.subplots(figsize=(2.2 + 1.6 * len(dataflows), 1.2 + 0.7 * len(layers)), constrained_layout=True)
+def check_cell(outcome: dict | None, counted: tuple[str, str] | None = None) -> tuple[str, str]:
+    """One cell of the pass matrix: ('passed' | 'failed' | 'not run', its text). ``outcome`` is a check's
+    record (sim.json, tb.json, or the failure record of either); a failure's text says where it failed;
+    ``counted``: (key of the record, unit) shown in a passed cell, as ("values_checked", "values")."""
+    if outcome is None:
+        return "not run", "not run"
+    if outcome["passed"]:
+        count = outcome.get(counted[0]) if counted else None
+        return "passed", "pass" + (f"\n{count:,} {counted[1]}" if count is not None else "")
+    return "failed", "FAIL\n" + "\n".join(textwrap.wrap(str(outcome.get("failed_at")), 28)[:3])
+
+
+CELL_COLOURS = {"passed": PASS_COLOUR, "failed": FAIL_COLOUR, "not run": MISSING_COLOUR}
+
+
+def rtl_pass_matrix(sims: list[dict], benches: list[dict], bench_name: str, path: Path) -> None:
+    """Layer x dataflow, two checks each: the layer bench of rule simulate against every value of the vector
+    set (sim.json), and the test bench ``bench_name`` of rule tb (tb.json, with its layer and dataflow
+    added); red cells say where the check failed."""
+    layers = sorted({outcome["layer"] for outcome in sims})
+    dataflows = [d for d in ("ws", "os") if any(outcome["dataflow"] == d for outcome in sims)]
+    checks = [("simulate", {(o["layer"], o["dataflow"]): o for o in sims}, ("values_checked", "values")),
+              (bench_name, {(o["layer"], o["dataflow"]): o for o in benches}, ("cycles", "cycles"))]
+    columns = [(dataflow, check) for dataflow in dataflows for check in checks]
+    figure, axis = plt.subplots(figsize=(2.0 + 2.0 * len(columns), 1.4 + 0.9 * len(layers)), constrained_layout=True)
     for y, layer in enumerate(layers):
-        for x, dataflow in enumerate(dataflows):
-            row = by_cell.get((layer, dataflow))
-            if row is None:
-                colour, text = MISSING_COLOUR, "not run"
-            elif row["rtl_passed"]:
-                checked = row.get("values_checked")
-                colour, text = PASS_COLOUR, "pass" + (f"\n{checked} values" if checked is not None else "")
-            else:
-                wrong = row.get("mismatches")
-                colour, text = FAIL_COLOUR, "FAIL" + (f"\n{wrong} mismatches" if wrong is not None else "")
-            axis.add_patch(plt.Rectangle((x, y), 1, 1, facecolor=colour, edgecolor="white", lw=2))
-            axis.text(x + 0.5, y + 0.5, text, ha="center", va="center", color="white", fontsize=9, weight="bold")
-    axis.set_xlim(0, len(dataflows))
+        for x, (dataflow, (_, outcomes, counted)) in enumerate(columns):
+            state, text = check_cell(outcomes.get((layer, dataflow)), counted)
+            axis.add_patch(plt.Rectangle((x, y), 1, 1, facecolor=CELL_COLOURS[state], edgecolor="white", lw=2))
+            axis.text(x + 0.5, y + 0.5, text, ha="center", va="center", color="white", fontsize=8, weight="bold")
+    axis.set_xlim(0, len(columns))
     axis.set_ylim(len(layers), 0)
-    axis.set_xticks([x + 0.5 for x in range(len(dataflows))], [d.upper() for d in dataflows])
+    axis.set_xticks([x + 0.5 for x in range(len(columns))],
+                    [f"{dataflow.upper()}\n{name}" for dataflow, (name, _, _) in columns])
     axis.set_yticks([y + 0.5 for y in range(len(layers))], [f"layer {layer}" for layer in layers])
     axis.tick_params(length=0)
     for side in axis.spines.values():
@@ -159,44 +173,79 @@ def rtl_pass_matrix(rows: list[dict], path: Path) -> None:
 
 
 def rtl_cycles(rows: list[dict], path: Path) -> None:
-    """Per layer and dataflow: the core's cycles beside SCALE-Sim's model and the ideal (every MAC
-    unit busy every cycle), the utilisation that follows, and the simulator's speed."""
+    """Per layer and dataflow: the core's cycles beside SCALE-Sim's model and the ideal (every MAC unit busy
+    every cycle), one linear panel per layer; the utilisation that follows; and the simulator's speed."""
+    layers = sorted({row["layer"] for row in rows})
     labels = [f"layer {row['layer']} {row['dataflow'].upper()}" for row in rows]
     positions = np.arange(len(rows))
-    figure, axes = plt.subplots(1, 3, figsize=(14, 4.5), constrained_layout=True)
-    cycles = axes[0]
+    figure = plt.figure(figsize=(max(10, 4.5 * len(layers)), 8.5), constrained_layout=True)
+    grid = figure.add_gridspec(2, 2 * len(layers))
     width = 0.27
-    for offset, key, name, colour in ((-width, "rtl_cycles", "RTL core", "#3949ab"),
-                                      (0, "model_cycles", "SCALE-Sim model", "#8d6e63"),
-                                      (width, "ideal_cycles", "ideal: MACs / (rows x cols)", "#9e9e9e")):
-        values = [row[key] if row[key] is not None else 0 for row in rows]
-        bars = cycles.bar(positions + offset, values, width, label=name, color=colour)
-        cycles.bar_label(bars, fontsize=7)
-    cycles.set_xticks(positions, labels)
-    cycles.set_yscale("log")  # layers differ by orders of magnitude
-    cycles.set(ylabel="cycles (log scale)", title="cycles per layer")
-    cycles.legend(fontsize=8, loc="upper left")
-    cycles.set_ylim(top=cycles.get_ylim()[1] * 4)
+    series = (("rtl_cycles", "RTL core", "#3949ab"), ("model_cycles", "SCALE-Sim model", "#8d6e63"),
+              ("ideal_cycles", "ideal: MACs / (rows x cols)", "#9e9e9e"))
+    for panel, layer in enumerate(layers):
+        cycles = figure.add_subplot(grid[0, 2 * panel:2 * panel + 2])
+        own = [row for row in rows if row["layer"] == layer]
+        places = np.arange(len(own))
+        for offset, (key, name, colour) in zip((-width, 0, width), series):
+            values = [row[key] if row[key] is not None else 0 for row in own]
+            bars = cycles.bar(places + offset, values, width, label=name, color=colour)
+            cycles.bar_label(bars, labels=[f"{value:,.0f}" if row[key] is not None else "n/a"
+                                           for value, row in zip(values, own)], fontsize=7)
+        cycles.set_xticks(places, [row["dataflow"].upper() for row in own])
+        cycles.set(ylabel="cycles", title=f"layer {layer}: cycles (linear, from 0)")
+        cycles.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+        cycles.margins(y=0.25)
+        cycles.legend(fontsize=7, loc="upper left")
+        cycles.grid(axis="y", alpha=0.3)
 
-    utilisation = axes[1]
+    utilisation = figure.add_subplot(grid[1, :len(layers)])
     for offset, key, name, colour in ((-width / 2, "utilisation", "RTL core", "#3949ab"),
                                       (width / 2, "model_utilisation", "SCALE-Sim model", "#8d6e63")):
         values = [100 * row[key] if row[key] is not None else 0 for row in rows]
         bars = utilisation.bar(positions + offset, values, width, label=name, color=colour)
-        utilisation.bar_label(bars, fmt="%.1f%%", fontsize=7)
-    utilisation.set_xticks(positions, labels)
+        utilisation.bar_label(bars, labels=[f"{value:.1f}%" if row[key] is not None else "n/a"
+                                            for value, row in zip(values, rows)], fontsize=7)
+    utilisation.set_xticks(positions, labels, fontsize=8)
     utilisation.set(ylabel="% of MAC-unit cycles doing a MAC", title="utilisation = ideal / cycles", ylim=(0, 100))
     utilisation.legend(fontsize=8)
 
-    rate = axes[2]
+    rate = figure.add_subplot(grid[1, len(layers):])
     values = [row["cycles_per_second"] or 0 for row in rows]
     bars = rate.bar(positions, values, 0.5, color="#00897b")
-    rate.bar_label(bars, labels=[f"{value:,.0f}\n{row['simulator']}" for value, row in zip(values, rows)], fontsize=7)
-    rate.set_xticks(positions, labels)
+    rate.bar_label(bars, labels=[(f"{value:,.0f}" if row["cycles_per_second"] else "n/a") + f"\n{row['simulator']}"
+                                 for value, row in zip(values, rows)], fontsize=7)
+    rate.set_xticks(positions, labels, fontsize=8)
+    rate.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
     rate.set(ylabel="simulated cycles per second", title="simulation rate (wall clock)")
     rate.margins(y=0.2)
-    for axis in axes:
+    for axis in (utilisation, rate):
         axis.grid(axis="y", alpha=0.3)
+    _save(figure, path)
+
+
+PATH_NAMES = (("float", "float model (PyTorch)", "#8d6e63"), ("integer", "integer path (software)", "#00838f"),
+              ("rtl", "RTL path", "#3949ab"))
+
+
+def network_accuracy(summaries: list[dict], path: Path) -> None:
+    """The whole network's accuracy on the same test images, per path (float, integer, RTL) and dataflow."""
+    figure, axis = plt.subplots(figsize=(3.5 + 2.5 * len(summaries), 4.5), constrained_layout=True)
+    positions = np.arange(len(summaries))
+    width = 0.26
+    for offset, (key, name, colour) in zip((-width, 0, width), PATH_NAMES):
+        values = [summary["accuracy_percent"][key] for summary in summaries]
+        bars = axis.bar(positions + offset, values, width, label=name, color=colour)
+        axis.bar_label(bars, labels=[f"{value:.1f}%\n{summary['correct'][key]}/{summary['images']['count']}"
+                                     for value, summary in zip(values, summaries)], fontsize=7)
+    axis.set_xticks(positions, [f"{summary['dataflow'].upper()}\n(convs: {summary['backend']})"
+                                for summary in summaries])
+    axis.set(ylabel="test images classified correctly (%)", ylim=(0, 118))
+    axis.yaxis.set_major_locator(matplotlib.ticker.FixedLocator(range(0, 101, 20)))
+    axis.legend(fontsize=8, loc="upper right", ncols=3)
+    axis.grid(axis="y", alpha=0.3)
+    images = summaries[0]["images"]
+    axis.set_title(f"whole network, test images {images['first']}..{images['last']} ({images['count']})")
     _save(figure, path)
 
 

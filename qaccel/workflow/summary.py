@@ -4,10 +4,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .outcomes import read_outcome
+
 # Wall-clock figures (seconds, simulated cycles per second) stay in metrics.json and sim.json, so that
 # the summary of one run is byte-identical wherever it ran.
 COLUMNS = ("layer", "dataflow", "recovered_mean_abs_error", "tiles", "vector_files", "rtl_passed", "simulator",
-           "rtl_cycles", "model_cycles", "values_checked", "ideal_cycles", "utilisation", "model_utilisation")
+           "rtl_cycles", "model_cycles", "values_checked", "ideal_cycles", "utilisation", "model_utilisation",
+           "rtl_failed_at")
 
 
 def _read(path: str | Path) -> dict:
@@ -20,13 +23,14 @@ def _share(ideal: float, cycles: int | None) -> float | None:
 
 
 def summarise(metrics: str | Path, integer_reports: list, manifests: list, sims: list) -> dict:
-    """``manifests`` and ``sims`` are parallel lists (one entry per layer and dataflow)."""
+    """``manifests`` and ``sims`` are parallel lists (one entry per layer and dataflow); a sim is sim.json or,
+    where the simulation failed, its failure record."""
     training = _read(metrics)
     last = training["epochs"][-1] if training["epochs"] else {}
     errors = {report["layer"]: report["recovered_mean_abs_error"] for report in map(_read, integer_reports)}
     rows = []
     for manifest_path, sim_path in zip(manifests, sims):
-        manifest, sim = _read(manifest_path), _read(sim_path)
+        manifest, sim = _read(manifest_path), read_outcome(sim_path)
         ideal = sim["ideal_cycles"]
         rows.append({
             "layer": manifest["layer"],
@@ -42,6 +46,7 @@ def summarise(metrics: str | Path, integer_reports: list, manifests: list, sims:
             "ideal_cycles": ideal,
             "utilisation": _share(ideal, sim.get("cycles")),
             "model_utilisation": _share(ideal, sim["model"]["cycles"]),
+            "rtl_failed_at": sim.get("failed_at"),
         })
     return {"training": {"device": training["device"], "recipe": training["recipe"], "epochs": len(training["epochs"]),
                          "steps": last.get("steps"), "test_acc": training["final_test_acc"]},

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from support import reference_act_q
+from support import QUANT, reference_act_q
 
 from qaccel.model.quant import quant_convs, quantize_activation
 from qaccel.model.vgg import VGGQuant
@@ -53,7 +53,7 @@ def test_all_zero_values_are_refused():
 
 def test_the_statistics_pass_leaves_the_model_as_it_was():
     torch.manual_seed(0)
-    model = VGGQuant().eval()
+    model = VGGQuant(**QUANT).eval()
     before = {name: buffer.clone() for name, buffer in model.state_dict().items()}
     samples = float_layer_inputs(model, torch.randn(8, 3, 32, 32))
     assert len(samples) == 13 and not model.training

@@ -1,18 +1,19 @@
 """Config validation: every error names the config key; the schema is the one source of defaults,
 types, ranges and documentation."""
 import copy
+import json
 import re
 
 import numpy as np
 import pytest
 import yaml
 from snakemake.cli import parse_config
-from support import REPO
+from support import REPO, make_archive
 
 from qaccel.data import DatasetError
 from qaccel.rtl.build import BLOCK_MUTANTS, MUTANTS
 from qaccel.training.train import Recipe, RunSettings
-from qaccel.workflow.checks import check_data, check_workflow
+from qaccel.workflow.checks import check_data, check_workflow, counted_archive
 from qaccel.workflow.config import (
     ConfigError,
     render_config_yaml,
@@ -72,7 +73,8 @@ def test_the_shipped_config_is_valid():
      r"config key train\.recipes\.fast\.float_warmup_epochs: must be below epochs \(40\)"),
     ({"train__recipes__seed__cuda_graph": True}, r"config key train\.recipes\.seed\.cuda_graph: needs loader 'device'"),
     ({"network__first": 9999, "network__count": 2},
-     r"config key network\.count: images 9999\.\.10000 go beyond CIFAR-10's test split of 10000 \(0\.\.9999\)"),
+     r"config key network\.count: images 9999\.\.10000 go beyond the test split of torchvision's CIFAR-10, which "
+     r"holds 10000 images \(indices 0\.\.9999\)"),
     ({"network__first": 10000}, r"config key network\.first: 10000 is greater than the maximum of 9999"),
     ({"network__shard": 0}, r"config key network\.shard: 0 is less than the minimum of 1"),
     ({"network__backend": "fpga"}, r"config key network\.backend: 'fpga' is not one of \['core', 'software'\]"),
@@ -96,13 +98,24 @@ def test_all_errors_are_reported_at_once():
 
 def test_schema_defaults_fill_missing_keys():
     config = {"train": {"recipes": {"seed": {"epochs": 1, "batch_size": 2, "lr": 0.1, "momentum": 0.9,
-                                             "weight_decay": 0}}}}
+                                             "weight_decay": 0, "milestones": []}}}}
     validate_config(config)
     assert config["hardware"] == {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32}
     assert config["export"]["layers"] == [27] and config["train"]["recipe"] == "auto"
     assert config["train"]["recipes"]["seed"]["loader"] == "dataloader"
-    assert config["train"]["recipes"]["seed"]["milestones"] == [] and config["train"]["threads"] == 2
+    assert config["train"]["recipes"]["seed"]["schedule"] == "step" and config["train"]["threads"] == 2
     assert config["train"]["recipes"]["fast"] == BASE["train"]["recipes"]["fast"]  # an unnamed recipe keeps its default
+
+
+def test_a_step_recipe_without_milestones_is_refused_not_given_a_default():
+    """The seed recipe's default names milestones; a config that defines the recipe anew must too."""
+    config = {"train": {"recipes": {"seed": {"epochs": 1, "batch_size": 2, "lr": 0.1, "momentum": 0.9,
+                                             "weight_decay": 0}}}}
+    with pytest.raises(ConfigError, match=r"config key train\.recipes\.seed\.milestones: missing \(schedule step "
+                                          r"\(the default\) needs milestones"):
+        validate_config(config)
+    config["train"]["recipes"]["seed"].update(schedule="onecycle")
+    validate_config(config)
 
 
 def test_config_yaml_is_the_schema_rendered():
@@ -139,8 +152,9 @@ def test_the_codes_defaults_are_config_yaml():
     # Recipe keys a recipe leaves out take the schema's recipe defaults, which config.yaml shows filled in.
     defaults = Recipe(epochs=1, batch_size=1, lr=1.0, momentum=0.0, weight_decay=0.0)
     seed, fast = BASE["train"]["recipes"]["seed"], BASE["train"]["recipes"]["fast"]
-    assert (list(defaults.milestones), defaults.gamma, defaults.num_workers, defaults.compile) == (
-        fast["milestones"], fast["gamma"], fast["num_workers"], fast["compile"])
+    assert (defaults.gamma, defaults.num_workers, defaults.compile) == (fast["gamma"], fast["num_workers"],
+                                                                        fast["compile"])
+    assert defaults.milestones == () and "milestones" not in fast  # no default: a step schedule names them
     assert (defaults.nesterov, defaults.warmup_epochs, defaults.label_smoothing, defaults.channels_last,
             defaults.cuda_graph, defaults.float_warmup_epochs) == (
         seed["nesterov"], seed["warmup_epochs"], seed["label_smoothing"], seed["channels_last"], seed["cuda_graph"],
@@ -182,3 +196,23 @@ def test_a_missing_archive_is_named_while_the_data_is_not_built(tmp_path):
     config["data"].update(source="archive", archive=str(tmp_path / "missing.tar.gz"))
     with pytest.raises(ConfigError, match=rf"config key data\.archive: {tmp_path / 'missing.tar.gz'} does not exist"):
         check_data(config, tmp_path / "cifar10.npz")
+
+
+def test_the_images_are_checked_against_the_archives_test_split_counted_once(tmp_path):
+    archive = make_archive(tmp_path / "small.tar.gz", per_class=2)  # 20 test images
+    counts = tmp_path / "counts.json"
+    config = validated(network__first=16, network__count=4, capture__image=19)
+    config["data"].update(source="archive", archive=str(archive))
+    check_data(config, tmp_path / "not-built.npz", counts)
+    stat = archive.stat()
+    assert json.loads(counts.read_text()) == {f"{archive.resolve()} {stat.st_size} {stat.st_mtime_ns}": 20}
+    config["network"]["count"] = 5
+    with pytest.raises(ConfigError, match=rf"config key network\.count: images 16\.\.20 go beyond the test split of "
+                                          rf"{archive}, which holds 20 images \(indices 0\.\.19\)"):
+        check_data(config, tmp_path / "not-built.npz", counts)
+    config["network"]["count"], config["capture"]["image"] = 4, 20
+    with pytest.raises(DatasetError, match=rf"config key capture\.image: 20 is beyond the test split of {archive}"):
+        check_data(config, tmp_path / "not-built.npz", counts)
+    # the count is read back, not counted again: a planted count shows through
+    counts.write_text(counts.read_text().replace(": 20", ": 30"))
+    assert counted_archive(archive, counts) == 30

@@ -6,7 +6,7 @@ import sys
 import pytest
 import torch
 import torch.nn as nn
-from support import REPO
+from support import QUANT, REPO
 
 from qaccel.model.fused_quant import FusedActQuant, FusedWeightQuant
 from qaccel.model.quant import (
@@ -119,7 +119,7 @@ def test_fused_weight_quantizer_has_the_reference_bits_forward_and_backward(devi
 
 def conv_pair(layout, device, seed=0):
     torch.manual_seed(seed)
-    reference = QuantConv2d(16, 32).to(device).to(memory_format=layout)
+    reference = QuantConv2d(16, 32, **QUANT).to(device).to(memory_format=layout)
     with torch.no_grad():
         reference.act_alpha.fill_(2.7)
         reference.weight_quant.wgt_alpha.fill_(2.3)
@@ -152,7 +152,7 @@ def test_a_fused_quant_conv_trains_bit_for_bit_like_the_reference(device, layout
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_fused_training_steps_leave_every_parameter_bit_identical(precision):
     torch.manual_seed(0)
-    models = [VGGQuant().to(memory_format=torch.channels_last)]
+    models = [VGGQuant(**QUANT).to(memory_format=torch.channels_last)]
     models.append(copy.deepcopy(models[0]))
     set_fused_quantizers(models[1], True)
     generator = torch.Generator().manual_seed(0)

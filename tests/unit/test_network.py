@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from support import random_layer
+from support import INTEGERIZE, MEAN, QUANT, STD, random_layer
 
 from qaccel.export.tiling import tile_ws
 from qaccel.model.layers import CONV_LAYERS
@@ -25,14 +25,13 @@ from qaccel.network.widths import (
     unsigned_bits,
 )
 
-MEAN, STD = (0.491, 0.482, 0.447), (0.247, 0.243, 0.262)
 HARDWARE = {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32}
 
 
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    return VGGQuant().eval()
+    return VGGQuant(**QUANT).eval()
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +63,7 @@ class MustNotRun:
 
 def shard(model, test_split, first, last, backend, dataflow="ws", hardware=HARDWARE):
     return run_shard(model, test_split, "test.npz", first, last, backend, "test", dataflow, hardware, MEAN, STD,
-                     1e-3, log=lambda message: None)
+                     INTEGERIZE["integer_tolerance"], log=lambda message: None)
 
 
 @pytest.mark.parametrize("first,count,size,expected", [
@@ -179,7 +178,7 @@ def test_unsigned_bits(high, bits):
 
 def test_the_partial_sum_bound_is_the_largest_sum_of_absolute_products(model, test_split):
     images = torch.from_numpy(test_split["test_images"][:2]).permute(0, 3, 1, 2).float() / 255
-    path = IntegerNetwork(model, 1e-3).run((images - 0.5) / 0.25, IntegerConvBackend())
+    path = IntegerNetwork(model, INTEGERIZE["integer_tolerance"]).run((images - 0.5) / 0.25, IntegerConvBackend())
     ranges = layer_ranges(path)
     for conv, r in zip(path.convs[:2], ranges[:2]):
         act, weight = conv.act_int.numpy(), conv.weight_int.numpy()

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 import torch
-from support import reference_act_q, reference_normalised_weight_q
+from support import INTEGERIZE, QUANT, reference_act_q, reference_normalised_weight_q
 
 from qaccel.export.capture import capture_layer
 from qaccel.export.integerize import IntegerCheckError, integerize
@@ -52,13 +52,13 @@ def test_weight_gradients_pass_straight_through():
 
 def post_relu_conv_capture(seed=0):
     torch.manual_seed(seed)
-    model = VGGQuant()
+    model = VGGQuant(**QUANT)
     model.features[27].act_alpha.data.fill_(2.5)
     return capture_layer(model, torch.randn(4, 3, 32, 32), 27)
 
 
 def test_integer_conversion_recovers_the_model_output():
-    result = integerize(post_relu_conv_capture(), image=1, integer_tolerance=1e-3, max_recovered_error=1e-3)
+    result = integerize(post_relu_conv_capture(), image=1, **INTEGERIZE)
     report = result["report"]
     assert report["relu"] and not report["act_signed"]
     assert report["recovered_mean_abs_error"] < 1e-5
@@ -69,8 +69,8 @@ def test_integer_conversion_recovers_the_model_output():
 
 def test_layer0_integers_are_signed():
     torch.manual_seed(0)
-    captured = capture_layer(VGGQuant(), torch.randn(2, 3, 32, 32), 0)
-    result = integerize(captured, image=0, integer_tolerance=1e-3, max_recovered_error=1e-3)
+    captured = capture_layer(VGGQuant(**QUANT), torch.randn(2, 3, 32, 32), 0)
+    result = integerize(captured, image=0, **INTEGERIZE)
     assert result["report"]["act_signed"] and result["act_int"].min() < 0
 
 
@@ -79,18 +79,18 @@ def test_non_integer_weight_is_rejected_with_its_index():
     step = captured["wgt_alpha"] / 7
     captured["weight_q"][3, 2, 1, 0] += 0.25 * step
     with pytest.raises(IntegerCheckError, match=r"layer 27 weight_int: .* at index \(3, 2, 1, 0\)"):
-        integerize(captured, image=0, integer_tolerance=1e-3, max_recovered_error=1e-3)
+        integerize(captured, image=0, **INTEGERIZE)
 
 
 def test_recovered_error_above_limit_fails_the_stage():
     captured = post_relu_conv_capture()
     captured["reference"] = captured["reference"] + 0.01
     with pytest.raises(IntegerCheckError, match="layer 27: recovered output differs"):
-        integerize(captured, image=0, integer_tolerance=1e-3, max_recovered_error=1e-3)
+        integerize(captured, image=0, **INTEGERIZE)
 
 
 def test_quant_conv_keeps_weight_q_as_the_seed():
-    conv = QuantConv2d(8, 8)
+    conv = QuantConv2d(8, 8, **QUANT)
     conv(torch.rand(1, 8, 4, 4))
     levels = conv.weight_q / (conv.weight_quant.wgt_alpha.detach() / 7)
     assert torch.allclose(levels, levels.round(), atol=1e-5)
@@ -99,7 +99,7 @@ def test_quant_conv_keeps_weight_q_as_the_seed():
 def test_under_bf16_autocast_activations_are_quantised_on_the_fp32_grid():
     """Only the convolution runs in bf16: its input levels are those of fp32 quantisation."""
     torch.manual_seed(0)
-    conv = QuantConv2d(16, 8)
+    conv = QuantConv2d(16, 8, **QUANT)
     with torch.no_grad():
         conv.act_alpha.fill_(7.3)
     x = (torch.randn(4, 16, 12, 12).abs() * 3).bfloat16()

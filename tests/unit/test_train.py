@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from support import REPO, reference_act_q, reference_normalised_weight_q
+from support import INTEGERIZE, QUANT, REPO, reference_act_q, reference_normalised_weight_q
 from test_alpha_init import reference_mse_alpha
 
 from qaccel.data import normalise
@@ -167,7 +167,7 @@ def test_alphas_are_fitted_to_the_float_network_when_quantization_switches_on(da
     run(dataset, tmp_path, recipe=recipe, log=lines.append)  # resumes at the switch
     assert sum(line.startswith("alphas from the float network") for line in lines) == 1
 
-    float_model = VGGQuant()
+    float_model = VGGQuant(**QUANT)
     float_model.load_state_dict(float_state)
     set_quantization(float_model, False)
     arrays = np.load(dataset)
@@ -193,16 +193,17 @@ def test_alphas_are_fitted_to_the_float_network_when_quantization_switches_on(da
         assert final.features[index].act_alpha.item() == pytest.approx(expected_act, rel=1e-6), index
         assert final.features[index].weight_quant.wgt_alpha.item() == pytest.approx(expected_wgt, rel=1e-6), index
     assert final.features[0].act_alpha.item() < 4  # the normalised image spans about [-2, 2], not [0, 8]
-    report = integerize(capture_layer(final, images[:8], 27), image=0, integer_tolerance=1e-3,
-                        max_recovered_error=1e-3)["report"]
-    assert report["recovered_mean_abs_error"] < 1e-3
+    report = integerize(capture_layer(final, images[:8], 27), image=0, **INTEGERIZE)["report"]
+    assert report["recovered_mean_abs_error"] < INTEGERIZE["max_recovered_error"]
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"cuda_graph": True}, r"cuda_graph: needs a CUDA device, training runs on cpu"),
-    ({"alpha_init": "mse"}, r"alpha_init 'mse': needs float_warmup_epochs > 0"),
-    ({"float_warmup_epochs": 2}, r"float_warmup_epochs \(2\) must be below epochs \(2\)"),
-    ({"loader": "disk"}, r"loader 'disk': expected 'dataloader' or 'device'"),
+    ({"cuda_graph": True}, r"train recipe key cuda_graph: needs a CUDA device, training runs on cpu"),
+    # the rules of the recipe keys, as the config check states them (qaccel.workflow.config.recipe_problem)
+    ({"alpha_init": "mse"}, r"train recipe key alpha_init: 'mse' needs float_warmup_epochs > 0"),
+    ({"float_warmup_epochs": 2}, r"train recipe key float_warmup_epochs: must be below epochs \(2\)"),
+    ({"loader": "disk"}, r"train recipe key loader: 'disk' is not one of \['dataloader', 'device'\]"),
+    ({"schedule": "onecycle", "warmup_epochs": 2}, r"train recipe key warmup_epochs: must be below epochs \(2\)"),
 ])
 def test_recipes_that_cannot_run_are_refused_by_key(dataset, tmp_path, change, message):
     with pytest.raises(ValueError, match=message):
@@ -285,7 +286,7 @@ def broken_resume_states(dataset):
         "wrong shapes": lambda path: torch.save(
             {"fingerprint": run_id, "epoch": 1, "global_step": 3, "optimizer": {}, "cpu_rng": torch.get_rng_state(),
              "loader_rng": torch.get_rng_state(), "metrics": "[]",
-             "state_dict": {**VGGQuant().state_dict(), "classifier.weight": torch.zeros(3, 3)}}, path),
+             "state_dict": {**VGGQuant(**QUANT).state_dict(), "classifier.weight": torch.zeros(3, 3)}}, path),
     }
 
 

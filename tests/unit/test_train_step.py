@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from support import QUANT
 
 from qaccel.model.quant import QuantConv2d, set_fused_quantizers, set_quantization
 from qaccel.model.vgg import VGGQuant
@@ -56,7 +57,7 @@ def assert_same_parameters(a, b, rtol):
 
 def test_the_step_follows_a_changing_learning_rate_like_the_textbook_loop():
     torch.manual_seed(0)
-    model = VGGQuant()
+    model = VGGQuant(**QUANT)
     reference = copy.deepcopy(model)
     data = batches(len(SCHEDULE), "cpu")
     losses = stepped_training(model, data)
@@ -66,7 +67,7 @@ def test_the_step_follows_a_changing_learning_rate_like_the_textbook_loop():
 
 def test_an_unquantised_conv_is_the_plain_conv_of_the_float_weights():
     torch.manual_seed(0)
-    conv = QuantConv2d(8, 16)
+    conv = QuantConv2d(8, 16, **QUANT)
     x = torch.randn(2, 8, 6, 6) * 3
     quantised = conv(x)
     set_quantization(conv, False)
@@ -78,7 +79,7 @@ def test_an_unquantised_conv_is_the_plain_conv_of_the_float_weights():
 
 def test_float_warm_up_leaves_the_alphas_untouched():
     torch.manual_seed(0)
-    model = VGGQuant()
+    model = VGGQuant(**QUANT)
     set_quantization(model, False)
     before = {name: p.detach().clone() for name, p in model.named_parameters()}
     stepped_training(model, batches(2, "cpu"))
@@ -93,7 +94,7 @@ def test_float_warm_up_leaves_the_alphas_untouched():
 def test_a_replayed_cuda_graph_trains_like_eager_steps(fused):
     torch.manual_seed(0)
     torch.backends.cudnn.deterministic = True
-    model = VGGQuant().cuda()
+    model = VGGQuant(**QUANT).cuda()
     set_fused_quantizers(model, fused)
     graphed = copy.deepcopy(model)
     data = batches(len(SCHEDULE), "cuda", batch=8)

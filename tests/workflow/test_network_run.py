@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from support import config_args, overlay, planned_jobs, run_snakemake
+from support import MEAN, STD, config_args, overlay, planned_jobs, run_snakemake
 
 from qaccel import data
 from qaccel.export.capture import capture_batch, capture_conv_inputs
@@ -20,7 +20,6 @@ from qaccel.rtl.program import ConvShape
 
 pytestmark = pytest.mark.slow
 
-MEAN, STD = (0.491, 0.482, 0.447), (0.247, 0.243, 0.262)
 RESULTS = ["results/network/ws/predictions.tsv", "results/network/os/predictions.tsv",
            "results/network/ws/summary.json", "results/network/os/summary.json",
            "results/network/accuracy.tsv", "results/network/layers.tsv"]
@@ -105,7 +104,7 @@ def test_sharding_gives_the_same_results_byte_for_byte(copy_of_tiny_workflow, ti
 
 
 # The jobs figure shows every shard job's benchmark.
-NETWORK_AFTER_SHARDS = {"network_merge": 2, "network_report": 1, "jobs_figure": 1}
+NETWORK_AFTER_SHARDS = {"network_merge": 2, "network_report": 1, "network_figure": 1, "jobs_figure": 1}
 
 
 @pytest.mark.parametrize("network,expected", [

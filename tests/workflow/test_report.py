@@ -14,6 +14,7 @@ FIGURES = {  # figure -> its caption (workflow/report/*.rst)
     "results/figures/rtl_pass.png": "rtl_pass.rst",
     "results/figures/rtl_cycles.png": "rtl_cycles.rst",
     "results/figures/jobs.png": "jobs.rst",
+    "results/figures/network_accuracy.png": "network_figure.rst",
 }
 
 

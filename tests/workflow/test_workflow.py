@@ -66,7 +66,7 @@ def test_a_finished_run_has_nothing_left_to_do(tiny_workflow):
     assert planned_jobs(tiny_workflow) == {}
 
 
-NETWORK = {"network_shard": 4, "network_merge": 2, "network_report": 1}  # 2 images, 1 per shard, 2 dataflows
+NETWORK = {"network_shard": 4, "network_merge": 2, "network_report": 1, "network_figure": 1}  # 2 images, 1 per shard
 
 
 @pytest.mark.parametrize("change,expected", [
@@ -230,6 +230,16 @@ def test_a_planted_fault_fails_the_simulate_rule_naming_its_place(copy_of_tiny_w
                            "--forcerun", "simulate", "results/layer27/ws/sim.json", check=False)
     assert result.returncode != 0
     assert "psum_kij5.txt:12 field 0" in result.stdout
+    # The failed job's record survives it, and the summary and the pass matrix show it, with where.
+    assert not (workdir / "results/layer27/ws/sim.json").exists()
+    record = json.loads((workdir / "results/layer27/ws/sim.failed.json").read_text())
+    assert record["passed"] is False and record["failed_at"] == "psum_kij5.txt:12 field 0"
+    run_snakemake(workdir, *config_args(workdir / "tiny.yaml"), "--cores", "1", "--workflow-profile", "none",
+                  "results/figures/rtl_pass.png")
+    rows = json.loads((workdir / "results/summary.json").read_text())["layers"]
+    assert [(row["dataflow"], row["rtl_passed"], row["rtl_failed_at"]) for row in rows] == [
+        ("ws", False, "psum_kij5.txt:12 field 0"), ("os", True, None)]
+    assert "failed: layer 27 ws: psum_kij5.txt:12 field 0" in (workdir / "logs/figures/rtl.log").read_text()
 
 
 def test_a_fault_planted_in_the_core_fails_the_layer_and_the_network_naming_where(copy_of_tiny_workflow):
@@ -275,11 +285,11 @@ def test_every_job_has_a_benchmark_beside_its_log(tiny_workflow):
     benchmarks = {path.with_name(path.name.removesuffix(".benchmark.tsv"))
                   for path in (tiny_workflow / "logs").rglob("*.benchmark.tsv")}
     # data, train, 3 per layer (capture, integerize, figure), 4 per dataflow (tile, serialize, simulate, tb),
-    # 2 core builds (Icarus for layer 27, Verilator for the network), core_tb.v's build, summary, 3
-    # run-wide figure rules, 2 shards and a merge per dataflow, the network report
-    assert logs == benchmarks and len(logs) == 1 + 1 + 3 + 8 + 2 + 1 + 1 + 3 + 2 * 3 + 1
+    # 2 core builds (Icarus for layer 27, Verilator for the network), core_tb.v's build, summary, 4
+    # run-wide figure rules (training, RTL, network, jobs), 2 shards and a merge per dataflow, the network report
+    assert logs == benchmarks and len(logs) == 1 + 1 + 3 + 8 + 2 + 1 + 1 + 4 + 2 * 3 + 1
     # The jobs figure shows every other job.
-    assert "(26 jobs)" in (tiny_workflow / "logs/figures/jobs.log").read_text()
+    assert "(27 jobs)" in (tiny_workflow / "logs/figures/jobs.log").read_text()
     header = (tiny_workflow / "logs/train.benchmark.tsv").read_text().splitlines()[0].split("\t")
     assert header[:3] == ["s", "h:m:s", "max_rss"]
 
@@ -331,16 +341,21 @@ def test_an_image_beyond_the_built_test_split_is_refused_before_any_job(tmp_path
     assert not (tmp_path / "results").exists()
 
 
-def test_the_data_rule_refuses_a_split_without_the_captured_image_before_training(tmp_path):
+@pytest.mark.parametrize("change,message", [
+    ({"capture": {"image": 10}}, "config key capture.image: 10 is beyond the test split of {archive}, which holds "
+                                 "10 images (indices 0..9)"),
+    ({"network": {"first": 8, "count": 3, "shard": 1}},
+     "config key network.count: images 8..10 go beyond the test split of {archive}, which holds 10 images "
+     "(indices 0..9)"),
+])
+def test_images_beyond_the_archives_test_split_are_refused_before_any_job(tmp_path, change, message):
     archive = make_archive(tmp_path / "small.tar.gz", per_class=1)  # 10 test images
     settings = tiny_settings()
     settings["data"].update(archive=str(archive), archive_sha256=None)
-    settings["capture"]["image"] = 10
+    for section, values in change.items():
+        settings[section].update(values)
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(settings))
-    # the data job alone: the core's builds, which need no data, would otherwise run first
     result = run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), "--cores", "1", "--workflow-profile",
-                           "none", "resources/cifar10.npz", check=False)
-    assert result.returncode != 0
-    assert (f"config key capture.image: 10 is beyond the test split of {archive}, which holds 10 images"
-            in result.stdout)
-    assert not (tmp_path / "resources/cifar10.npz").exists() and not (tmp_path / "results").exists()
+                           "none", check=False)
+    assert result.returncode != 0 and message.format(archive=archive) in result.stdout, result.stdout[-3000:]
+    assert not (tmp_path / "resources").exists() and not (tmp_path / "results").exists()

@@ -63,7 +63,8 @@ rule layer_figure:
 rule rtl_figures:
     input:
         summary="results/summary.json",
-        sims=exported("sim.json"),
+        sims=check_outcomes("sim.json"),
+        tbs=check_outcomes("tb.json"),
         code=library_code("rtl_figures.py"),
     output:
         passes=report(
@@ -85,6 +86,30 @@ rule rtl_figures:
         runtime=5,
     script:
         "../../scripts/rtl_figures.py"
+
+
+rule network_figure:
+    input:
+        summaries=expand(
+            "results/network/{dataflow}/summary.json",
+            dataflow=config["network"]["dataflows"],
+        ),
+        code=library_code("network_figure.py"),
+    output:
+        report(
+            "results/figures/network_accuracy.png",
+            caption="../report/network_figure.rst",
+            category="Network",
+        ),
+    log:
+        "logs/figures/network.log",
+    benchmark:
+        "logs/figures/network.benchmark.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    script:
+        "../../scripts/network_figure.py"
 
 
 rule jobs_figure:

@@ -5,7 +5,7 @@ rule summary:
             "results/layer{layer}/integerize.json", layer=config["export"]["layers"]
         ),
         manifests=exported("vectors/manifest.json"),
-        sims=exported("sim.json"),
+        sims=check_outcomes("sim.json"),
         code=library_code("summary.py"),
     output:
         table=report(
