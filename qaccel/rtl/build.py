@@ -25,7 +25,7 @@ RTL_DIR = Path(__file__).resolve().parents[2] / "rtl"
 BENCH_TOP = "layer_bench"
 # Deliberate faults for the mutation check (rtl/README.md), each selected by its macro.
 MUTANTS = ("MUTANT_PE_ADDER_BIT", "MUTANT_STUCK_WEIGHT", "MUTANT_FIFO_DROP", "MUTANT_LOOP_BOUND",
-           "MUTANT_ACC_FIRST")
+           "MUTANT_ACC_FIRST", "MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD")
 INSTR_ADDR_BITS = 4  # a layer program is a RUN and a HALT
 
 

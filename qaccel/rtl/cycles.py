@@ -39,6 +39,18 @@ def core_cycles(dataflow: str, conv: ConvShape, rows: int, cols: int) -> int:
     return overhead + 2 * rows + cols + (folds - 1) * max(streamed, rows) + streamed
 
 
+# Cycles a RUN after a RUN saves: its fetch and decode overlap the layer before's drain.
+NEXT_RUN_SAVES = 2
+
+
+def program_cycles(runs: list[tuple[str, ConvShape]], rows: int, cols: int) -> int:
+    """The core's cycles from start to done for a program of several RUNs, each (dataflow,
+    layer), and a HALT: each RUN's core_cycles, less NEXT_RUN_SAVES for every RUN after the first
+    (it is fetched and decoded while the layer before drains, and starts on the cycle the datapath
+    is empty, where a HALT would have finished)."""
+    return sum(core_cycles(dataflow, conv, rows, cols) for dataflow, conv in runs) - NEXT_RUN_SAVES * (len(runs) - 1)
+
+
 def scale_sim_cycles(dataflow: str, conv: ConvShape, rows: int, cols: int) -> dict:
     """SCALE-Sim's analytical model: folds x cycles per fold, folds back to back."""
     if dataflow == "ws":

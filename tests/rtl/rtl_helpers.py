@@ -23,15 +23,16 @@ SIMULATORS = ["icarus", "verilator"]
 TIMESCALE = ("1ns", "1ps")
 
 
-def cocotb_build(simulator: str, parameters: dict, build_dir: Path, toplevel: str):
-    """Build ``toplevel`` (a block of rtl/, or the core) with cocotb's runner; returns the runner."""
+def cocotb_build(simulator: str, parameters: dict, build_dir: Path, toplevel: str, defines: dict | None = None):
+    """Build ``toplevel`` (a block of rtl/, or the core) with cocotb's runner, with Verilog
+    ``defines`` (e.g. a mutant's macros); returns the runner."""
     if simulator == "verilator":
         ensure_verilator_on_path()
         os.environ.update(verilator_environment())  # cocotb's runner builds in this process's environment
     runner = get_runner(simulator)
     build_dir.mkdir(parents=True, exist_ok=True)
-    runner.build(sources=rtl_sources(RTL_DIR), hdl_toplevel=toplevel, parameters=parameters, build_dir=build_dir,
-                 timescale=TIMESCALE, always=True, log_file=build_dir / "build.log")
+    runner.build(sources=rtl_sources(RTL_DIR), hdl_toplevel=toplevel, parameters=parameters, defines=defines or {},
+                 build_dir=build_dir, timescale=TIMESCALE, always=True, log_file=build_dir / "build.log")
     return runner
 
 
@@ -49,12 +50,13 @@ def failed_tests(results_xml: Path) -> dict[str, str]:
 
 
 def run_unit(build_root: Path, simulator: str, toplevel: str, module: str, parameters: dict,
-             testcase: str | None = None, extra_env: dict | None = None) -> None:
-    """Build ``toplevel`` (once per simulator and parameter set) and run cocotb tests from
-    benches/``module``; fail with the cocotb failure messages."""
-    key = hashlib.sha1(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:8]
+             testcase: str | None = None, extra_env: dict | None = None, mutant: str | None = None) -> None:
+    """Build ``toplevel`` (once per simulator, parameter set and mutant: qaccel.rtl.build.MUTANTS)
+    and run cocotb tests from benches/``module``; fail with the cocotb failure messages."""
+    key = hashlib.sha1(json.dumps([parameters, mutant], sort_keys=True).encode()).hexdigest()[:8]
     build_dir = build_root / f"{toplevel}-{simulator}-{key}"
-    runner = cocotb_build(simulator, parameters, build_dir, toplevel)
+    defines = {"QACCEL_MUTANTS": 1, mutant: 1} if mutant else {}
+    runner = cocotb_build(simulator, parameters, build_dir, toplevel, defines)
     results = build_dir / f"{testcase or 'tests'}.results.xml"
     try:
         runner.test(test_module=module, testcase=testcase, hdl_toplevel=toplevel, build_dir=build_dir,

@@ -141,7 +141,13 @@ def test_a_planted_fault_in_the_vectors_is_named(icarus_builds, tmp_path, datafl
     assert abs(mismatch["expected"] - mismatch["got"]) == 1
 
 
-@pytest.mark.parametrize("mutant", MUTANTS)
+# Faults in the controller that a one-layer program (one RUN at base addresses 0) cannot show:
+# the program of several RUNs at non-zero bases catches them (test_the_program_catches_...).
+PROGRAM_MUTANTS = ("MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD")
+LAYER_MUTANTS = [mutant for mutant in MUTANTS if mutant not in PROGRAM_MUTANTS]
+
+
+@pytest.mark.parametrize("mutant", LAYER_MUTANTS)
 def test_the_suite_catches_each_fault_planted_in_the_rtl(icarus_builds, tmp_path, mutant):
     """The mutation check: a deliberate RTL fault (rtl/README.md) fails this layer in at least one
     dataflow, while the unmutated core passes the same vectors."""
@@ -213,3 +219,32 @@ def test_core_through_its_ports(build_root, testcase, dataflow):
     layer = {"in_channels": 12, "out_channels": 10, "height": 3, "width": 5, "dataflow": dataflow, "seed": 5}
     run_unit(build_root, "icarus", "core", "bench_core", core_parameters, testcase=testcase,
              extra_env={"QACCEL_LAYER": json.dumps(layer)})
+
+
+# A small core and three small layers, WS, OS, WS: several input- and output-channel tiles, a
+# partial pixel tile. Every layer has its own non-zero base in each memory (bench_core.py).
+PROGRAM_CORE = {"ROWS": 2, "COLS": 2, "ACT_BITS": 4, "ACT_SIGNED": 1, "WGT_BITS": 4, "PSUM_BITS": 16,
+                "INSTR_ADDR_BITS": 4, "ACT_ADDR_BITS": 8, "WGT_ADDR_BITS": 8, "ACC_ADDR_BITS": 6}
+PROGRAM = {"seed": 11, "layers": [
+    {"dataflow": "ws", "in_channels": 3, "out_channels": 3, "height": 2, "width": 3},
+    {"dataflow": "os", "in_channels": 2, "out_channels": 3, "height": 3, "width": 3},
+    {"dataflow": "ws", "in_channels": 2, "out_channels": 2, "height": 2, "width": 2}]}
+
+
+def run_program(build_root, mutant=None):
+    run_unit(build_root, "icarus", "core", "bench_core", PROGRAM_CORE,
+             testcase="program_of_several_runs_at_base_addresses",
+             extra_env={"QACCEL_PROGRAM": json.dumps(PROGRAM)}, mutant=mutant)
+
+
+def test_a_program_of_several_runs_at_base_addresses(build_root):
+    run_program(build_root)
+
+
+@pytest.mark.parametrize("mutant", PROGRAM_MUTANTS)
+def test_the_program_catches_each_controller_fault(build_root, mutant):
+    """The mutation check for the controller faults (the unmutated core passes the same program,
+    the test above)."""
+    with pytest.raises(AssertionError, match="program_of_several_runs_at_base_addresses") as failure:
+        run_program(build_root, mutant)
+    print(failure.value)
