@@ -36,16 +36,22 @@ def cocotb_build(simulator: str, parameters: dict, build_dir: Path, toplevel: st
     return runner
 
 
-def failed_tests(results_xml: Path) -> dict[str, str]:
-    """{test name: failure message} of a cocotb results XML; every test if the file is missing."""
+def failed_tests(results_xml: Path, module: str, testcase: str | None) -> dict[str, str]:
+    """{test name: failure message} of a cocotb results XML; every test if the file is missing,
+    and the filter if no test ran or ``testcase`` was not among them (cocotb runs a filter that
+    matches nothing as zero tests, and passes)."""
     if not Path(results_xml).is_file():
         return {"*": f"no results file {results_xml}: the simulator did not finish"}
-    failed = {}
+    failed, ran = {}, []
     for case in ElementTree.parse(results_xml).getroot().iter("testcase"):
+        ran.append(case.get("name"))
         for outcome in ("failure", "error"):
             element = case.find(outcome)
             if element is not None:
                 failed[case.get("name")] = element.get("message") or element.text or outcome
+    if not ran or (testcase is not None and testcase not in ran):
+        failed[testcase or "*"] = (f"no cocotb test of benches/{module}.py is named {testcase!r} (tests that ran: "
+                                   f"{ran or 'none'})" if testcase else f"benches/{module}.py ran no cocotb test")
     return failed
 
 
@@ -63,7 +69,7 @@ def run_unit(build_root: Path, simulator: str, toplevel: str, module: str, param
                     test_dir=build_dir, extra_env=extra_env or {}, results_xml=str(results))
     except SystemExit:
         pass  # under pytest the runner exits on a failed test; the results file says which
-    failures = failed_tests(results)
+    failures = failed_tests(results, module, testcase)
     assert not failures, "\n".join(f"{name}: {message}" for name, message in failures.items())
 
 
