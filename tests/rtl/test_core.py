@@ -11,7 +11,7 @@ import pytest
 
 from qaccel.export import export_layer
 from qaccel.layers import CONV_LAYERS
-from qaccel.rtl.bench_run import describe_stuck, run_programs
+from qaccel.rtl.bench_run import SimulationError, describe_stuck, run_programs
 from qaccel.rtl.build import MUTANTS, BenchParameters, build_bench
 from qaccel.rtl.check import describe
 from qaccel.rtl.cycles import core_cycles, scale_sim_cycles
@@ -193,6 +193,27 @@ def test_an_accumulator_overflow_is_reported(icarus_builds, tmp_path):
         (run,), _ = run_programs(build, program, [program.act_lanes], tmp_path / dataflow, max_cycles=10**5)
         assert run.flags["acc_overflow"], dataflow
         assert not run.flags["fifo_overflow"]
+
+
+@pytest.mark.parametrize("dataflow, message", [
+    # no monitor: the accumulator read-out is the first place the X shows
+    ("ws", r"run 0: the accumulator memory \(raw read-out\) in \S+/acc_0\.hex: word 0 \(line 2\) is 'x+', not a "
+           r"number \(unknown bits; 12 of 12 words hold some\)"),
+    # an X summed in a PE makes its overflow flag unknown: the result line says so
+    ("os", r"\S+/result\.txt line 1: acc_overflow is 'x', unknown bits \(x/z\): an X left the core")])
+def test_an_x_leaving_the_core_is_named(icarus_builds, tmp_path, dataflow, message):
+    """Activation words left unloaded ($readmemh of a short file leaves them X) make X sums. WS:
+    input tile 1 unloaded, whose centre every output pixel reads, so every accumulator word holds
+    an X; OS: all but pixel tile 0's first input channel."""
+    shape = core_shape(*SHAPES["2x2_a3s_w3_p16"])
+    conv = ConvShape(3, 3, 2, 3)
+    build = icarus_builds(shape, [conv])
+    act, weight = random_layer(np.random.default_rng(4), 3, 3, 2, 3, -4, 3, -4, 3)
+    program = compile_layer(dataflow, tile(dataflow, act, weight, 2, 2, False), conv, shape, "unloaded")
+    loaded = program.act_lanes[:conv.padded] if dataflow == "ws" else program.act_lanes[:9]
+    stream = [np.zeros((program.stream_rows, shape.cols), dtype=np.int64)] if dataflow == "os" else None
+    with pytest.raises(SimulationError, match=message):
+        run_programs(build, program, [loaded], tmp_path, max_cycles=10**4, expected_stream=stream)
 
 
 def test_a_fifo_overflow_is_reported(icarus_builds, tmp_path):
