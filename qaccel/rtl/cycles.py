@@ -10,7 +10,8 @@ analytical model, and the ideal.
            OS: a PE's drain register empties in at most R cycles). Around them: fetching and
            decoding the RUN, WS's preload of fold 0 (R), and the last fold's flush: the skew,
            the array (WS: a row crosses C PEs; OS: a column drains its R results), the output FIFO
-           and the accumulator.
+           and the accumulator. A program of several RUNs saves NEXT_RUN_SAVES cycles per RUN
+           after the first (program_cycles).
   model    SCALE-Sim, per fold with no overlap. WS 2R + C + T - 2 with T = (H+2)(W+2) padded
            positions; OS R + C + S - 2.
   ideal    MACs / (R*C): every PE busy on every cycle.
