@@ -1,7 +1,9 @@
 """The whole core on layers, on the no-Python bench (rtl/bench/layer_bench.v): every value it produces
 against the vector files, exact cycle counts against the formula of rtl/README.md, a sweep of array
 shapes and widths, planted faults in the vector files, faults planted in the RTL itself (the
-mutation check), the watchdog and the status flags; and the core through its own ports (cocotb)."""
+mutation check), the watchdog, the status flags and an X leaving the core; and the core through its
+own ports (cocotb), a program of several RUNs at non-zero base addresses included, which catches
+the controller's planted faults."""
 from __future__ import annotations
 
 import json
