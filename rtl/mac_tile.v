@@ -84,21 +84,24 @@ module mac_tile #(
     // One multiplier and one adder serve both dataflows: WS multiplies the activation with the
     // stationary weight (the shadow one on a fold's first activation) and adds the partial sum
     // from the north; OS multiplies it with the weight arriving from the north and adds the
-    // accumulator.
-    wire                 first_of_fold = act_valid_in && act_tag_in;  // WS: swap weights; OS: drain
-    wire [WGT_BITS-1:0]  weight = mode_os ? wgt_in : (first_of_fold ? weight_shadow : weight_active);
-    wire [PSUM_BITS-1:0] product = act_operand * $signed(weight);
-    wire [PSUM_BITS-1:0] addend  = mode_os ? acc : psum_in;
-    wire [PSUM_BITS-1:0] sum     = (addend + product) ^ SUM_FLIP;
-    // OS: a signed add overflows when both operands' signs differ from the sum's.
-    wire [PSUM_BITS-1:0] overflow_bits = (acc ^ sum) & (product ^ sum);
-    // WS: the arriving weight goes into the shadow.
-    wire                 keep_weight = wgt_valid_in && (!shadow_full || first_of_fold);
+    // accumulator. They are computed in the clocked block, once per cycle with a valid activation
+    // (continuous assignments would be re-evaluated on every change of their inputs: Icarus ran
+    // them 25-30% slower), and only the selected dataflow's branch updates registers. Data registers are not reset (each use is
+    // qualified by a valid bit or loaded by the tag first); valid bits and control state are.
+    /* verilator lint_off BLKSEQ */
+    always @(posedge clk) begin : step
+        reg                 first_of_fold;  // WS: swap weights; OS: the fold's last step, drain
+        reg                 keep_weight;    // WS: the arriving weight goes into the shadow
+        reg [PSUM_BITS-1:0] product;
+        reg [PSUM_BITS-1:0] sum;
+        reg [PSUM_BITS-1:0] overflow_bits;
+        first_of_fold = act_valid_in && act_tag_in;
+        keep_weight   = wgt_valid_in && (!shadow_full || first_of_fold);
+        if (act_valid_in) begin
+            product = act_operand * $signed(mode_os ? wgt_in : (first_of_fold ? weight_shadow : weight_active));
+            sum     = ((mode_os ? acc : psum_in) + product) ^ SUM_FLIP;
+        end
 
-    // One branch per dataflow, so that simulators evaluate only the selected dataflow's
-    // registers. Data registers are not reset (each use is qualified by a valid bit or loaded by
-    // the tag first); valid bits and control state are.
-    always @(posedge clk) begin
         act_out     <= act_in;
         act_tag_out <= act_tag_in;
         wgt_out     <= wgt_in;
@@ -121,6 +124,8 @@ module mac_tile #(
                 psum_out       <= psum_valid_in ? psum_in : drain;
                 drain_full     <= first_of_fold || (drain_full && psum_valid_in);
                 if (act_valid_in) begin
+                    // A signed add overflows when both operands' signs differ from the sum's.
+                    overflow_bits = (acc ^ sum) & (product ^ sum);
                     overflow <= overflow || overflow_bits[PSUM_BITS-1];
                     acc <= act_tag_in ? {PSUM_BITS{1'b0}} : sum;
                     if (act_tag_in) begin
@@ -153,4 +158,5 @@ module mac_tile #(
             end
         end
     end
+    /* verilator lint_on BLKSEQ */
 endmodule
