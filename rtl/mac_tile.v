@@ -84,9 +84,9 @@ module mac_tile #(
     // One multiplier and one adder serve both dataflows: WS multiplies the activation with the
     // stationary weight (the shadow one on a fold's first activation) and adds the partial sum
     // from the north; OS multiplies it with the weight arriving from the north and adds the
-    // accumulator. They are computed in the clocked block, once per cycle with a valid activation
-    // (continuous assignments would be re-evaluated on every change of their inputs: Icarus ran
-    // them 25-30% slower), and only the selected dataflow's branch updates registers. Data registers are not reset (each use is
+    // accumulator. They are computed in the clocked block, once per cycle (continuous assignments
+    // would be re-evaluated on every change of their inputs: Icarus ran them 25-30% slower), and
+    // only the selected dataflow's branch updates registers. Data registers are not reset (each use is
     // qualified by a valid bit or loaded by the tag first); valid bits and control state are.
     /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin : step
@@ -97,10 +97,8 @@ module mac_tile #(
         reg [PSUM_BITS-1:0] overflow_bits;
         first_of_fold = act_valid_in && act_tag_in;
         keep_weight   = wgt_valid_in && (!shadow_full || first_of_fold);
-        if (act_valid_in) begin
-            product = act_operand * $signed(mode_os ? wgt_in : (first_of_fold ? weight_shadow : weight_active));
-            sum     = ((mode_os ? acc : psum_in) + product) ^ SUM_FLIP;
-        end
+        product       = act_operand * $signed(mode_os ? wgt_in : (first_of_fold ? weight_shadow : weight_active));
+        sum           = ((mode_os ? acc : psum_in) + product) ^ SUM_FLIP;
 
         act_out     <= act_in;
         act_tag_out <= act_tag_in;
