@@ -8,47 +8,70 @@
 // may follow each other with no gap. A signed overflow of any lane's add pulses `overflow`.
 // With `direct` (OS: every row is a whole sum) a row is written on the cycle it arrives.
 //
-// Read-out (host port, never while rows arrive: it shares the read port): the word at
-// host_rd_addr one cycle after host_rd_en, with ReLU applied lane by lane when host_rd_relu is
-// set; the memory itself keeps the raw sums.
+// The memory is an sdp_ram: one write port and one synchronous read port, the shape of an SRAM
+// macro (a block RAM on an FPGA). The pipeline and the host share the read port: a row that
+// arrives takes it, and the host reads only while no row arrives (the core is not busy). The host
+// gets the word at host_rd_addr one cycle after host_rd_en, from the memory's read register, with
+// ReLU applied lane by lane after that register when host_rd_relu was set with the request; the
+// memory itself keeps the raw sums.
 module accumulator #(
     parameter COLS      = 8,
     parameter PSUM_BITS = 16,
     parameter ADDR_BITS = 10
 ) (
-    input                           clk,
-    input                           rst,
-    input                           row_valid,
-    input      [COLS*PSUM_BITS-1:0] row_data,
-    input      [ADDR_BITS-1:0]      row_addr,
-    input                           row_first,
-    input                           row_write,
-    input                           direct,
-    input                           host_rd_en,
-    input                           host_rd_relu,
-    input      [ADDR_BITS-1:0]      host_rd_addr,
-    output reg [COLS*PSUM_BITS-1:0] host_rd_data,
-    output                          overflow,
-    output                          busy
+    input                       clk,
+    input                       rst,
+    input                       row_valid,
+    input  [COLS*PSUM_BITS-1:0] row_data,
+    input  [ADDR_BITS-1:0]      row_addr,
+    input                       row_first,
+    input                       row_write,
+    input                       direct,
+    input                       host_rd_en,
+    input                       host_rd_relu,
+    input  [ADDR_BITS-1:0]      host_rd_addr,
+    output [COLS*PSUM_BITS-1:0] host_rd_data,
+    output                      overflow,
+    output                      busy
 );
     localparam WORD = COLS * PSUM_BITS;
 
-    // Contents are not reset, like an SRAM's; the test benches load and read them through `mem`.
-    reg [WORD-1:0] mem [0:(1<<ADDR_BITS)-1];
-
-    // Stage 2: the row whose memory word has been read.
+    // Stage 2: the row whose memory word is in the read register.
     reg                 add_valid;
     reg [WORD-1:0]      add_row;
     reg [ADDR_BITS-1:0] add_addr;
     reg                 add_first;
-    reg [WORD-1:0]      add_stored;
-    // The word written on the previous cycle (forwarded to a read of the same address).
+    // The word written on the previous cycle (forwarded to a read of the same address, which
+    // returned the word from before that write).
     reg                 last_valid;
     reg [ADDR_BITS-1:0] last_addr;
     reg [WORD-1:0]      last_sum;
+    // The host's request of the word now in the read register: ReLU it.
+    reg                 host_relu;
+    wire [WORD-1:0]     sum;  // stage 2's result
 
-    wire [WORD-1:0] stored = (last_valid && last_addr == add_addr) ? last_sum : add_stored;
-    wire [WORD-1:0] sum;
+    // The memory's one read port: a row's word, or else the host's.
+    wire                 read_en   = row_valid || host_rd_en;
+    wire [ADDR_BITS-1:0] read_addr = row_valid ? row_addr : host_rd_addr;
+    wire [WORD-1:0]      read_word;
+    // Its one write port: a direct row as it arrives, or the sum of stage 2 (never both: rows are
+    // direct for a whole layer, and the layer before has left stage 2 when the next one starts).
+    wire                 write_direct = row_valid && row_write && direct;
+    wire                 write_en     = write_direct || add_valid;
+    wire [ADDR_BITS-1:0] write_addr   = write_direct ? row_addr : add_addr;
+    wire [WORD-1:0]      write_data   = write_direct ? row_data : sum;
+
+    sdp_ram #(.WIDTH(WORD), .ADDR_BITS(ADDR_BITS)) u_mem (
+        .clk    (clk),
+        .wr_en  (write_en),
+        .wr_addr(write_addr),
+        .wr_data(write_data),
+        .rd_en  (read_en),
+        .rd_addr(read_addr),
+        .rd_data(read_word)
+    );
+
+    wire [WORD-1:0] stored = (last_valid && last_addr == add_addr) ? last_sum : read_word;
     wire [COLS-1:0] lane_overflow;
     genvar lane;
     generate
@@ -65,38 +88,25 @@ module accumulator #(
             // A signed add overflows when both operands' signs differ from the sum's.
             wire [PSUM_BITS-1:0] overflow_bits = (a ^ s) & (b ^ s);
             assign lane_overflow[lane] = overflow_bits[PSUM_BITS-1];
+            // The host's read-out: with ReLU, a lane whose sign bit is set reads as zero.
+            wire [PSUM_BITS-1:0] word_lane = read_word[lane*PSUM_BITS +: PSUM_BITS];
+            assign host_rd_data[lane*PSUM_BITS +: PSUM_BITS] = (host_relu && word_lane[PSUM_BITS-1])
+                                                             ? {PSUM_BITS{1'b0}} : word_lane;
         end
     endgenerate
 
-    // The host's read-out with ReLU: lanes whose sign bit is set read as zero.
-    function [WORD-1:0] relu;
-        input [WORD-1:0] word;
-        integer index;
-        begin
-            relu = word;
-            for (index = 0; index < COLS; index = index + 1) begin
-                if (word[index*PSUM_BITS + PSUM_BITS - 1]) begin
-                    relu[index*PSUM_BITS +: PSUM_BITS] = {PSUM_BITS{1'b0}};
-                end
-            end
-        end
-    endfunction
-
     always @(posedge clk) begin
         if (row_valid) begin
-            add_stored <= mem[row_addr];
-            add_row    <= row_data;
-            add_addr   <= row_addr;
-            add_first  <= row_first;
-        end else if (host_rd_en) begin
-            host_rd_data <= host_rd_relu ? relu(mem[host_rd_addr]) : mem[host_rd_addr];
+            add_row   <= row_data;
+            add_addr  <= row_addr;
+            add_first <= row_first;
         end
-        if (row_valid && row_write && direct) begin
-            mem[row_addr] <= row_data;
-        end else if (add_valid) begin
-            mem[add_addr] <= sum;
-            last_addr     <= add_addr;
-            last_sum      <= sum;
+        if (add_valid) begin
+            last_addr <= add_addr;
+            last_sum  <= sum;
+        end
+        if (read_en) begin
+            host_relu <= !row_valid && host_rd_relu;
         end
         if (rst) begin
             add_valid  <= 1'b0;

@@ -86,13 +86,23 @@ module controller #(
     assign out_tiles   = instr_rd_data[FIELD_OFFSET + 4*FIELD_BITS +: FIELD_BITS];
     assign pixel_tiles = instr_rd_data[FIELD_OFFSET + 5*FIELD_BITS +: FIELD_BITS];
     assign pixels      = instr_rd_data[FIELD_OFFSET + 6*FIELD_BITS +: FIELD_BITS];
+`ifdef MUTANT_ACT_BASE_FIELD
+    // Mutation: the activation base comes from the weight base's field.
+    assign act_base    = wgt_base_field[ACT_ADDR_BITS-1:0];
+`else
     assign act_base    = act_base_field[ACT_ADDR_BITS-1:0];
+`endif
     assign wgt_base    = wgt_base_field[WGT_ADDR_BITS-1:0];
     assign acc_base    = acc_base_field[ACC_ADDR_BITS-1:0];
 
     assign instr_rd_en   = state == S_FETCH;
     assign instr_rd_addr = pc;
+`ifdef MUTANT_RUN_IGNORES_BUSY
+    // Mutation: a RUN starts while the layer before still has results in flight.
+    assign run_start     = decoding && is_run;
+`else
     assign run_start     = decoding && is_run && !datapath_busy;
+`endif
     assign run_start_os  = opcode == OP_RUN_OS;
     assign done          = state == S_DONE;
     assign busy          = state != S_IDLE && state != S_DONE;

@@ -81,9 +81,13 @@ module mac_tile #(
     wire signed [ACT_BITS:0] act_operand = ACT_SIGNED != 0 ? $signed({act_in[ACT_BITS-1], act_in})
                                                           : $signed({1'b0, act_in});
 
-    // One block with one branch per dataflow, so that simulators evaluate only the selected
-    // dataflow's logic. Data registers are not reset (each use is qualified by a valid bit or
-    // loaded by the tag first); valid bits and control state are.
+    // One multiplier and one adder serve both dataflows: WS multiplies the activation with the
+    // stationary weight (the shadow one on a fold's first activation) and adds the partial sum
+    // from the north; OS multiplies it with the weight arriving from the north and adds the
+    // accumulator. They are computed in the clocked block, once per cycle (continuous assignments
+    // would be re-evaluated on every change of their inputs: Icarus ran them 25-30% slower), and
+    // only the selected dataflow's branch updates registers. Data registers are not reset (each use is
+    // qualified by a valid bit or loaded by the tag first); valid bits and control state are.
     /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin : step
         reg                 first_of_fold;  // WS: swap weights; OS: the fold's last step, drain
@@ -92,6 +96,10 @@ module mac_tile #(
         reg [PSUM_BITS-1:0] sum;
         reg [PSUM_BITS-1:0] overflow_bits;
         first_of_fold = act_valid_in && act_tag_in;
+        keep_weight   = wgt_valid_in && (!shadow_full || first_of_fold);
+        product       = act_operand * $signed(mode_os ? wgt_in : (first_of_fold ? weight_shadow : weight_active));
+        sum           = ((mode_os ? acc : psum_in) + product) ^ SUM_FLIP;
+
         act_out     <= act_in;
         act_tag_out <= act_tag_in;
         wgt_out     <= wgt_in;
@@ -114,8 +122,6 @@ module mac_tile #(
                 psum_out       <= psum_valid_in ? psum_in : drain;
                 drain_full     <= first_of_fold || (drain_full && psum_valid_in);
                 if (act_valid_in) begin
-                    product = act_operand * $signed(wgt_in);
-                    sum     = (acc + product) ^ SUM_FLIP;
                     // A signed add overflows when both operands' signs differ from the sum's.
                     overflow_bits = (acc ^ sum) & (product ^ sum);
                     overflow <= overflow || overflow_bits[PSUM_BITS-1];
@@ -125,13 +131,11 @@ module mac_tile #(
                     end
                 end
             end else begin
-                keep_weight    = wgt_valid_in && (!shadow_full || first_of_fold);
                 wgt_valid_out  <= wgt_valid_in && !keep_weight;
                 psum_valid_out <= act_valid_in;
                 shadow_full    <= keep_weight || (shadow_full && !first_of_fold);
                 if (act_valid_in) begin
-                    psum_out <= ($signed(psum_in)
-                                 + act_operand * $signed(first_of_fold ? weight_shadow : weight_active)) ^ SUM_FLIP;
+                    psum_out <= sum;
                 end
                 if (first_of_fold) begin
                     weight_active <= weight_shadow;

@@ -45,11 +45,22 @@ class CoreRun:
         return bool(self.values["timeout"])
 
 
-def parse_result_line(line: str) -> dict[str, int]:
+# Values the bench prints in hex (the rest are decimal).
+HEX_VALUES = ("first_expected", "first_got")
+
+
+def parse_result_line(line: str, where: str) -> dict[str, int]:
+    """The `key value` pairs of one result line (``where``: its file and line, for errors). A
+    value with unknown bits (x or z: an X left the core) is a SimulationError naming it."""
     words = line.split()
     values = {}
     for key, value in zip(words[::2], words[1::2]):
-        values[key] = int(value, 16) if key.startswith("first_") and key not in ("first_row", "first_lane") else int(value)
+        try:
+            values[key] = int(value, 16 if key in HEX_VALUES else 10)
+        except ValueError:
+            unknown = set(value.lower()) & set("xz")
+            reason = "unknown bits (x/z): an X left the core" if unknown else "not a number"
+            raise SimulationError(f"{where}: {key} is {value!r}, {reason}") from None
     return values
 
 
@@ -112,13 +123,18 @@ def run_programs(build: BenchBuild, program: LayerProgram, activations: list[np.
         raise SimulationError(f"{build.simulator} bench exited with {completed.returncode} and {len(lines)} result "
                               f"line(s); see {workdir / 'sim.log'}:\n{tail}")
     runs = []
-    for line in lines:
-        values = parse_result_line(line)
+    for number, line in enumerate(lines, start=1):
+        values = parse_result_line(line, f"{result_path} line {number}")
         run = CoreRun(values, flags={name: bool(values[name]) for name in STATUS_FLAGS})
         if not run.timed_out:
             index = values["run"]
-            run.raw = hexfile.read_words(workdir / f"acc_{index}.hex", shape.cols, shape.psum_bits)
-            if read_relu:
-                run.relu = hexfile.read_words(workdir / f"relu_{index}.hex", shape.cols, shape.psum_bits)
+            try:
+                run.raw = hexfile.read_words(workdir / f"acc_{index}.hex", shape.cols, shape.psum_bits,
+                                             "the accumulator memory (raw read-out)")
+                if read_relu:
+                    run.relu = hexfile.read_words(workdir / f"relu_{index}.hex", shape.cols, shape.psum_bits,
+                                                  "the accumulator memory (ReLU read-out)")
+            except hexfile.UnknownBitsError as error:
+                raise SimulationError(f"run {index}: {error}") from error
         runs.append(run)
     return runs, wall

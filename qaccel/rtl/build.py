@@ -25,7 +25,7 @@ RTL_DIR = Path(__file__).resolve().parents[2] / "rtl"
 BENCH_TOP = "layer_bench"
 # Deliberate faults for the mutation check (rtl/README.md), each selected by its macro.
 MUTANTS = ("MUTANT_PE_ADDER_BIT", "MUTANT_STUCK_WEIGHT", "MUTANT_FIFO_DROP", "MUTANT_LOOP_BOUND",
-           "MUTANT_ACC_FIRST")
+           "MUTANT_ACC_FIRST", "MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD")
 # Faults in blocks the core does not instantiate yet (the requantization unit, max-pool), each
 # caught by its block's cocotb bench (tests/rtl/test_blocks.py); not offered as sim.mutant.
 BLOCK_MUTANTS = {"MUTANT_REQUANT_TIES_DOWN": "requant", "MUTANT_REQUANT_LANE_CONSTANTS": "requant",

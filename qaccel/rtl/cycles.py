@@ -10,7 +10,8 @@ analytical model, and the ideal.
            OS: a PE's drain register empties in at most R cycles). Around them: fetching and
            decoding the RUN, WS's preload of fold 0 (R), and the last fold's flush: the skew,
            the array (WS: a row crosses C PEs; OS: a column drains its R results), the output FIFO
-           and the accumulator.
+           and the accumulator. A program of several RUNs saves NEXT_RUN_SAVES cycles per RUN
+           after the first (program_cycles).
   model    SCALE-Sim, per fold with no overlap. WS 2R + C + T - 2 with T = (H+2)(W+2) padded
            positions; OS R + C + S - 2.
   ideal    MACs / (R*C): every PE busy on every cycle.
@@ -37,6 +38,18 @@ def core_cycles(dataflow: str, conv: ConvShape, rows: int, cols: int) -> int:
     else:
         folds, streamed, overhead = os_folds(conv, rows, cols), conv.in_channels * KIJ, 4
     return overhead + 2 * rows + cols + (folds - 1) * max(streamed, rows) + streamed
+
+
+# Cycles a RUN after a RUN saves: its fetch and decode overlap the layer before's drain.
+NEXT_RUN_SAVES = 2
+
+
+def program_cycles(runs: list[tuple[str, ConvShape]], rows: int, cols: int) -> int:
+    """The core's cycles from start to done for a program of several RUNs, each (dataflow,
+    layer), and a HALT: each RUN's core_cycles, less NEXT_RUN_SAVES for every RUN after the first
+    (it is fetched and decoded while the layer before drains, and starts on the cycle the datapath
+    is empty, where a HALT would have finished)."""
+    return sum(core_cycles(dataflow, conv, rows, cols) for dataflow, conv in runs) - NEXT_RUN_SAVES * (len(runs) - 1)
 
 
 def scale_sim_cycles(dataflow: str, conv: ConvShape, rows: int, cols: int) -> dict:

@@ -37,27 +37,52 @@ def write_words(path: Path, lanes: np.ndarray, bits: int) -> None:
     Path(path).write_bytes(format_words(lanes, bits))
 
 
-def words_to_lanes(lines: list[str], lanes: int, bits: int, what: str) -> np.ndarray:
-    """Hex words (one per entry, all the same length) -> (words, lanes) signed ints. A word with
-    x or z digits (a simulator's unknown bits) is an error naming it."""
-    if not lines:
-        return np.zeros((0, lanes), dtype=np.int64)
+class UnknownBitsError(ValueError):
+    """A word holds x or z digits: a simulator's unknown bits."""
+
+
+def _nibble_values(lines: list[str]) -> np.ndarray:
+    """(words, digits) nibble values of equally long hex words; -1 where a digit is not hex."""
     text = np.frombuffer("".join(lines).lower().encode(), dtype=np.uint8).reshape(len(lines), -1)
     nibbles = np.full(text.shape, -1, dtype=np.int64)
     digit, letter = (text >= ord("0")) & (text <= ord("9")), (text >= ord("a")) & (text <= ord("f"))
     nibbles[digit] = text[digit] - ord("0")
     nibbles[letter] = text[letter] - ord("a") + 10
+    return nibbles
+
+
+def words_to_lanes(lines: list[str], lanes: int, bits: int, what: str,
+                   line_numbers: list[int] | None = None) -> np.ndarray:
+    """Hex words (one per entry, all the same length) -> (words, lanes) signed ints. A word with
+    x or z digits (a simulator's unknown bits) is an UnknownBitsError naming ``what``, the word's
+    index and, when given, its line (``line_numbers``, one per word)."""
+    if not lines:
+        return np.zeros((0, lanes), dtype=np.int64)
+    nibbles = _nibble_values(lines)
     if (nibbles < 0).any():
         index = int(np.argwhere(nibbles < 0)[0][0])
-        raise ValueError(f"{what}: word {index} is {lines[index]!r}, not a number (unknown bits)")
+        line = f" (line {line_numbers[index]})" if line_numbers else ""
+        raise UnknownBitsError(f"{what}: word {index}{line} is {lines[index]!r}, not a number (unknown bits; "
+                               f"{int((nibbles < 0).any(axis=1).sum())} of {len(lines)} words hold some)")
     word_bits = (nibbles[:, ::-1, None] >> np.arange(4)) & 1  # (words, digits LSB first, 4)
     word_bits = word_bits.reshape(len(lines), -1)[:, : lanes * bits].reshape(len(lines), lanes, bits)
     values = (word_bits << np.arange(bits)).sum(axis=2)
     return np.where(values >= 1 << (bits - 1), values - (1 << bits), values)
 
 
-def read_words(path: Path, lanes: int, bits: int) -> np.ndarray:
-    """A $writememh file -> (words, lanes) signed ints (comment and address lines skipped)."""
-    lines = [line.strip() for line in Path(path).read_text().splitlines()]
-    words = [line for line in lines if line and not line.startswith(("//", "@"))]
-    return words_to_lanes(words, lanes, bits, str(path))
+def read_words(path: Path, lanes: int, bits: int, memory: str) -> np.ndarray:
+    """A $writememh file of ``memory`` (its words from address 0) -> (words, lanes) signed ints.
+    Comment lines are skipped; an address line (@) is refused, as the words would not be those
+    from address 0. Unknown bits are an UnknownBitsError naming the memory, the file, the word
+    (its address) and its line."""
+    words, line_numbers = [], []
+    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("//"):
+            continue
+        if line.startswith("@"):
+            raise ValueError(f"{path} line {number}: address line {line!r}; expected the words of {memory} "
+                             f"from address 0, one per line")
+        words.append(line)
+        line_numbers.append(number)
+    return words_to_lanes(words, lanes, bits, f"{memory} in {path}", line_numbers)

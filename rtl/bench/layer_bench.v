@@ -142,7 +142,7 @@ module layer_bench #(
         end
         result_fd = $fopen(result_file, "w");
         for (address = 0; address < ACC_WORDS; address = address + 1) begin
-            dut.u_accumulator.mem[address] = {(ROW_WORD + 31) / 32 {FILL_PATTERN}};
+            dut.u_accumulator.u_mem.mem[address] = {(ROW_WORD + 31) / 32 {FILL_PATTERN}};
         end
         $readmemh(instr_file, dut.u_instr_mem.mem);
         $readmemh(wgt_file, dut.u_wgt_mem.mem);

@@ -24,8 +24,8 @@ TIMESCALE = ("1ns", "1ps")
 
 
 def cocotb_build(simulator: str, parameters: dict, build_dir: Path, toplevel: str, defines: dict | None = None):
-    """Build ``toplevel`` (a block of rtl/, or the core) with cocotb's runner, with the Verilog
-    macros ``defines`` (a mutant's); returns the runner."""
+    """Build ``toplevel`` (a block of rtl/, or the core) with cocotb's runner, with Verilog
+    ``defines`` (e.g. a mutant's macros); returns the runner."""
     if simulator == "verilator":
         ensure_verilator_on_path()
         os.environ.update(verilator_environment())  # cocotb's runner builds in this process's environment
@@ -36,16 +36,22 @@ def cocotb_build(simulator: str, parameters: dict, build_dir: Path, toplevel: st
     return runner
 
 
-def failed_tests(results_xml: Path) -> dict[str, str]:
-    """{test name: failure message} of a cocotb results XML; every test if the file is missing."""
+def failed_tests(results_xml: Path, module: str, testcase: str | None) -> dict[str, str]:
+    """{test name: failure message} of a cocotb results XML; every test if the file is missing,
+    and the filter if no test ran or ``testcase`` was not among them (cocotb runs a filter that
+    matches nothing as zero tests, and passes)."""
     if not Path(results_xml).is_file():
         return {"*": f"no results file {results_xml}: the simulator did not finish"}
-    failed = {}
+    failed, ran = {}, []
     for case in ElementTree.parse(results_xml).getroot().iter("testcase"):
+        ran.append(case.get("name"))
         for outcome in ("failure", "error"):
             element = case.find(outcome)
             if element is not None:
                 failed[case.get("name")] = element.get("message") or element.text or outcome
+    if not ran or (testcase is not None and testcase not in ran):
+        failed[testcase or "*"] = (f"no cocotb test of benches/{module}.py is named {testcase!r} (tests that ran: "
+                                   f"{ran or 'none'})" if testcase else f"benches/{module}.py ran no cocotb test")
     return failed
 
 
@@ -54,8 +60,8 @@ def unit_failures(build_root: Path, simulator: str, toplevel: str, module: str, 
                   mutant: str | None = None) -> dict[str, str]:
     """Build ``toplevel`` (once per simulator, parameter set and mutant macro) and run cocotb tests
     from benches/``module``; returns {test name: failure message}, empty when all passed."""
-    key = hashlib.sha1(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:8]
-    build_dir = build_root / f"{toplevel}-{simulator}-{key}{'-' + mutant if mutant else ''}"
+    key = hashlib.sha1(json.dumps([parameters, mutant], sort_keys=True).encode()).hexdigest()[:8]
+    build_dir = build_root / f"{toplevel}-{simulator}-{key}"
     defines = {"QACCEL_MUTANTS": 1, mutant: 1} if mutant else {}
     runner = cocotb_build(simulator, parameters, build_dir, toplevel, defines)
     results = build_dir / f"{testcase or 'tests'}.results.xml"
@@ -64,13 +70,13 @@ def unit_failures(build_root: Path, simulator: str, toplevel: str, module: str, 
                     test_dir=build_dir, extra_env=extra_env or {}, results_xml=str(results))
     except SystemExit:
         pass  # under pytest the runner exits on a failed test; the results file says which
-    return failed_tests(results)
+    return failed_tests(results, module, testcase)
 
 
 def run_unit(build_root: Path, simulator: str, toplevel: str, module: str, parameters: dict,
-             testcase: str | None = None, extra_env: dict | None = None) -> None:
+             testcase: str | None = None, extra_env: dict | None = None, mutant: str | None = None) -> None:
     """unit_failures, failing with the cocotb failure messages."""
-    failures = unit_failures(build_root, simulator, toplevel, module, parameters, testcase, extra_env)
+    failures = unit_failures(build_root, simulator, toplevel, module, parameters, testcase, extra_env, mutant)
     assert not failures, "\n".join(f"{name}: {message}" for name, message in failures.items())
 
 

@@ -96,3 +96,13 @@ def test_the_block_benches_catch_each_fault_planted_in_their_block(build_root, m
     failures = unit_failures(build_root, "icarus", block, module, parameters, mutant=mutant)
     assert failures, f"{mutant} passed {module}"
     assert all(": expected " in message for message in failures.values()), failures
+
+
+# cocotb runs a test filter that matches nothing as zero tests and passes; run_unit must not.
+@pytest.mark.parametrize("testcase, message", [
+    ("no_such_test", r"no cocotb test of benches/bench_skew_buffer.py is named 'no_such_test' \(tests that ran: none\)"),
+    # a filter that matches a test whose name only ends like it runs that test, which is not the one asked for
+    ("delayed_by_i_cycles", r"is named 'delayed_by_i_cycles' \(tests that ran: \['lane_i_is_delayed_by_i_cycles'\]\)")])
+def test_a_testcase_that_names_no_test_fails(build_root, testcase, message):
+    with pytest.raises(AssertionError, match=message):
+        run_unit(build_root, "icarus", "skew_buffer", "bench_skew_buffer", {"LANES": 3, "WIDTH": 4}, testcase=testcase)

@@ -1,7 +1,9 @@
 """The whole core on layers, on the no-Python bench (rtl/bench/layer_bench.v): every value it produces
 against the vector files, exact cycle counts against the formula of rtl/README.md, a sweep of array
 shapes and widths, planted faults in the vector files, faults planted in the RTL itself (the
-mutation check), the watchdog and the status flags; and the core through its own ports (cocotb)."""
+mutation check), the watchdog, the status flags and an X leaving the core; and the core through its
+own ports (cocotb), a program of several RUNs at non-zero base addresses included, which catches
+the controller's planted faults."""
 from __future__ import annotations
 
 import json
@@ -11,7 +13,7 @@ import pytest
 
 from qaccel.export.serialize import export_layer
 from qaccel.model.layers import CONV_LAYERS
-from qaccel.rtl.bench_run import describe_stuck, run_programs
+from qaccel.rtl.bench_run import SimulationError, describe_stuck, run_programs
 from qaccel.rtl.build import MUTANTS, BenchParameters, build_bench
 from qaccel.rtl.check import describe
 from qaccel.rtl.cycles import core_cycles, scale_sim_cycles
@@ -141,7 +143,13 @@ def test_a_planted_fault_in_the_vectors_is_named(icarus_builds, tmp_path, datafl
     assert abs(mismatch["expected"] - mismatch["got"]) == 1
 
 
-@pytest.mark.parametrize("mutant", MUTANTS)
+# Faults in the controller that a one-layer program (one RUN at base addresses 0) cannot show:
+# the program of several RUNs at non-zero bases catches them (test_the_program_catches_...).
+PROGRAM_MUTANTS = ("MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD")
+LAYER_MUTANTS = [mutant for mutant in MUTANTS if mutant not in PROGRAM_MUTANTS]
+
+
+@pytest.mark.parametrize("mutant", LAYER_MUTANTS)
 def test_the_suite_catches_each_fault_planted_in_the_rtl(icarus_builds, tmp_path, mutant):
     """The mutation check: a deliberate RTL fault (rtl/README.md) fails this layer in at least one
     dataflow, while the unmutated core passes the same vectors."""
@@ -189,6 +197,27 @@ def test_an_accumulator_overflow_is_reported(icarus_builds, tmp_path):
         assert not run.flags["fifo_overflow"]
 
 
+@pytest.mark.parametrize("dataflow, message", [
+    # no monitor: the accumulator read-out is the first place the X shows
+    ("ws", r"run 0: the accumulator memory \(raw read-out\) in \S+/acc_0\.hex: word 0 \(line 2\) is 'x+', not a "
+           r"number \(unknown bits; 12 of 12 words hold some\)"),
+    # an X summed in a PE makes its overflow flag unknown: the result line says so
+    ("os", r"\S+/result\.txt line 1: acc_overflow is 'x', unknown bits \(x/z\): an X left the core")])
+def test_an_x_leaving_the_core_is_named(icarus_builds, tmp_path, dataflow, message):
+    """Activation words left unloaded ($readmemh of a short file leaves them X) make X sums. WS:
+    input tile 1 unloaded, whose centre every output pixel reads, so every accumulator word holds
+    an X; OS: all but pixel tile 0's first input channel."""
+    shape = core_shape(*SHAPES["2x2_a3s_w3_p16"])
+    conv = ConvShape(3, 3, 2, 3)
+    build = icarus_builds(shape, [conv])
+    act, weight = random_layer(np.random.default_rng(4), 3, 3, 2, 3, -4, 3, -4, 3)
+    program = compile_layer(dataflow, tile(dataflow, act, weight, 2, 2, False), conv, shape, "unloaded")
+    loaded = program.act_lanes[:conv.padded] if dataflow == "ws" else program.act_lanes[:9]
+    stream = [np.zeros((program.stream_rows, shape.cols), dtype=np.int64)] if dataflow == "os" else None
+    with pytest.raises(SimulationError, match=message):
+        run_programs(build, program, [loaded], tmp_path, max_cycles=10**4, expected_stream=stream)
+
+
 def test_a_fifo_overflow_is_reported(icarus_builds, tmp_path):
     """An output FIFO two words deep cannot take the skew of eight columns: rows are lost and the
     core says so."""
@@ -213,3 +242,31 @@ def test_core_through_its_ports(build_root, testcase, dataflow):
     layer = {"in_channels": 12, "out_channels": 10, "height": 3, "width": 5, "dataflow": dataflow, "seed": 5}
     run_unit(build_root, "icarus", "core", "bench_core", core_parameters, testcase=testcase,
              extra_env={"QACCEL_LAYER": json.dumps(layer)})
+
+
+# A small core and three small layers, WS, OS, WS: several input- and output-channel tiles, a
+# partial pixel tile. Every layer has its own non-zero base in each memory (bench_core.py).
+PROGRAM_CORE = {"ROWS": 2, "COLS": 2, "ACT_BITS": 4, "ACT_SIGNED": 1, "WGT_BITS": 4, "PSUM_BITS": 16,
+                "INSTR_ADDR_BITS": 4, "ACT_ADDR_BITS": 8, "WGT_ADDR_BITS": 8, "ACC_ADDR_BITS": 6}
+PROGRAM = {"seed": 11, "layers": [
+    {"dataflow": "ws", "in_channels": 3, "out_channels": 3, "height": 2, "width": 3},
+    {"dataflow": "os", "in_channels": 2, "out_channels": 3, "height": 3, "width": 3},
+    {"dataflow": "ws", "in_channels": 2, "out_channels": 2, "height": 2, "width": 2}]}
+
+
+def run_program(build_root, mutant=None):
+    run_unit(build_root, "icarus", "core", "bench_core", PROGRAM_CORE,
+             testcase="program_of_several_runs_at_base_addresses",
+             extra_env={"QACCEL_PROGRAM": json.dumps(PROGRAM)}, mutant=mutant)
+
+
+def test_a_program_of_several_runs_at_base_addresses(build_root):
+    run_program(build_root)
+
+
+@pytest.mark.parametrize("mutant", PROGRAM_MUTANTS)
+def test_the_program_catches_each_controller_fault(build_root, mutant):
+    """The mutation check for the controller faults (the unmutated core passes the same program,
+    the test above)."""
+    with pytest.raises(AssertionError, match="program_of_several_runs_at_base_addresses: "):
+        run_program(build_root, mutant)

@@ -1,7 +1,8 @@
 """The core through its own ports (cocotb): a layer loaded and read back through the host port,
-an illegal opcode, and unknown (X) data from an unloaded memory word. The layer comes from
-QACCEL_LAYER (json: in/out channels, height, width, dataflow, seed); the build's parameters from
-the core's own parameter values."""
+an illegal opcode, unknown (X) data from an unloaded memory word, and a program of several RUNs
+whose layers sit at non-zero base addresses of every memory. The layer comes from QACCEL_LAYER
+(json: in/out channels, height, width, dataflow, seed), the program's layers from QACCEL_PROGRAM
+(json: a list of such layers); the build's parameters from the core's own parameter values."""
 from __future__ import annotations
 
 import json
@@ -9,13 +10,14 @@ import os
 
 import cocotb
 import numpy as np
-from cocotb.triggers import FallingEdge, RisingEdge, with_timeout
+from cocotb.triggers import FallingEdge, RisingEdge, SimTimeoutError, with_timeout
 
 from qaccel.rtl import isa
-from qaccel.rtl.cycles import core_cycles, watchdog_cycles
+from qaccel.rtl.bench_run import CONTROLLER_STATES
+from qaccel.rtl.cycles import core_cycles, program_cycles, watchdog_cycles
 from qaccel.rtl.hexfile import words_to_lanes
-from qaccel.rtl.program import ConvShape, CoreShape, compile_layer
-from qaccel.export.tiling import tile
+from qaccel.export.tiling import operands, tile
+from qaccel.rtl.program import ConvShape, CoreShape, LayerProgram, compile_layer
 from unit_common import CLOCK_NS, resolved, start_and_reset
 
 SELECT = {"instr": 0, "act": 1, "wgt": 2}
@@ -45,8 +47,8 @@ def packed(lanes: np.ndarray, bits: int) -> list[int]:
     return [sum((int(v) & mask) << (i * bits) for i, v in enumerate(row)) for row in lanes]
 
 
-async def host_write(dut, memory: str, words: list[int]) -> None:
-    for address, word in enumerate(words):
+async def host_write(dut, memory: str, words: list[int], base: int = 0) -> None:
+    for address, word in enumerate(words, start=base):
         dut.host_wr_en.value = 1
         dut.host_wr_sel.value = SELECT[memory]
         dut.host_wr_addr.value = address
@@ -55,14 +57,14 @@ async def host_write(dut, memory: str, words: list[int]) -> None:
     dut.host_wr_en.value = 0
 
 
-async def host_read(dut, words: int, relu: bool) -> list[str]:
+async def host_read(dut, words: int, relu: bool, base: int = 0) -> list[str]:
     """Accumulator words through the host port, as hex text (x for unknown bits): the address is
     registered at a rising edge and its word shows after it."""
     values = []
     digits = -(-len(dut.host_rd_data) // 4)
     dut.host_rd_relu.value = int(relu)
     dut.host_rd_en.value = 1
-    for address in range(words):
+    for address in range(base, base + words):
         dut.host_rd_addr.value = address
         await FallingEdge(dut.clk)
         value = dut.host_rd_data.value
@@ -72,10 +74,18 @@ async def host_read(dut, words: int, relu: bool) -> list[str]:
 
 
 async def run(dut, max_cycles: int) -> None:
+    """Pulse start and wait for done, at most ``max_cycles`` (then fail naming where the controller
+    stood)."""
     dut.start.value = 1
     await FallingEdge(dut.clk)
     dut.start.value = 0
-    await with_timeout(RisingEdge(dut.done), max_cycles * CLOCK_NS, "ns")
+    try:
+        await with_timeout(RisingEdge(dut.done), max_cycles * CLOCK_NS, "ns")
+    except SimTimeoutError:
+        state = resolved(dut.dbg_state, "dbg_state")
+        raise AssertionError(f"no done after {max_cycles} cycles: the controller stood in "
+                             f"{CONTROLLER_STATES.get(state, state)} at instruction "
+                             f"{resolved(dut.dbg_pc, 'dbg_pc')}, fold {resolved(dut.dbg_fold, 'dbg_fold')}") from None
     await FallingEdge(dut.clk)
 
 
@@ -142,3 +152,77 @@ async def illegal_opcode_stops_with_flag(dut):
     await run(dut, 100)
     assert resolved(dut.bad_instruction, "bad_instruction") == 1
     assert resolved(dut.done, "done") == 1
+
+
+def reference_conv(act: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """(pixels, out_channels) raw sums of a 3x3, stride-1, zero-padded convolution, written
+    directly (not through the tiling the programs are compiled from)."""
+    cin, height, width = act.shape
+    padded = np.pad(act, ((0, 0), (1, 1), (1, 1)))
+    out = np.zeros((weight.shape[0], height, width), dtype=np.int64)
+    for ki in range(3):
+        for kj in range(3):
+            out += np.einsum("oc,chw->ohw", weight[:, :, ki, kj], padded[:, ki:ki + height, kj:kj + width])
+    return out.reshape(weight.shape[0], -1).T
+
+
+def placed_program(dut) -> tuple[list[tuple[LayerProgram, dict[str, int], np.ndarray]], list[isa.Instruction]]:
+    """The layers of QACCEL_PROGRAM one after the other in every memory, each region a few words
+    past the last, so that no base is zero and a layer's activation, weight and accumulator bases
+    all differ: (program, bases, reference) per layer, and the instructions (one RUN each, HALT)."""
+    shape = core_shape(dut)
+    spec = json.loads(os.environ["QACCEL_PROGRAM"])
+    rng = np.random.default_rng(spec["seed"])
+    act_low, act_high = ((-(1 << (shape.act_bits - 1)), (1 << (shape.act_bits - 1)) - 1) if shape.act_signed
+                         else (0, (1 << shape.act_bits) - 1))
+    weight_limit = 1 << (shape.weight_bits - 1)
+    # distinct gaps per memory: a base read from the wrong field points elsewhere
+    next_free = {"act_base": 3, "wgt_base": 7, "acc_base": 5}
+    layers, instructions = [], []
+    for index, layer_spec in enumerate(spec["layers"]):
+        conv = ConvShape(layer_spec["in_channels"], layer_spec["out_channels"], layer_spec["height"],
+                         layer_spec["width"])
+        act = rng.integers(act_low, act_high + 1, (conv.in_channels, conv.height, conv.width))
+        weight = rng.integers(-weight_limit, weight_limit, (conv.out_channels, conv.in_channels, 3, 3))
+        program = compile_layer(layer_spec["dataflow"], operands(layer_spec["dataflow"], act, weight, shape.rows,
+                                                                 shape.cols), conv, shape, f"layer {index}")
+        bases = dict(next_free)
+        sizes = {"act_base": len(program.act_lanes), "wgt_base": len(program.weight_lanes),
+                 "acc_base": program.acc_words}
+        for name, memory in (("act_base", "ACT_ADDR_BITS"), ("wgt_base", "WGT_ADDR_BITS"),
+                             ("acc_base", "ACC_ADDR_BITS")):
+            end = bases[name] + sizes[name]
+            assert end <= 1 << int(getattr(dut, memory).value), f"layer {index}: {name} region ends at {end}"
+            next_free[name] = end + 2
+        (run_instruction,) = [instruction for instruction in program.instructions if instruction.opcode != isa.Opcode.HALT]
+        instructions.append(isa.run(layer_spec["dataflow"], **{**run_instruction.descriptor, **bases}))
+        layers.append((program, bases, reference_conv(act, weight)))
+    return layers, instructions + [isa.halt()]
+
+
+@cocotb.test()
+async def program_of_several_runs_at_base_addresses(dut):
+    """One program, several RUNs back to back (each decoded while the layer before still drains),
+    every layer at its own non-zero base in every memory: each layer's raw sums against a direct
+    numpy convolution, and the program's cycles against the formula."""
+    await start_and_reset(dut, INPUTS, STATUS)
+    layers, instructions = placed_program(dut)
+    shape = core_shape(dut)
+    await host_write(dut, "instr", [instruction.encode() for instruction in instructions])
+    for program, bases, _ in layers:
+        await host_write(dut, "act", packed(program.act_lanes, shape.act_bits), bases["act_base"])
+        await host_write(dut, "wgt", packed(program.weight_lanes, shape.weight_bits), bases["wgt_base"])
+    formula = program_cycles([(program.dataflow, program.conv) for program, _, _ in layers], shape.rows, shape.cols)
+    await run(dut, watchdog_cycles(formula))
+    for index, (program, bases, expected) in enumerate(layers):
+        words = await host_read(dut, program.acc_words, False, bases["acc_base"])
+        what = f"layer {index} ({program.dataflow}, accumulator words {bases['acc_base']}..)"
+        got = program.raw_output(words_to_lanes(words, shape.cols, shape.psum_bits, what))
+        mismatched = np.argwhere(got != expected)
+        assert not mismatched.size, (f"{what}: {len(mismatched)} of {got.size} sums differ, first at (pixel, channel) "
+                                     f"{tuple(int(i) for i in mismatched[0])}: expected "
+                                     f"{expected[tuple(mismatched[0])]}, got {got[tuple(mismatched[0])]}")
+    for name in ("bad_instruction", "fifo_overflow", "acc_overflow"):
+        assert resolved(getattr(dut, name), name) == 0, name
+    cycles = resolved(dut.perf_cycles, "perf_cycles")
+    assert cycles == formula, f"the program took {cycles} cycles, the formula says {formula}"
