@@ -4,7 +4,8 @@ from pathlib import Path
 
 from qaccel.hw.core import parameters_from_key
 from qaccel.hw.estimate import announce
-from qaccel.hw.pnr import NEXTPNR, fit_check, place_and_route
+from qaccel.hw.parts import fit_check
+from qaccel.hw.pnr import NEXTPNR, place_and_route
 from qaccel.hw.tools import tool_version
 from qaccel.stage_log import StageLog
 

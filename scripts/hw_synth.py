@@ -13,9 +13,9 @@ parameters = parameters_from_key(core)
 with StageLog(snakemake.log[0], f"hw_synth {core}") as log:
     version = tool_version(YOSYS)
     log(f"synthesising rtl/core.v for {core} with {version}: {announce('synth', parameters)}; "
-        f"stopped after hw.synth_timeout_s = {snakemake.params.timeout_s:g} s per mapping")
+        f"stopped after hw.synth_timeout_s = {snakemake.params.timeout_s:g} s per Yosys run")
     report = synthesize(parameters, [Path(source) for source in snakemake.input.rtl], Path(snakemake.output.netlist),
-                        snakemake.params.timeout_s, log.handle, log)
+                        snakemake.params.part, snakemake.params.timeout_s, log.handle, log)
     with open(snakemake.output.report, "w") as handle:
         json.dump({"core": core, "parameters": core_verilog_parameters(parameters), "yosys": version, **report},
                   handle, indent=1)

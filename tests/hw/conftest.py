@@ -36,7 +36,7 @@ def small_core_run(small_core, tmp_path_factory) -> HardwareRun:
     workdir = tmp_path_factory.mktemp("hw")
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(tiny_settings()))
     result = run_snakemake(workdir, *config_args(workdir / "tiny.yaml"), "--cores", "1", "--workflow-profile", "none",
-                           f"results/hw/{small_core}/pnr.json", timeout=600)
+                           f"results/hw/{small_core}/pnr.json", timeout=1800)
     results = workdir / "results/hw" / small_core
     return HardwareRun(small_core, workdir, result.stdout, json.loads((results / "synth.json").read_text()),
                        json.loads((results / "pnr.json").read_text()))

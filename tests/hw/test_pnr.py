@@ -2,7 +2,8 @@
 report, agreeing with synthesis, and a core too large for the part refused by name."""
 import pytest
 
-from qaccel.hw.pnr import DoesNotFit, fit_check, over_capacity, printed_utilisation
+from qaccel.hw.parts import DoesNotFit, fit_check
+from qaccel.hw.pnr import over_capacity, printed_utilisation
 
 
 def test_place_and_route_reports_fmax_and_the_synthesised_cells_placed(small_core_run):

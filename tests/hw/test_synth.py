@@ -5,7 +5,8 @@ import math
 import pytest
 
 from qaccel.hw.core import CoreKeyError, core_verilog_parameters, parameters_from_key
-from qaccel.hw.synth import YOSYS, generic_script
+from qaccel.hw.parts import DoesNotFit
+from qaccel.hw.synth import YOSYS, generic_script, synthesize
 from qaccel.hw.tools import ToolError, run_tool
 from qaccel.rtl.build import BenchParameters, network_parameters, rtl_sources
 from qaccel.rtl.program import CoreShape
@@ -93,3 +94,17 @@ def test_a_tool_past_its_time_limit_is_stopped_and_named(tmp_path):
                                                                     "still running after 2 s and was stopped"):
         run_tool([YOSYS, "-p", "; ".join(script)], tmp_path, 2, log, "Yosys generic synthesis")
     assert "Executing" in (tmp_path / "tool.log").read_text()  # its output streamed in before it stopped
+
+
+def test_memories_too_large_for_the_part_stop_synthesis_before_the_logic_naming_them(tmp_path):
+    key = "r2c2a8sw4p32-17.18.6.4"  # 2 Mbit of activations and 2 Mbit of weights
+    p = parameters_from_key(key)
+    blocks = dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits) + dp16kd_blocks(2**p.wgt_addr_bits,
+                                                                                     p.cols * p.weight_bits)
+    with open(tmp_path / "synth.log", "w") as log, pytest.raises(DoesNotFit) as refused:
+        synthesize(p, rtl_sources(), tmp_path / "netlist.json", "LFE5U-85F", 600, log, lambda line: None)
+    assert str(refused.value).startswith(f"core {key} does not fit LFE5U-85F: DP16KD {blocks} > 208 DP16KD "
+                                         f"(memories: u_accumulator.mem 64 x 64 bits -> TRELLIS_DPR16X4, "
+                                         f"u_act_mem.mem 131072 x 16 bits -> DP16KD, ")
+    assert blocks == 256 and not (tmp_path / "netlist.json").exists()
+    assert "synth_ecp5 (logic)" not in (tmp_path / "synth.log").read_text()

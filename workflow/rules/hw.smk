@@ -15,8 +15,9 @@ rule hw_synth:
         "logs/hw/{core}/synth.benchmark.tsv"
     resources:
         mem_mb=8000,
-        runtime=2 * config["hw"]["synth_timeout_s"] // 60 + 1,
+        runtime=3 * config["hw"]["synth_timeout_s"] // 60 + 1,
     params:
+        part=config["hw"]["part"],
         timeout_s=config["hw"]["synth_timeout_s"],
         library=library_code("hw_synth.py"),
     script:
