@@ -19,6 +19,7 @@ wildcard_constraints:
     last=r"\d+",
     simulator="icarus|verilator",
     key=r"[^/]+",
+    core=r"r\d+c\d+a\d+[su]w\d+p\d+-\d+\.\d+\.\d+\.\d+(-f\d+)?",
 
 
 include: "workflow/rules/common.smk"
@@ -33,6 +34,7 @@ include: "workflow/rules/tb.smk"
 include: "workflow/rules/summary.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/network.smk"
+include: "workflow/rules/hw.smk"
 
 
 rule all:

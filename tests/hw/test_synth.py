@@ -1,0 +1,110 @@
+"""Yosys synthesis of the core (rule hw_synth): counts that follow from the core's parameters, the
+NAND2 weights the README states, the bounded wait, and the core key read back."""
+import math
+
+import pytest
+
+from qaccel.hw.core import CoreKeyError, core_verilog_parameters, parameters_from_key
+from qaccel.hw.parts import DoesNotFit
+from qaccel.hw.synth import YOSYS, generic_script, synthesize
+from qaccel.hw.tools import ToolError, run_tool
+from qaccel.rtl.build import BenchParameters, network_parameters, rtl_sources
+from qaccel.rtl.program import CoreShape
+
+# README, "What the core costs": NAND2 equivalents per generic cell.
+README_WEIGHTS = {"$_NOT_": 0.5, "$_BUF_": 1, "$_NAND_": 1, "$_NOR_": 1, "$_AND_": 1.5, "$_OR_": 1.5,
+                  "$_ANDNOT_": 1.5, "$_ORNOT_": 1.5, "$_XOR_": 3, "$_XNOR_": 3, "$_MUX_": 3, "$_DFF_P_": 6}
+# ECP5 sysMEM block (DP16KD) shapes, words x bits (Lattice's ECP5 family data sheet); 512 x 36 is
+# the pseudo dual-port one, the shape of a memory with one write and one read port.
+DP16KD_SHAPES = [(16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36)]
+
+
+def dp16kd_blocks(words, width):
+    return min(math.ceil(words / depth) * math.ceil(width / bits) for depth, bits in DP16KD_SHAPES)
+
+
+def test_a_core_key_reads_back_into_its_parameters():
+    for parameters in (network_parameters(CoreShape(8, 8, 8, 4, 32, True)),
+                       BenchParameters(2, 4, 5, 4, 16, False, 6, 7, 8, 9, ofifo_depth_bits=1)):
+        assert parameters_from_key(parameters.key()) == parameters
+    assert core_verilog_parameters(parameters_from_key("r8c8a8sw4p32-17.19.13.20")) == {
+        "ROWS": 8, "COLS": 8, "ACT_BITS": 8, "ACT_SIGNED": 1, "WGT_BITS": 4, "PSUM_BITS": 32, "INSTR_ADDR_BITS": 4,
+        "ACT_ADDR_BITS": 17, "WGT_ADDR_BITS": 19, "ACC_ADDR_BITS": 13}
+    for bad in ("r2c2", "r02c2a8sw4p32-6.6.6.4", "r2c2a8xw4p32-6.6.6.4"):
+        with pytest.raises(CoreKeyError, match=f"core key '{bad}'"):
+            parameters_from_key(bad)
+
+
+def test_the_generic_mapping_keeps_every_memory_as_one_memory_of_the_cores_sizes(small_core_run):
+    p = parameters_from_key(small_core_run.key)
+    fifo_words = 2 ** (math.ceil(math.log2(p.cols)) + 1)  # core.v's OFIFO_DEPTH_BITS default
+    expected = [
+        {"name": "u_accumulator.mem", "words": 2**p.acc_addr_bits, "width": p.cols * p.psum_bits,
+         "read_ports": 2, "write_ports": 1},  # the accumulating read and the host's read
+        {"name": "u_act_mem.mem", "words": 2**p.act_addr_bits, "width": p.rows * p.act_bits,
+         "read_ports": 1, "write_ports": 1},
+        {"name": "u_instr_mem.mem", "words": 16, "width": 256, "read_ports": 1, "write_ports": 1},
+        *[{"name": f"u_ofifo.g_column[{column}].u_fifo.entries", "words": fifo_words, "width": p.psum_bits,
+           "read_ports": 1, "write_ports": 1} for column in range(p.cols)],
+        {"name": "u_wgt_mem.mem", "words": 2**p.wgt_addr_bits, "width": p.cols * p.weight_bits,
+         "read_ports": 1, "write_ports": 1},
+    ]
+    for memory in expected:
+        memory["bits"] = memory["words"] * memory["width"]
+    generic = small_core_run.synth["generic"]
+    assert generic["memories"] == expected
+    assert generic["memory_bits"] == sum(memory["bits"] for memory in expected) == 57600
+
+
+def test_the_generic_mapping_is_gates_of_the_fixed_set_weighted_as_the_readme_states(small_core_run):
+    generic = small_core_run.synth["generic"]
+    assert set(generic["cells"]) <= set(README_WEIGHTS) and "$_DFF_P_" in generic["cells"]
+    assert generic["nand2_weights"] == README_WEIGHTS
+    assert generic["nand2_equivalents"] == sum(README_WEIGHTS[cell] * count for cell, count in generic["cells"].items())
+
+
+def test_ecp5_multipliers_and_block_rams_follow_from_the_core(small_core_run):
+    p = parameters_from_key(small_core_run.key)
+    ecp5 = small_core_run.synth["ecp5"]
+    # Each PE multiplies twice: rtl/mac_tile.v's OS product (act x incoming weight) and its WS product
+    # (act x stationary weight) are separate multipliers.
+    assert ecp5["resources"]["MULT18X18D"] == 2 * p.rows * p.cols
+    # The activation and weight memories become block RAM, the rest distributed RAM.
+    assert ecp5["resources"]["DP16KD"] == (dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits)
+                                           + dp16kd_blocks(2**p.wgt_addr_bits, p.cols * p.weight_bits)) == 3
+    assert {name: primitive for name, primitive in ecp5["memory_mapping"].items()} == {
+        "u_act_mem.mem": "DP16KD", "u_wgt_mem.mem": "DP16KD", "u_accumulator.mem": "TRELLIS_DPR16X4",
+        "u_instr_mem.mem": "TRELLIS_DPR16X4", **{f"u_ofifo.g_column[{column}].u_fifo.entries": "TRELLIS_DPR16X4"
+                                                 for column in range(p.cols)}}
+    assert ecp5["resources"]["TRELLIS_DPR16X4"] > 0 and ecp5["resources"]["LUT4"] > 0
+    assert set(ecp5["resources"].items()) <= set(ecp5["cells"].items())
+
+
+def test_synthesis_reports_progress_and_cpu_time(small_core_run):
+    log = small_core_run.log("synth")
+    assert "expect about" in log and "Executing ABC pass" in log
+    assert "MEMORY_LIBMAP pass" in small_core_run.output  # progress reaches Snakemake's output too
+    assert small_core_run.synth["generic"]["cpu_seconds"] > 0 and small_core_run.synth["ecp5"]["cpu_seconds"] > 0
+
+
+def test_a_tool_past_its_time_limit_is_stopped_and_named(tmp_path):
+    sources = rtl_sources()
+    script = generic_script(parameters_from_key("r2c2a8sw4p32-6.6.6.4"), sources, tmp_path)
+    with open(tmp_path / "tool.log", "w") as log, pytest.raises(ToolError, match="Yosys generic synthesis was "
+                                                                    "still running after 2 s and was stopped"):
+        run_tool([YOSYS, "-p", "; ".join(script)], tmp_path, 2, log, "Yosys generic synthesis")
+    assert "Executing" in (tmp_path / "tool.log").read_text()  # its output streamed in before it stopped
+
+
+def test_memories_too_large_for_the_part_stop_synthesis_before_the_logic_naming_them(tmp_path):
+    key = "r2c2a8sw4p32-17.18.6.4"  # 2 Mbit of activations and 2 Mbit of weights
+    p = parameters_from_key(key)
+    blocks = dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits) + dp16kd_blocks(2**p.wgt_addr_bits,
+                                                                                     p.cols * p.weight_bits)
+    with open(tmp_path / "synth.log", "w") as log, pytest.raises(DoesNotFit) as refused:
+        synthesize(p, rtl_sources(), tmp_path / "netlist.json", "LFE5U-85F", 600, log, lambda line: None)
+    assert str(refused.value).startswith(f"core {key} does not fit LFE5U-85F: DP16KD {blocks} > 208 DP16KD "
+                                         f"(memories: u_accumulator.mem 64 x 64 bits -> TRELLIS_DPR16X4, "
+                                         f"u_act_mem.mem 131072 x 16 bits -> DP16KD, ")
+    assert blocks == 256 and not (tmp_path / "netlist.json").exists()
+    assert "synth_ecp5 (logic)" not in (tmp_path / "synth.log").read_text()

@@ -1,0 +1,48 @@
+# What the core costs (README): Yosys synthesis and nextpnr place and route of rtl/core.v for a core
+# key (qaccel.rtl.build.BenchParameters.key()). Not part of rule all: ask for
+# results/hw/<key>/synth.json or pnr.json by name.
+
+
+rule hw_synth:
+    input:
+        rtl=RTL_SOURCES,
+    output:
+        report="results/hw/{core}/synth.json",
+        netlist="results/hw/{core}/ecp5_netlist.json",
+    log:
+        "logs/hw/{core}/synth.log",
+    benchmark:
+        "logs/hw/{core}/synth.benchmark.tsv"
+    resources:
+        mem_mb=8000,
+        runtime=3 * config["hw"]["synth_timeout_s"] // 60 + 1,
+    params:
+        part=config["hw"]["part"],
+        timeout_s=config["hw"]["synth_timeout_s"],
+        library=library_code("hw_synth.py"),
+    script:
+        "../../scripts/hw_synth.py"
+
+
+rule hw_pnr:
+    input:
+        report="results/hw/{core}/synth.json",
+        netlist="results/hw/{core}/ecp5_netlist.json",
+    output:
+        "results/hw/{core}/pnr.json",
+    log:
+        "logs/hw/{core}/pnr.log",
+    benchmark:
+        "logs/hw/{core}/pnr.benchmark.tsv"
+    resources:
+        mem_mb=8000,
+        runtime=config["hw"]["pnr_timeout_s"] // 60 + 1,
+    params:
+        part=config["hw"]["part"],
+        package=config["hw"]["package"],
+        seed=config["hw"]["seed"],
+        target_mhz=config["hw"]["target_mhz"],
+        timeout_s=config["hw"]["pnr_timeout_s"],
+        library=library_code("hw_pnr.py"),
+    script:
+        "../../scripts/hw_pnr.py"
