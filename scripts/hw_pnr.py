@@ -7,7 +7,7 @@ from qaccel.hw.estimate import announce
 from qaccel.hw.parts import fit_check
 from qaccel.hw.pnr import NEXTPNR, place_and_route
 from qaccel.hw.tools import tool_version
-from qaccel.stage_log import StageLog
+from qaccel.workflow.stage_log import StageLog
 
 core = snakemake.wildcards.core
 p = snakemake.params
@@ -17,8 +17,8 @@ with StageLog(snakemake.log[0], f"hw_pnr {core}") as log:
     version = tool_version(NEXTPNR)
     log(f"placing and routing {core} on {p.part} ({p.package}, seed {p.seed}, target {p.target_mhz:g} MHz) with "
         f"{version}: {announce('pnr', parameters_from_key(core))}; stopped after hw.pnr_timeout_s = "
-        f"{p.timeout_s:g} s")
-    result = place_and_route(Path(snakemake.input.netlist), p.part, p.package, p.seed, p.target_mhz, p.timeout_s,
+        f"{snakemake.config['hw']['pnr_timeout_s']:g} s")
+    result = place_and_route(Path(snakemake.input.netlist), p.part, p.package, p.seed, p.target_mhz, snakemake.config['hw']['pnr_timeout_s'],
                              log.handle, log)
     with open(snakemake.output[0], "w") as handle:
         json.dump({"core": core, "part": p.part, "package": p.package, "seed": p.seed, "nextpnr": version, **result},

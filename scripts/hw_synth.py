@@ -6,16 +6,16 @@ from qaccel.hw.core import core_verilog_parameters, parameters_from_key
 from qaccel.hw.estimate import announce
 from qaccel.hw.synth import YOSYS, synthesize
 from qaccel.hw.tools import tool_version
-from qaccel.stage_log import StageLog
+from qaccel.workflow.stage_log import StageLog
 
 core = snakemake.wildcards.core
 parameters = parameters_from_key(core)
 with StageLog(snakemake.log[0], f"hw_synth {core}") as log:
     version = tool_version(YOSYS)
     log(f"synthesising rtl/core.v for {core} with {version}: {announce('synth', parameters)}; "
-        f"stopped after hw.synth_timeout_s = {snakemake.params.timeout_s:g} s per Yosys run")
+        f"stopped after hw.synth_timeout_s = {snakemake.config['hw']['synth_timeout_s']:g} s per Yosys run")
     report = synthesize(parameters, [Path(source) for source in snakemake.input.rtl], Path(snakemake.output.netlist),
-                        snakemake.params.part, snakemake.params.timeout_s, log.handle, log)
+                        snakemake.params.part, snakemake.config['hw']['synth_timeout_s'], log.handle, log)
     with open(snakemake.output.report, "w") as handle:
         json.dump({"core": core, "parameters": core_verilog_parameters(parameters), "yosys": version, **report},
                   handle, indent=1)

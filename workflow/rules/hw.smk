@@ -1,11 +1,13 @@
 # What the core costs (README): Yosys synthesis and nextpnr place and route of rtl/core.v for a core
 # key (qaccel.rtl.build.BenchParameters.key()). Not part of rule all: ask for
-# results/hw/<key>/synth.json or pnr.json by name.
+# results/hw/<key>/synth.json or pnr.json by name. The tools' time limits (hw.*_timeout_s) shape no
+# result, so the scripts read them from the config, not params: changing one re-runs nothing.
 
 
 rule hw_synth:
     input:
         rtl=RTL_SOURCES,
+        code=library_code("hw_synth.py"),
     output:
         report="results/hw/{core}/synth.json",
         netlist="results/hw/{core}/ecp5_netlist.json",
@@ -18,8 +20,6 @@ rule hw_synth:
         runtime=3 * config["hw"]["synth_timeout_s"] // 60 + 1,
     params:
         part=config["hw"]["part"],
-        timeout_s=config["hw"]["synth_timeout_s"],
-        library=library_code("hw_synth.py"),
     script:
         "../../scripts/hw_synth.py"
 
@@ -28,6 +28,7 @@ rule hw_pnr:
     input:
         report="results/hw/{core}/synth.json",
         netlist="results/hw/{core}/ecp5_netlist.json",
+        code=library_code("hw_pnr.py"),
     output:
         "results/hw/{core}/pnr.json",
     log:
@@ -42,7 +43,5 @@ rule hw_pnr:
         package=config["hw"]["package"],
         seed=config["hw"]["seed"],
         target_mhz=config["hw"]["target_mhz"],
-        timeout_s=config["hw"]["pnr_timeout_s"],
-        library=library_code("hw_pnr.py"),
     script:
         "../../scripts/hw_pnr.py"
