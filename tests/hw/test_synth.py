@@ -39,8 +39,9 @@ def test_the_generic_mapping_keeps_every_memory_as_one_memory_of_the_cores_sizes
     p = parameters_from_key(small_core_run.key)
     fifo_words = 2 ** (math.ceil(math.log2(p.cols)) + 1)  # core.v's OFIFO_DEPTH_BITS default
     expected = [
-        {"name": "u_accumulator.mem", "words": 2**p.acc_addr_bits, "width": p.cols * p.psum_bits,
-         "read_ports": 2, "write_ports": 1},  # the accumulating read and the host's read
+        # One synchronous read port, shared by the accumulating read and the host's read-out.
+        {"name": "u_accumulator.u_mem.mem", "words": 2**p.acc_addr_bits, "width": p.cols * p.psum_bits,
+         "read_ports": 1, "write_ports": 1},
         {"name": "u_act_mem.mem", "words": 2**p.act_addr_bits, "width": p.rows * p.act_bits,
          "read_ports": 1, "write_ports": 1},
         {"name": "u_instr_mem.mem", "words": 16, "width": 256, "read_ports": 1, "write_ports": 1},
@@ -66,14 +67,15 @@ def test_the_generic_mapping_is_gates_of_the_fixed_set_weighted_as_the_readme_st
 def test_ecp5_multipliers_and_block_rams_follow_from_the_core(small_core_run):
     p = parameters_from_key(small_core_run.key)
     ecp5 = small_core_run.synth["ecp5"]
-    # Each PE multiplies twice: rtl/mac_tile.v's OS product (act x incoming weight) and its WS product
-    # (act x stationary weight) are separate multipliers.
-    assert ecp5["resources"]["MULT18X18D"] == 2 * p.rows * p.cols
-    # The activation and weight memories become block RAM, the rest distributed RAM.
+    # One multiplier per PE serves both dataflows (rtl/mac_tile.v).
+    assert ecp5["resources"]["MULT18X18D"] == p.rows * p.cols
+    # The activation, weight and accumulator memories become block RAM (the accumulator's 64-bit words as
+    # PDPW16KD: a DP16KD in its 36-bit-wide pseudo dual-port mode), the small ones distributed RAM.
     assert ecp5["resources"]["DP16KD"] == (dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits)
-                                           + dp16kd_blocks(2**p.wgt_addr_bits, p.cols * p.weight_bits)) == 3
+                                           + dp16kd_blocks(2**p.wgt_addr_bits, p.cols * p.weight_bits)
+                                           + dp16kd_blocks(2**p.acc_addr_bits, p.cols * p.psum_bits)) == 5
     assert {name: primitive for name, primitive in ecp5["memory_mapping"].items()} == {
-        "u_act_mem.mem": "DP16KD", "u_wgt_mem.mem": "DP16KD", "u_accumulator.mem": "TRELLIS_DPR16X4",
+        "u_act_mem.mem": "DP16KD", "u_wgt_mem.mem": "DP16KD", "u_accumulator.u_mem.mem": "PDPW16KD",
         "u_instr_mem.mem": "TRELLIS_DPR16X4", **{f"u_ofifo.g_column[{column}].u_fifo.entries": "TRELLIS_DPR16X4"
                                                  for column in range(p.cols)}}
     assert ecp5["resources"]["TRELLIS_DPR16X4"] > 0 and ecp5["resources"]["LUT4"] > 0
@@ -99,12 +101,13 @@ def test_a_tool_past_its_time_limit_is_stopped_and_named(tmp_path):
 def test_memories_too_large_for_the_part_stop_synthesis_before_the_logic_naming_them(tmp_path):
     key = "r2c2a8sw4p32-17.18.6.4"  # 2 Mbit of activations and 2 Mbit of weights
     p = parameters_from_key(key)
-    blocks = dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits) + dp16kd_blocks(2**p.wgt_addr_bits,
-                                                                                     p.cols * p.weight_bits)
+    blocks = (dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits)
+              + dp16kd_blocks(2**p.wgt_addr_bits, p.cols * p.weight_bits)
+              + dp16kd_blocks(2**p.acc_addr_bits, p.cols * p.psum_bits))
     with open(tmp_path / "synth.log", "w") as log, pytest.raises(DoesNotFit) as refused:
         synthesize(p, rtl_sources(), tmp_path / "netlist.json", "LFE5U-85F", 600, log, lambda line: None)
     assert str(refused.value).startswith(f"core {key} does not fit LFE5U-85F: DP16KD {blocks} > 208 DP16KD "
-                                         f"(memories: u_accumulator.mem 64 x 64 bits -> TRELLIS_DPR16X4, "
+                                         f"(memories: u_accumulator.u_mem.mem 64 x 64 bits -> PDPW16KD, "
                                          f"u_act_mem.mem 131072 x 16 bits -> DP16KD, ")
-    assert blocks == 256 and not (tmp_path / "netlist.json").exists()
+    assert blocks == 258 and not (tmp_path / "netlist.json").exists()
     assert "synth_ecp5 (logic)" not in (tmp_path / "synth.log").read_text()
