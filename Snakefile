@@ -33,6 +33,7 @@ include: "workflow/rules/tb.smk"
 include: "workflow/rules/summary.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/network.smk"
+include: "workflow/rules/scalesim.smk"
 
 
 rule all:

@@ -159,15 +159,15 @@ def rtl_pass_matrix(rows: list[dict], path: Path) -> None:
 
 
 def rtl_cycles(rows: list[dict], path: Path) -> None:
-    """Per layer and dataflow: the core's cycles beside SCALE-Sim's model and the ideal (every MAC
-    unit busy every cycle), the utilisation that follows, and the simulator's speed."""
+    """Per layer and dataflow: the core's cycles beside the per-fold model (qaccel/rtl/cycles.py) and
+    the ideal (every MAC unit busy every cycle), the utilisation that follows, and the simulator's speed."""
     labels = [f"layer {row['layer']} {row['dataflow'].upper()}" for row in rows]
     positions = np.arange(len(rows))
     figure, axes = plt.subplots(1, 3, figsize=(14, 4.5), constrained_layout=True)
     cycles = axes[0]
     width = 0.27
     for offset, key, name, colour in ((-width, "rtl_cycles", "RTL core", "#3949ab"),
-                                      (0, "model_cycles", "SCALE-Sim model", "#8d6e63"),
+                                      (0, "model_cycles", "per-fold model", "#8d6e63"),
                                       (width, "ideal_cycles", "ideal: MACs / (rows x cols)", "#9e9e9e")):
         values = [row[key] if row[key] is not None else 0 for row in rows]
         bars = cycles.bar(positions + offset, values, width, label=name, color=colour)
@@ -180,7 +180,7 @@ def rtl_cycles(rows: list[dict], path: Path) -> None:
 
     utilisation = axes[1]
     for offset, key, name, colour in ((-width / 2, "utilisation", "RTL core", "#3949ab"),
-                                      (width / 2, "model_utilisation", "SCALE-Sim model", "#8d6e63")):
+                                      (width / 2, "model_utilisation", "per-fold model", "#8d6e63")):
         values = [100 * row[key] if row[key] is not None else 0 for row in rows]
         bars = utilisation.bar(positions + offset, values, width, label=name, color=colour)
         utilisation.bar_label(bars, fmt="%.1f%%", fontsize=7)

@@ -222,6 +222,14 @@ def network_targets():
     ] + NETWORK_REPORT
 
 
+def scalesim_targets():
+    """SCALE-Sim on the configured array (hardware.rows x hardware.cols), in both dataflows."""
+    return [
+        f"results/scalesim/{CORE.rows}x{CORE.cols}/{dataflow}.json"
+        for dataflow in ("ws", "os")
+    ]
+
+
 def network_shards():
     """(first, last) image of every shard of network.first, count and shard."""
     network = config["network"]
