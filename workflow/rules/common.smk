@@ -222,6 +222,11 @@ def network_targets():
     ] + NETWORK_REPORT
 
 
+# What SCALE-Sim's own Python executes, an input of rule scalesim: its library digest covers the
+# modules scripts/scalesim.py imports, and this file is run, not imported.
+SCALESIM_RUNNER = os.path.join(LIBRARY, "scalesim", "runner.py")
+
+
 def scalesim_targets():
     """SCALE-Sim on the configured array (hardware.rows x hardware.cols), in both dataflows."""
     return [

@@ -24,6 +24,7 @@ rule scalesim_venv:
 rule scalesim:
     input:
         environment="resources/scalesim-venv",
+        runner=SCALESIM_RUNNER,
     output:
         json="results/scalesim/{rows}x{cols}/{dataflow}.json",
         run=directory("results/scalesim/{rows}x{cols}/{dataflow}"),
