@@ -116,6 +116,21 @@ def test_a_report_scalesim_did_not_write_is_an_error(tmp_path):
         read_layers(write_reports(tmp_path / "short", TINY_COMPUTE_REPORT, TINY_ACCESS_REPORT), [0, 3, 7])
 
 
+# SCALE-Sim 3.0.0's "Total Cycles" (NumPy 1.26.4) for VGG16's 13 convs at 8x8, 1 MB SRAMs, bandwidth
+# CALC: data measured from the tool with `snakemake --cores 1 scalesim_all` (config.yaml's defaults;
+# results/scalesim/8x8/{ws,os}.json, scalesim_cycles), 2026-12-06.
+SCALESIM_8X8 = {
+    "ws": {0: 33471, 3: 602495, 7: 320255, 10: 640511, 14: 396287, 17: 792575, 20: 792575, 24: 10943, 27: 341, 29: 21887, 33: 958463, 36: 958463, 39: 958463},
+    "os": {0: 41983, 3: 604159, 7: 302079, 10: 596991, 14: 298495, 17: 593407, 20: 593407, 24: 4635, 27: 171, 29: 11007, 33: 295807, 36: 295807, 39: 295807},
+}
+
+
+def test_the_per_fold_model_is_scalesim_plus_one_cycle_on_vgg16_at_8x8():
+    for dataflow, measured in SCALESIM_8X8.items():
+        model = {index: fold_model_cycles(dataflow, conv, 8, 8)["cycles"] for index, conv in network_convs().items()}
+        assert {index: cycles - 1 for index, cycles in model.items()} == measured, dataflow
+
+
 ENVIRONMENT = REPO / DEFAULT_DIRECTORY
 
 

@@ -222,8 +222,8 @@ def network_targets():
     ] + NETWORK_REPORT
 
 
-# What SCALE-Sim's own Python executes, an input of rule scalesim: its library digest covers the
-# modules scripts/scalesim.py imports, and this file is run, not imported.
+# What SCALE-Sim's own Python executes, an input of the scalesim jobs (their library digest covers the
+# modules scripts/scalesim.py imports; this file is run, not imported).
 SCALESIM_RUNNER = os.path.join(LIBRARY, "scalesim", "runner.py")
 
 
