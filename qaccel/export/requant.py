@@ -145,6 +145,14 @@ def requantize(acc: np.ndarray, constants: RequantConstants) -> np.ndarray:
     return np.clip(total >> constants.shift[per_channel], 0, 2**constants.out_bits - 1)
 
 
+def max_pool_levels(levels: np.ndarray) -> np.ndarray:
+    """2x2, stride-2 max-pool of (N, C, H, W) integers (H and W even)."""
+    n, c, height, width = levels.shape
+    if height % 2 or width % 2:
+        raise ValueError(f"max-pool of levels: {height} x {width} is not divisible by 2")
+    return levels.reshape(n, c, height // 2, 2, width // 2, 2).max(axis=(3, 5))
+
+
 def _following(index: int) -> list[str]:
     """The kinds of the modules after conv ``index`` up to the next conv (or the end of ``features``)."""
     kinds = []

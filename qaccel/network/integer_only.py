@@ -11,26 +11,21 @@ naming the image, layer, pixel and channel of a difference.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
 
 from qaccel.export.integerize import activation_integers, integer_conv2d
-from qaccel.export.requant import RequantConstants, RequantWidths, fold_model, pooled_after, requantize
+from qaccel.export.requant import RequantConstants, RequantWidths, fold_model, max_pool_levels, pooled_after, requantize
+from qaccel.model.layers import conv_layer
 
+from .backends import ConvResult
 from .paths import IntegerNetwork, classify
 
 
 class RequantMismatch(AssertionError):
     """Requantized levels differ from the library's integer-only path."""
-
-
-def max_pool_levels(levels: np.ndarray) -> np.ndarray:
-    """2x2, stride-2 max-pool of (N, C, H, W) integers (H and W even)."""
-    n, c, height, width = levels.shape
-    if height % 2 or width % 2:
-        raise ValueError(f"max-pool of levels: {height} x {width} is not divisible by 2")
-    return levels.reshape(n, c, height // 2, 2, width // 2, 2).max(axis=(3, 5))
 
 
 @dataclass
@@ -60,19 +55,28 @@ class IntegerOnlyNetwork:
         return activation_integers(images, first.act_alpha.detach(), first.a_bits, self.tolerance,
                                    f"layer {min(self.weights)} act_int")[0].numpy()
 
-    def layer(self, index: int, levels: np.ndarray) -> np.ndarray:
-        """One conv on its input levels: exact sums, requantized, then pooled where the model pools."""
-        acc = integer_conv2d(torch.from_numpy(levels), torch.from_numpy(self.weights[index])).numpy()
-        out = requantize(acc, self.constants[index])
-        return max_pool_levels(out) if pooled_after(index) else out
+    def layer(self, index: int, levels: np.ndarray, backend=None) -> tuple[np.ndarray, ConvResult | None]:
+        """One conv on its input levels: exact sums, requantized, then pooled where the model pools; on
+        ``backend`` (one whose ``requantizes`` is true) where given, with its ConvResult."""
+        if backend is None:
+            acc = integer_conv2d(torch.from_numpy(levels), torch.from_numpy(self.weights[index])).numpy()
+            out = requantize(acc, self.constants[index])
+            return (max_pool_levels(out) if pooled_after(index) else out), None
+        result = backend.convolve(index, levels, self.weights[index], conv_layer(index).input_signed)
+        return backend.requantize(index, result.outputs, self.constants[index]), result
 
     @torch.no_grad()
-    def run(self, images: torch.Tensor) -> IntegerOnlyResult:
-        """``images``: normalised (N, 3, H, W)."""
+    def run(self, images: torch.Tensor, backend=None,
+            after_layer: Callable[[int, np.ndarray, ConvResult | None], None] | None = None) -> IntegerOnlyResult:
+        """``images``: normalised (N, 3, H, W). ``after_layer`` sees each conv's levels (and the backend's
+        result) as soon as they exist."""
         levels = self.input_levels(images)
         outputs = {}
         for index in sorted(self.weights):
-            levels = outputs[index] = self.layer(index, levels)
+            levels, result = self.layer(index, levels, backend)
+            if after_layer is not None:
+                after_layer(index, levels, result)
+            outputs[index] = levels
         features = torch.from_numpy(levels).float() / 2.0**self.widths.feature_frac_bits
         return IntegerOnlyResult(logits=classify(self.model, features), outputs=outputs, features=levels)
 

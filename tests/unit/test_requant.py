@@ -6,19 +6,25 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
+from support import HW_8X8, random_layer
 
 from qaccel.export.capture import capture_batch
+from qaccel.export.integerize import integer_conv2d
 from qaccel.export.requant import (
     RequantWidthError,
     RequantWidths,
     fold_channels,
     fold_model,
+    max_pool_levels,
     requantize,
 )
+from qaccel.export.serialize import Hardware, export_layer, serialize
+from qaccel.export.tiling import tile
+from qaccel.export.vectors import read_vectors
 from qaccel.model.layers import CONV_LAYERS
 from qaccel.model.vgg import VGGQuant
 from qaccel.network.backends import IntegerConvBackend
-from qaccel.network.integer_only import IntegerOnlyNetwork, RequantMismatch, check_requantized, max_pool_levels
+from qaccel.network.integer_only import IntegerOnlyNetwork, RequantMismatch, check_requantized
 from qaccel.network.paths import IntegerNetwork
 
 MEAN, STD = (0.491, 0.482, 0.447), (0.247, 0.243, 0.262)
@@ -194,3 +200,37 @@ def test_fold_model_uses_the_next_alpha_and_two_to_the_f_last(small_model):
         scale = (float(conv.act_alpha) / 15) * (float(conv.weight_quant.wgt_alpha) / 7)
         assert reference_fold(scale * g * 2**6, h * 2**6, 20) == (
             int(constants[last].multiplier[c]), int(constants[last].bias[c]), int(constants[last].shift[c]))
+
+
+def test_the_vector_set_holds_the_constants_and_the_requantized_and_pooled_levels(tmp_path):
+    act, weight = random_layer(5, 6, 4, 6, seed=8)
+    m = np.array([0.02, -0.01, 0.0, 0.005, 0.013, 0.03])
+    constants = fold_channels(3, m, m * 40 + 0.3, mult_bits=12, out_bits=4)  # layer 3: a max-pool follows
+    sums = integer_conv2d(torch.from_numpy(act[None]), torch.from_numpy(weight)).numpy()
+    levels = requantize(sums, constants)[0]
+    manifest = export_layer(tmp_path / "ws", "ws", act, weight, relu=False, hw=HW_8X8, layer=3)
+    before = {entry["path"]: (tmp_path / "ws" / entry["path"]).read_bytes() for entry in manifest["files"]}
+    tiles = tile("ws", act.astype(np.int64), weight.astype(np.int64), 8, 8, False)
+    manifest = serialize(tmp_path / "ws", "ws", tiles, act.shape, 6, False, Hardware(**HW_8X8), layer=3,
+                         requant=(constants, levels))
+    # today's files keep their bytes
+    assert {path: (tmp_path / "ws" / path).read_bytes() for path in before} == before
+    assert manifest["requant"] == {"mult_bits": 12, "out_bits": 4, "pooled": True}
+    entries = {entry["path"]: entry for entry in manifest["files"]}
+    expected_levels = [[reference_requantize(int(sums[0, c, y, x]), int(constants.multiplier[c]),
+                                             int(constants.bias[c]), int(constants.shift[c]), 4)
+                        for c in range(6)] for y in range(4) for x in range(6)]  # pixel order, channel 0 first
+    expected_pooled = [[max(expected_levels[(2 * y + dy) * 6 + 2 * x + dx][c] for dy in (0, 1) for dx in (0, 1))
+                        for c in range(6)] for y in range(2) for x in range(3)]
+    for name, bits, signed, expected in (
+            ("requant_mult.txt", 12, True, [[v] for v in constants.multiplier.tolist()]),
+            ("requant_bias.txt", 64, True, [[v] for v in constants.bias.tolist()]),
+            ("requant_shift.txt", 6, False, [[v] for v in constants.shift.tolist()]),
+            ("requant_out.txt", 4, False, expected_levels),
+            ("requant_pooled.txt", 4, False, expected_pooled)):
+        assert (entries[name]["bits"], entries[name]["signed"]) == (bits, signed)
+        text = (tmp_path / "ws" / name).read_text().splitlines()
+        assert text[0].startswith("#") and len(text) == 3 + len(expected)
+        # line: fields highest channel first, each `bits` wide, MSB first (two's complement when signed)
+        assert text[3:] == ["".join(format(v & (2**bits - 1), f"0{bits}b") for v in reversed(line)) for line in expected]
+        assert read_vectors(tmp_path / "ws" / name, bits, signed).tolist() == expected

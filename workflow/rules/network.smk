@@ -26,6 +26,7 @@ rule network_shard:
         mean=config["data"]["mean"],
         std=config["data"]["std"],
         integer_tolerance=config["integerize"]["integer_tolerance"],
+        requant=config["requant"],
         library=library_code("network_shard.py"),
     script:
         "../../scripts/network_shard.py"

@@ -5,6 +5,7 @@ rule serialize:
     input:
         tiles="results/layer{layer}/{dataflow}/tiles.npz",
         integers="results/layer{layer}/integer.npz",
+        model=MODEL,
     output:
         vectors=directory("results/layer{layer}/{dataflow}/vectors"),
         manifest="results/layer{layer}/{dataflow}/vectors/manifest.json",
@@ -21,6 +22,7 @@ rule serialize:
         cols=config["hardware"]["cols"],
         psum_bits=config["export"]["psum_bits"],
         signed_act_bits=config["hardware"]["act_bits"],
+        requant=config["requant"],
         library=library_code("serialize.py"),
     script:
         "../../scripts/serialize.py"
