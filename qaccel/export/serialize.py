@@ -25,7 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .requant import BIAS_BITS, SHIFT_BITS, RequantConstants, max_pool_levels, pooled_after
+from .requant import (
+    BIAS_BITS,
+    SHIFT_BITS,
+    RequantConstants,
+    max_pool_levels,
+    pooled_after,
+)
 from .tiling import KERNEL, PADDING, OSTiles, WSTiles, tile
 from .vectors import write_vectors
 

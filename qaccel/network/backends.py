@@ -21,7 +21,12 @@ import numpy as np
 import torch
 
 from qaccel.export.integerize import integer_conv2d
-from qaccel.export.requant import RequantConstants, max_pool_levels, pooled_after, requantize
+from qaccel.export.requant import (
+    RequantConstants,
+    max_pool_levels,
+    pooled_after,
+    requantize,
+)
 from qaccel.rtl.build import BenchBuild
 from qaccel.rtl.conv_runs import run_convs
 

@@ -17,7 +17,14 @@ import numpy as np
 import torch
 
 from qaccel.export.integerize import activation_integers, integer_conv2d
-from qaccel.export.requant import RequantConstants, RequantWidths, fold_model, max_pool_levels, pooled_after, requantize
+from qaccel.export.requant import (
+    RequantConstants,
+    RequantWidths,
+    fold_model,
+    max_pool_levels,
+    pooled_after,
+    requantize,
+)
 from qaccel.model.layers import conv_layer
 
 from .backends import ConvResult

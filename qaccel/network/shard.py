@@ -23,7 +23,12 @@ from qaccel.model.vgg import VGGQuant
 from .backends import IntegerConvBackend
 from .checks import CoreMismatch, check_core_outputs, first_level_difference
 from .images import check_image_range
-from .integer_only import IntegerOnlyNetwork, IntegerOnlyResult, RequantMismatch, check_requantized
+from .integer_only import (
+    IntegerOnlyNetwork,
+    IntegerOnlyResult,
+    RequantMismatch,
+    check_requantized,
+)
 from .paths import ConvTrace, IntegerNetwork, PathResult, float_levels
 from .widths import check_core_widths, layer_ranges
 

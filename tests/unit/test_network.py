@@ -12,7 +12,12 @@ from qaccel.export.requant import RequantWidths
 from qaccel.export.tiling import tile_ws
 from qaccel.model.layers import CONV_LAYERS
 from qaccel.model.vgg import VGGQuant
-from qaccel.network.backends import ConvResult, IntegerConvBackend, SoftwareBackend, conv_backend
+from qaccel.network.backends import (
+    ConvResult,
+    IntegerConvBackend,
+    SoftwareBackend,
+    conv_backend,
+)
 from qaccel.network.checks import CoreMismatch, LevelMismatch, first_level_difference
 from qaccel.network.images import ImageRangeError, shard_ranges
 from qaccel.network.integer_only import IntegerOnlyNetwork, RequantMismatch
