@@ -122,7 +122,9 @@ def fold_channels(layer: int, m: np.ndarray, b: np.ndarray, mult_bits: int, out_
 def check_sum_width(acc: np.ndarray, constants: RequantConstants) -> None:
     """Every ``acc * M_c + B_c + 2^(S_c - 1)`` must fit 64-bit two's complement: checked per channel on
     the largest |acc| in exact integers (Python ints), so the int64 arithmetic of ``requantize`` is exact."""
-    largest = np.abs(acc).max(axis=tuple(i for i in range(acc.ndim) if i != 1)) if acc.size else np.zeros(acc.shape[1])
+    others = tuple(i for i in range(acc.ndim) if i != 1)
+    largest = (np.maximum(acc.max(axis=others), -acc.min(axis=others)) if acc.size
+               else np.zeros(acc.shape[1], dtype=np.int64))
     for c, (a, m, b, s) in enumerate(zip(largest.tolist(), constants.multiplier.tolist(), constants.bias.tolist(),
                                          constants.shift.tolist())):
         bound = a * abs(m) + abs(b) + (1 << (s - 1) if s else 0)
@@ -141,8 +143,10 @@ def requantize(acc: np.ndarray, constants: RequantConstants) -> np.ndarray:
     check_sum_width(acc, constants)
     per_channel = (slice(None), None, None)
     rounding = np.where(constants.shift > 0, np.left_shift(1, np.maximum(constants.shift - 1, 0)), 0)
-    total = acc * constants.multiplier[per_channel] + (constants.bias + rounding)[per_channel]
-    return np.clip(total >> constants.shift[per_channel], 0, 2**constants.out_bits - 1)
+    total = acc * constants.multiplier[per_channel]
+    total += (constants.bias + rounding)[per_channel]  # in place: this runs on every activation of the network
+    total >>= constants.shift[per_channel]
+    return np.clip(total, 0, 2**constants.out_bits - 1, out=total)
 
 
 def max_pool_levels(levels: np.ndarray) -> np.ndarray:
