@@ -27,7 +27,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qaccel import data  # noqa: E402
-from qaccel.export.capture import capture_batch  # noqa: E402
+from qaccel.data import normalise  # noqa: E402
 from qaccel.export.requant import RequantWidths  # noqa: E402
 from qaccel.model.checkpoint import load_model  # noqa: E402
 from qaccel.network.backends import IntegerConvBackend  # noqa: E402
@@ -45,6 +45,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=Path("resources/cifar10.npz"), help="the data rule's .npz")
     parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--count", type=int, default=data.TEST_IMAGES)
+    parser.add_argument("--every", type=int, default=1,
+                        help="take every Nth image from --first (the archive's test split is ordered by class)")
     parser.add_argument("--batch", type=int, default=200, help="images per pass")
     parser.add_argument("--threads", type=int, default=2)
     for key in ("mult_bits", "feature_bits", "feature_frac_bits"):
@@ -65,8 +67,10 @@ def main() -> None:
     mean, std = args.defaults["data"]["mean"], args.defaults["data"]["std"]
     model = load_model(args.checkpoint).eval()
     test = data.load(args.data, keys=("test_images", "test_labels"))
-    count = min(args.count, len(test["test_labels"]) - args.first)
-    print(f"{args.checkpoint}: {count} test images from {args.first}, {args.threads} thread(s)", flush=True)
+    chosen = np.arange(args.first, len(test["test_labels"]), args.every)[:args.count]
+    count = len(chosen)
+    print(f"{args.checkpoint}: {count} test images from {args.first}, every {args.every}, {args.threads} thread(s)",
+          flush=True)
 
     wall, cpu = time.perf_counter(), time.process_time()
     networks = {widths: IntegerOnlyNetwork(model, widths, tolerance) for widths in all_widths}
@@ -74,9 +78,10 @@ def main() -> None:
     float_correct, compared = 0, 0
     tallies = {widths: {"correct": 0, "agree": 0, "feature_max": 0, "clipped": 0, "levels": {}, "images_differing": 0,
                         "integer_classes_differing": 0} for widths in all_widths}
-    for start in range(args.first, args.first + count, args.batch):
-        images, indices = capture_batch(test, start, min(args.batch, args.first + count - start), mean, std)
-        labels = test["test_labels"][indices[0]:indices[-1] + 1]
+    for start in range(0, count, args.batch):
+        indices = chosen[start:start + args.batch]
+        images = normalise(torch.from_numpy(test["test_images"][indices]), torch.tensor(mean), torch.tensor(std))
+        labels = test["test_labels"][indices]
         with torch.no_grad():
             float_classes = model(images).argmax(1).numpy()
         float_correct += int((float_classes == labels).sum())
@@ -99,7 +104,7 @@ def main() -> None:
             tally["images_differing"] += int(differs_any.sum())
             tally["integer_classes_differing"] += int((ours[:take] != np.array(integer.predictions)).sum())
         compared += max(take, 0)
-        done = indices[-1] - args.first + 1
+        done = start + len(indices)
         elapsed = time.perf_counter() - wall
         print(f"  {done}/{count} images, {elapsed:.0f} s, about {elapsed * (count - done) / done:.0f} s left", flush=True)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
