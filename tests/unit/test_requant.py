@@ -192,16 +192,16 @@ def test_fold_model_uses_the_next_alpha_and_two_to_the_f_last(small_model):
     assert [constants[layer].out_bits for layer in convs] == [4] * (len(convs) - 1) + [12]
     # layer 27 has no BatchNorm (g = 1, h = 0): m from the scales and the next alpha only, b = 0
     conv, following = small_model.features[27], small_model.features[29]
-    m = (float(conv.act_alpha) / 15) * (float(conv.weight_quant.wgt_alpha) / 7) * 1.0 * 15 / float(following.act_alpha)
+    m = (conv.act_alpha.item() / 15) * (conv.weight_quant.wgt_alpha.item() / 7) * 1.0 * 15 / following.act_alpha.item()
     assert [reference_fold(m, 0.0, 20)] * 8 == list(zip(constants[27].multiplier.tolist(), constants[27].bias.tolist(),
                                                          constants[27].shift.tolist()))
     # the last conv: BatchNorm folded, times 2^F
     last = convs[-1]
     conv, bn = small_model.features[last], small_model.features[last + 1]
     for c in (0, 311):
-        g = float(bn.weight[c]) / (float(bn.running_var[c]) + bn.eps) ** 0.5
-        h = float(bn.bias[c]) - float(bn.running_mean[c]) * g
-        scale = (float(conv.act_alpha) / 15) * (float(conv.weight_quant.wgt_alpha) / 7)
+        g = bn.weight[c].item() / (float(bn.running_var[c]) + bn.eps) ** 0.5
+        h = bn.bias[c].item() - float(bn.running_mean[c]) * g
+        scale = (conv.act_alpha.item() / 15) * (conv.weight_quant.wgt_alpha.item() / 7)
         assert reference_fold(scale * g * 2**6, h * 2**6, 20) == (
             int(constants[last].multiplier[c]), int(constants[last].bias[c]), int(constants[last].shift[c]))
 
