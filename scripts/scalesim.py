@@ -18,7 +18,7 @@ with StageLog(snakemake.log[0], f"scalesim {rows}x{cols} {dataflow}") as log:
     array = ScaleSimArray(rows, cols, dataflow, sram["ifmap"], sram["filter"], sram["ofmap"])
     convs = network_convs()
     versions, reported = run_scalesim(Path(snakemake.input.environment), Path(snakemake.output.run), array, convs,
-                                      snakemake.params.time_limit_s, log)
+                                      snakemake.config['scalesim']['time_limit_s'], log)
     result = {"scalesim": versions, "array": array.__dict__,
               "cycles": "scalesim_cycles: SCALE-Sim's Total Cycles (the last cycle's index, counted from 0); "
                         "core_cycles: the core's timing formula (rtl/README.md, pinned to the RTL); "

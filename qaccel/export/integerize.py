@@ -47,12 +47,19 @@ def activation_integers(x: torch.Tensor, act_alpha: torch.Tensor, a_bits: int, t
 def integer_conv2d(act_int: torch.Tensor, weight_int: torch.Tensor) -> torch.Tensor:
     """Exact 3x3, padding-1 conv of integers (N, Cin, H, W) x (Cout, Cin, 3, 3) -> (N, Cout, H, W) int64.
 
-    Runs in float64, which is exact while every partial sum stays below 2^53; checked, not assumed.
+    Runs in float32 while every partial sum stays below 2^24 (all of VGG16's 4-bit layers; about four
+    times faster than float64 on a CPU), else in float64, exact below 2^53; checked, not assumed. Sums
+    of integer products are exact below those bounds whatever the order of accumulation; a result off
+    an integer (a transform-based conv algorithm) is an error, never rounded away.
     """
     largest = float(act_int.abs().max()) * float(weight_int.abs().sum(dim=(1, 2, 3)).max()) if act_int.numel() else 0
     if largest >= 2**53:
         raise ValueError(f"integer conv: sums can reach {largest:.3g}, beyond float64's exact range 2^53")
-    return F.conv2d(act_int.double(), weight_int.double(), padding=1).round().to(torch.int64)
+    dtype = torch.float32 if largest < 2**24 else torch.float64
+    sums = F.conv2d(act_int.to(dtype), weight_int.to(dtype), padding=1)
+    if not bool((sums == sums.round()).all()):
+        raise ArithmeticError(f"integer conv in {dtype}: a sum is not an integer; the conv algorithm is not exact")
+    return sums.to(torch.int64)
 
 
 def recover(conv_int: torch.Tensor, act_alpha: torch.Tensor, wgt_alpha: torch.Tensor, a_bits: int,

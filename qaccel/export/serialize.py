@@ -6,6 +6,12 @@ gain a ``_ict{i}`` / ``_oct{o}`` / ``_pxt{p}`` suffix only along a dimension tha
 (input-channel, output-channel and pixel tiles). ``out.txt`` always holds the whole layer.
 The manifest lists every file with its kind, tile indices, shape, field width and signedness.
 
+With requantization constants (FORMATS.md, "Integer-only inference"), the set also holds the layer's
+integer-only files, whatever the dataflow: ``requant_mult.txt``, ``requant_bias.txt`` and
+``requant_shift.txt`` (one line per output channel c: ``M_c``, ``B_c``, ``S_c``), ``requant_out.txt``
+(the requantized levels, laid out as ``out.txt``) and, where a max-pool follows the conv,
+``requant_pooled.txt`` (the pooled levels, one line per pooled pixel).
+
 A vector set is a directory of its own, written whole or not at all: files go to a temporary
 directory first, which replaces the set's directory only once every value has passed its range check.
 """
@@ -20,6 +26,13 @@ from pathlib import Path
 import numpy as np
 
 from .geometry import KERNEL, PADDING
+from .requant import (
+    BIAS_BITS,
+    SHIFT_BITS,
+    RequantConstants,
+    max_pool_levels,
+    pooled_after,
+)
 from .tiling import OSTiles, WSTiles, tile
 from .vectors import write_vectors
 
@@ -103,6 +116,24 @@ def os_files(tiles: OSTiles, relu: bool) -> list[_VectorFile]:
     return files
 
 
+def requant_files(constants: RequantConstants, levels: np.ndarray) -> tuple[list[_VectorFile], dict, dict]:
+    """The integer-only files of one image's requantized ``levels`` (Cout, H, W), their field specs and the
+    manifest's ``requant`` entry."""
+    channels = levels.shape[0]
+    files = [_VectorFile(f"{kind}.txt", kind, values[:, None], kind) for kind, values in (
+        ("requant_mult", constants.multiplier), ("requant_bias", constants.bias), ("requant_shift", constants.shift))]
+    files.append(_VectorFile("requant_out.txt", "requant_out", levels.reshape(channels, -1).T, "requant_level"))
+    pooled = pooled_after(constants.layer)
+    if pooled:
+        files.append(_VectorFile("requant_pooled.txt", "requant_pooled",
+                                 max_pool_levels(levels[None])[0].reshape(channels, -1).T, "requant_level"))
+    fields = {"requant_mult": {"bits": constants.mult_bits, "signed": True},
+              "requant_bias": {"bits": BIAS_BITS, "signed": True},
+              "requant_shift": {"bits": SHIFT_BITS, "signed": False},
+              "requant_level": {"bits": constants.out_bits, "signed": False}}
+    return files, fields, {"mult_bits": constants.mult_bits, "out_bits": constants.out_bits, "pooled": pooled}
+
+
 def write_vector_set(out_dir: Path, files: list[_VectorFile], manifest: dict, label: str) -> dict:
     """Write ``files`` and the manifest as the directory ``out_dir``, replacing it whole (no file of an
     earlier set survives); ``label`` prefixes range errors. Nothing changes if a value does not fit."""
@@ -153,9 +184,15 @@ def tile_counts(dataflow: str, tiles: WSTiles | OSTiles) -> dict:
 
 
 def serialize(out_dir: Path, dataflow: str, tiles: WSTiles | OSTiles, act_shape: tuple, cout: int, relu: bool,
-              hw: Hardware, layer: int | None = None, act_signed: bool = False) -> dict:
+              hw: Hardware, layer: int | None = None, act_signed: bool = False,
+              requant: tuple[RequantConstants, np.ndarray] | None = None) -> dict:
+    """``requant``: the layer's constants and its requantized levels (Cout, H, W), for the integer-only files."""
     files = ws_files(tiles, relu) if dataflow == "ws" else os_files(tiles, relu)
     manifest = layer_manifest(layer, dataflow, act_shape, cout, relu, hw, act_signed, tile_counts(dataflow, tiles))
+    if requant is not None:
+        extra, fields, summary = requant_files(*requant)
+        files += extra
+        manifest = {**manifest, "fields": {**manifest["fields"], **fields}, "requant": summary}
     label = f"layer {layer} {dataflow}" if layer is not None else dataflow
     return write_vector_set(out_dir, files, manifest, label)
 

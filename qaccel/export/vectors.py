@@ -46,6 +46,14 @@ HEADERS = {
     ),
 }
 HEADERS["output_os"] = HEADERS["output"]
+# The integer-only path's files (FORMATS.md, "Integer-only inference"): one line per output channel for a
+# constant; the requantized (and pooled) levels laid out as out.txt.
+HEADERS["requant_mult"] = HEADERS["requant_bias"] = HEADERS["requant_shift"] = (
+    "#channel0[msb-lsb]#",
+    "#channel1[msb-lsb]#",
+    "#.....#",
+)
+HEADERS["requant_out"] = HEADERS["requant_pooled"] = HEADERS["output"]
 HEADER_LINES = 3
 
 
@@ -94,7 +102,8 @@ def encode(values: np.ndarray, bits: int, signed: bool, where: str) -> bytes:
     if values.ndim != 2:
         raise ValueError(f"{where}: expected (lines, fields) values, got shape {values.shape}")
     check_range(values, bits, signed, where)
-    unsigned = values & ((1 << bits) - 1)  # two's complement for negatives, after the range check
+    # two's complement for negatives, after the range check (int64 already holds a 64-bit field's pattern)
+    unsigned = values & ((1 << bits) - 1) if bits < 64 else values
     shifts = np.arange(bits - 1, -1, -1, dtype=np.int64)
     digits = (unsigned[:, ::-1, None] >> shifts) & 1  # (lines, fields high->low, bits MSB->LSB)
     chars = (digits.reshape(values.shape[0], -1) + ord("0")).astype(np.uint8)
@@ -136,8 +145,11 @@ def read_vectors(path: Path, bits: int, signed: bool, fields: int | None = None)
     if not body:
         return np.zeros((0, fields or 0), dtype=np.int64)
     digits = np.frombuffer("".join(body).encode(), dtype=np.uint8).reshape(len(body), -1, bits) - ord("0")
-    weights = 1 << np.arange(bits - 1, -1, -1, dtype=np.int64)
-    unsigned = (digits.astype(np.int64) * weights).sum(axis=2)[:, ::-1]
+    weights = np.left_shift(np.uint64(1), np.arange(bits - 1, -1, -1, dtype=np.uint64))
+    unsigned = (digits.astype(np.uint64) * weights).sum(axis=2, dtype=np.uint64)[:, ::-1]
+    if signed and bits == 64:
+        return unsigned.astype(np.int64)  # reinterprets the 64-bit two's complement pattern
+    unsigned = unsigned.astype(np.int64)
     if signed:
         return np.where(unsigned >= 2 ** (bits - 1), unsigned - 2**bits, unsigned)
     return unsigned

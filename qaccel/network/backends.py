@@ -6,6 +6,11 @@ ReLU) with the cycles they took. ``IntegerConvBackend`` is the reference: exact 
 in software. ``CoreConvBackend`` runs the convs on the simulated core (a build of
 rtl/bench/layer_bench.v). ``BACKENDS`` maps the config's ``network.backend`` names to factories that
 all take ``(build_dir, dataflow, hardware)``.
+
+A backend whose ``requantizes`` is true also turns a layer's sums into the next layer's levels
+(``requantize``): whole-network runs then take it through the integer-only path (FORMATS.md,
+"Integer-only inference") and check its levels layer by layer. The software backend does, with the
+library's requantizer; the core does not yet (it returns raw sums).
 """
 from __future__ import annotations
 
@@ -16,6 +21,12 @@ import numpy as np
 import torch
 
 from qaccel.export.integerize import integer_conv2d
+from qaccel.export.requant import (
+    RequantConstants,
+    max_pool_levels,
+    pooled_after,
+    requantize,
+)
 from qaccel.rtl.build import BenchBuild
 from qaccel.rtl.conv_runs import run_convs
 
@@ -32,13 +43,27 @@ class ConvResult:
 class IntegerConvBackend:
     """Exact integer convolution on the host: the reference every other backend is checked against."""
 
+    requantizes = False
+
     def convolve(self, layer: int, act_int: np.ndarray, weight_int: np.ndarray, act_signed: bool) -> ConvResult:
         outputs = integer_conv2d(torch.from_numpy(act_int), torch.from_numpy(weight_int)).numpy()
         return ConvResult(outputs=outputs, cycles=None, model_cycles=None, ideal_cycles=None)
 
 
+class SoftwareBackend(IntegerConvBackend):
+    """``network.backend: software``: exact sums, requantized and pooled as the library's integer-only path."""
+
+    requantizes = True
+
+    def requantize(self, layer: int, sums: np.ndarray, constants: RequantConstants) -> np.ndarray:
+        levels = requantize(sums, constants)
+        return max_pool_levels(levels) if pooled_after(layer) else levels
+
+
 class CoreConvBackend:
     """The simulated core: a layer's images in one run of the built bench (qaccel.rtl.conv_runs)."""
+
+    requantizes = False  # the core returns raw sums; requantization on the core is issue 16's RTL work
 
     def __init__(self, build_dir: Path, dataflow: str, hardware: dict):
         self.build = BenchBuild.load(build_dir)
@@ -56,7 +81,7 @@ class CoreConvBackend:
 
 
 # The software backend has no array: it ignores the dataflow and the hardware.
-BACKENDS = {"software": lambda build_dir, dataflow, hardware: IntegerConvBackend(),
+BACKENDS = {"software": lambda build_dir, dataflow, hardware: SoftwareBackend(),
             "core": CoreConvBackend}
 
 

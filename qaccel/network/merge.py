@@ -11,7 +11,7 @@ from pathlib import Path
 from .checks import LevelDifference
 from .widths import LayerRange, combine_ranges
 
-PATHS = ("rtl", "integer", "float")
+PATHS = ("rtl", "integer", "float", "integer_only")  # predictions.tsv's columns, in this order
 
 
 def _read(path: str | Path) -> dict:
@@ -67,7 +67,9 @@ def merge_shards(shard_paths: list, timing_paths: list) -> tuple[dict, dict]:
         "accuracy_percent": {path: _percent(correct[path], count) for path in PATHS},
         "agreement": {"rtl_integer": sum(row["rtl"] == row["integer"] for row in rows),
                       "rtl_float": sum(row["rtl"] == row["float"] for row in rows),
-                      "integer_float": count - len(disagreements)},
+                      "integer_float": count - len(disagreements),
+                      "integer_only_float": sum(row["integer_only"] == row["float"] for row in rows),
+                      "integer_only_integer": sum(row["integer_only"] == row["integer"] for row in rows)},
         "float_disagreements": disagreements,
         "images_with_level_differences": sum(row["level_difference"] is not None for row in rows),
         "cycles_per_image": {"core": per_image_total("core_cycles_per_image"), "model": per_image_total("model_cycles"),
@@ -77,7 +79,7 @@ def merge_shards(shard_paths: list, timing_paths: list) -> tuple[dict, dict]:
     }
     timings = sorted((_read(path) for path in timing_paths), key=lambda timing: timing["first"])
     seconds = {key: sum(t["seconds"][key] for t in timings) for key in timings[0]["seconds"]}
-    total = seconds["integer"] + seconds["widths"] + seconds["float"] + seconds["rtl"]
+    total = seconds["integer"] + seconds["integer_only"] + seconds["widths"] + seconds["float"] + seconds["rtl"]
     timing = {"dataflow": summary["dataflow"], "images": count, "seconds": seconds,
               "rtl_seconds_per_image": seconds["rtl"] / count,
               "backend_share": seconds["rtl_backend"] / total,
@@ -87,7 +89,7 @@ def merge_shards(shard_paths: list, timing_paths: list) -> tuple[dict, dict]:
 
 
 def write_predictions(summary: dict, path: str | Path) -> None:
-    """One line per image: label, the class of each path, core cycles (total and per layer), and where the
+    """One line per image: label, the class of each path (the integer-only path's beside the float model's), core cycles (total and per layer), and where the
     float model's quantised levels first differ from the integer path's."""
     layers = [layer["layer"] for layer in summary["layers"]]
     header = ["image", "label", *PATHS, "cycles", *(f"layer{layer}_cycles" for layer in layers),
@@ -114,7 +116,7 @@ def explain(disagreement: dict) -> str:
 
 ACCURACY_COLUMNS = ("dataflow", "backend", "images", "rtl_accuracy", "integer_accuracy", "float_accuracy",
                     "rtl_float_agreement", "float_disagreements", "core_cycles_per_image", "model_cycles_per_image",
-                    "ideal_cycles_per_image")
+                    "ideal_cycles_per_image", "integer_only_accuracy", "integer_only_float_agreement")
 LAYER_COLUMNS = ("dataflow", "layer", "in_channels", "out_channels", "height", "width", "act_signed", "act_min",
                  "act_max", "act_bits", "psum_bound", "psum_bits", "core_cycles_per_image", "model_cycles",
                  "ideal_cycles")
@@ -132,7 +134,8 @@ def report_tables(summary_paths: list, accuracy_path: str | Path, layers_path: s
         accuracy.append("\t".join(_cell(value) for value in (
             summary["dataflow"], summary["backend"], summary["images"]["count"], percent["rtl"], percent["integer"],
             percent["float"], summary["agreement"]["rtl_float"], len(summary["float_disagreements"]),
-            cycles["core"], cycles["model"], cycles["ideal"])))
+            cycles["core"], cycles["model"], cycles["ideal"], percent["integer_only"],
+            summary["agreement"]["integer_only_float"])))
         layers += ["\t".join(_cell(summary["dataflow"] if column == "dataflow" else layer[column])
                              for column in LAYER_COLUMNS) for layer in summary["layers"]]
     Path(accuracy_path).write_text("\n".join(accuracy) + "\n")

@@ -3,10 +3,12 @@
 
 Order of work, cheapest first, so that bad input fails before any simulation:
 1. the image range against the test split;
-2. the integer path over the whole shard (software, vectorised over the batch);
+2. the integer path and the integer-only path over the whole shard (software, vectorised over the batch);
 3. the value ranges against the core's widths;
 4. the float model, image by image, its quantised levels against the integer path's;
-5. the RTL path, the shard's images together on the backend, each layer's sums against the integer path's.
+5. the backend's path, the shard's images together: for a backend that requantizes (software), the
+   integer-only path, each layer's levels against the library's; for one that does not (the core, today),
+   the integer path, each layer's sums against the integer path's.
 """
 from __future__ import annotations
 
@@ -14,12 +16,19 @@ import time
 from typing import Callable
 
 from qaccel.export.capture import capture_batch
+from qaccel.export.requant import RequantWidths
 from qaccel.model.layers import CONV_LAYERS
 from qaccel.model.vgg import VGGQuant
 
 from .backends import IntegerConvBackend
 from .checks import CoreMismatch, check_core_outputs, first_level_difference
 from .images import check_image_range
+from .integer_only import (
+    IntegerOnlyNetwork,
+    IntegerOnlyResult,
+    RequantMismatch,
+    check_requantized,
+)
 from .paths import ConvTrace, IntegerNetwork, PathResult, float_levels
 from .widths import check_core_widths, layer_ranges
 
@@ -73,8 +82,37 @@ def _rtl_pass(network: IntegerNetwork, images, indices: list[int], integer: Path
     return rtl.predictions, cycles, layer_cycles, seconds
 
 
+def _requantized_pass(network: IntegerOnlyNetwork, images, indices: list[int], expected: IntegerOnlyResult, backend,
+                      log: Callable[[str], None]):
+    """The integer-only path on a backend that requantizes, every layer's levels checked against the
+    library's as they come; the same returns as ``_rtl_pass``."""
+    started, checking, results = time.perf_counter(), 0.0, {}
+
+    def check(layer: int, levels, result) -> None:
+        nonlocal checking
+        began = time.perf_counter()
+        check_requantized(expected.outputs[layer], levels, layer, indices, "the backend")
+        results[layer] = result
+        checking += time.perf_counter() - began
+        log(f"layer {layer}: {len(indices)} image(s), requantized levels equal to the integer-only path's")
+
+    run = network.run(images, backend, after_layer=check)
+    for position, image in enumerate(indices):
+        if run.predictions[position] != expected.predictions[position]:
+            raise RequantMismatch(f"image {image}: every layer's levels agree but the backend predicts class "
+                                  f"{run.predictions[position]} and the integer-only path {expected.predictions[position]}")
+    cycles = [{str(layer): int(result.cycles[position]) for layer, result in results.items()
+               if result.cycles is not None} for position in range(len(indices))]
+    layer_cycles = {layer: {"model_cycles": result.model_cycles, "ideal_cycles": result.ideal_cycles}
+                    for layer, result in results.items()}
+    total = time.perf_counter() - started
+    seconds = {"rtl": total, "rtl_backend": total - checking,
+               "rtl_simulator": sum(result.sim_seconds or 0.0 for result in results.values())}
+    return run.predictions, cycles, layer_cycles, seconds
+
+
 def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int, backend, backend_name: str,
-              dataflow: str, hardware: dict, mean, std, integer_tolerance: float,
+              dataflow: str, hardware: dict, mean, std, integer_tolerance: float, widths: RequantWidths,
               log: Callable[[str], None] = print) -> tuple[dict, dict]:
     """Classify test images ``first`` .. ``last``; returns the results and the wall-clock timing (kept apart,
     so that results are byte-identical however the images are sharded)."""
@@ -90,6 +128,11 @@ def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int
     integer = network.run(images, IntegerConvBackend())
     seconds["integer"] = time.perf_counter() - started
     started = time.perf_counter()
+    integer_only_network = IntegerOnlyNetwork(model, widths, integer_tolerance)
+    integer_only = integer_only_network.run(images)
+    seconds["integer_only"] = time.perf_counter() - started
+    log(f"integer-only path: {seconds['integer_only']:.2f} s; {widths}")
+    started = time.perf_counter()
     ranges = layer_ranges(integer)
     seconds["widths"] = time.perf_counter() - started
     log(f"integer path: {seconds['integer']:.2f} s; widths needed: activations "
@@ -104,12 +147,16 @@ def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int
     log(f"float model: {seconds['float']:.2f} s; {sum(d is not None for d in differences)} of {len(indices)} images "
         f"have a quantised level that differs from the integer path")
 
-    rtl, cycles, layer_cycles, rtl_seconds = _rtl_pass(network, images, indices, integer, backend, dataflow,
-                                                        hardware, log)
+    if getattr(backend, "requantizes", False):
+        rtl, cycles, layer_cycles, rtl_seconds = _requantized_pass(integer_only_network, images, indices, integer_only,
+                                                                   backend, log)
+    else:
+        rtl, cycles, layer_cycles, rtl_seconds = _rtl_pass(network, images, indices, integer, backend, dataflow,
+                                                            hardware, log)
     seconds.update(rtl_seconds, rtl_host=rtl_seconds["rtl"] - rtl_seconds["rtl_backend"])
 
     rows = [{"image": image, "label": labels[n], "rtl": rtl[n], "integer": integer.predictions[n],
-             "float": float_predictions[n], "cycles": cycles[n],
+             "float": float_predictions[n], "integer_only": integer_only.predictions[n], "cycles": cycles[n],
              "level_difference": None if differences[n] is None else differences[n].as_dict(),
              "float_logit_gap": logit_gaps[n]} for n, image in enumerate(indices)]
     results = {

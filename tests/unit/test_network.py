@@ -7,12 +7,20 @@ import pytest
 import torch
 from support import INTEGERIZE, MEAN, QUANT, STD, random_layer
 
+from qaccel.export.capture import capture_batch
+from qaccel.export.requant import RequantWidths
 from qaccel.export.tiling import tile_ws
 from qaccel.model.layers import CONV_LAYERS
 from qaccel.model.vgg import VGGQuant
-from qaccel.network.backends import ConvResult, IntegerConvBackend, conv_backend
+from qaccel.network.backends import (
+    ConvResult,
+    IntegerConvBackend,
+    SoftwareBackend,
+    conv_backend,
+)
 from qaccel.network.checks import CoreMismatch, LevelMismatch, first_level_difference
 from qaccel.network.images import ImageRangeError, shard_ranges
+from qaccel.network.integer_only import IntegerOnlyNetwork, RequantMismatch
 from qaccel.network.merge import explain, merge_shards, report_tables, write_predictions
 from qaccel.network.paths import IntegerNetwork
 from qaccel.network.shard import run_shard
@@ -26,6 +34,7 @@ from qaccel.network.widths import (
 )
 
 HARDWARE = {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32}
+WIDTHS = RequantWidths(mult_bits=24, feature_bits=16, feature_frac_bits=8)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +72,7 @@ class MustNotRun:
 
 def shard(model, test_split, first, last, backend, dataflow="ws", hardware=HARDWARE):
     return run_shard(model, test_split, "test.npz", first, last, backend, "test", dataflow, hardware, MEAN, STD,
-                     INTEGERIZE["integer_tolerance"], log=lambda message: None)
+                     INTEGERIZE["integer_tolerance"], WIDTHS, log=lambda message: None)
 
 
 @pytest.mark.parametrize("first,count,size,expected", [
@@ -147,6 +156,24 @@ def test_the_shard_reports_every_path_and_the_backend_cycles(model, test_split):
     assert timing["seconds"]["rtl"] >= timing["seconds"]["rtl_backend"] > 0
 
 
+class PlantedLevelFault(SoftwareBackend):
+    """The software backend with one requantized level off by one: a read-out fault at a known place."""
+
+    def requantize(self, layer, sums, constants):
+        levels = super().requantize(layer, sums, constants)
+        if layer == 7:
+            levels[1, 3, 2, 5] += 1
+        return levels
+
+
+def test_the_software_backend_runs_the_integer_only_path_checked_layer_by_layer(model, test_split):
+    results, _ = shard(model, test_split, 6, 7, conv_backend("software", None, "ws", HARDWARE))
+    expected = IntegerOnlyNetwork(model, WIDTHS, 1e-3).run(capture_batch(test_split, 6, 2, MEAN, STD)[0])
+    assert [(row["rtl"], row["integer_only"]) for row in results["images"]] == [(p, p) for p in expected.predictions]
+    with pytest.raises(RequantMismatch, match=r"^image 7, layer 7, pixel 37 \(y 2, x 5\), channel 3: the backend "):
+        shard(model, test_split, 6, 7, PlantedLevelFault())
+
+
 def test_float_levels_may_differ_only_on_a_rounding_boundary():
     integer = {0: torch.tensor([[[3, 7]]]), 5: torch.tensor([[[1, 2]]])}
     integer_before = {0: torch.tensor([[[3.1, 6.9]]]), 5: torch.tensor([[[1.2, 2.5000001]]])}
@@ -228,7 +255,7 @@ def shard_file(tmp_path, first, rows, cycles):
     last = first + len(rows) - 1
     results = {"dataflow": "os", "backend": "test", "first": first, "last": last, "images": rows, "layers": layers}
     timing = {"dataflow": "os", "first": first, "last": last, "images": len(rows),
-              "seconds": {"integer": 1.0, "widths": 0.5, "float": 2.0, "rtl": 4.0, "rtl_backend": 3.0,
+              "seconds": {"integer": 1.0, "integer_only": 1.0, "widths": 0.5, "float": 2.0, "rtl": 4.0, "rtl_backend": 3.0,
                           "rtl_simulator": 2.0, "rtl_host": 1.0}}
     paths = tmp_path / f"images{first}-{last}.json", tmp_path / f"images{first}-{last}.timing.json"
     for path, value in zip(paths, (results, timing)):
@@ -236,8 +263,9 @@ def shard_file(tmp_path, first, rows, cycles):
     return paths
 
 
-def row(image, label, rtl, integer, float_class, cycles=None, difference=None, gap=0.0):
+def row(image, label, rtl, integer, float_class, cycles=None, difference=None, gap=0.0, integer_only=None):
     return {"image": image, "label": label, "rtl": rtl, "integer": integer, "float": float_class,
+            "integer_only": integer if integer_only is None else integer_only,
             "cycles": cycles or {}, "level_difference": difference, "float_logit_gap": gap}
 
 
@@ -245,33 +273,34 @@ def test_shards_merge_into_predictions_summary_and_report_tables(tmp_path):
     flip = {"layer": 3, "channel": 5, "y": 1, "x": 2, "float_level": 9, "integer_level": 8,
             "float_before_rounding": 8.5000009, "integer_before_rounding": 8.5, "values_differing": 1,
             "boundary_distance": 9e-7}
-    second = shard_file(tmp_path, 4, [row(4, 1, 1, 1, 2, {"0": 120, "3": 230}, flip, 0.25),
+    second = shard_file(tmp_path, 4, [row(4, 1, 1, 1, 2, {"0": 120, "3": 230}, flip, 0.25, integer_only=2),
                                       row(5, 2, 2, 2, 2, {"0": 120, "3": 231})], cycles=True)
     first = shard_file(tmp_path, 3, [row(3, 7, 7, 7, 7, {"0": 121, "3": 229})], cycles=True)
     summary, timing = merge_shards([second[0], first[0]], [second[1], first[1]])
     assert summary["images"] == {"first": 3, "last": 5, "count": 3}
-    assert summary["correct"] == {"rtl": 3, "integer": 3, "float": 2}
-    assert summary["agreement"] == {"rtl_integer": 3, "rtl_float": 2, "integer_float": 2}
+    assert summary["correct"] == {"rtl": 3, "integer": 3, "float": 2, "integer_only": 2}
+    assert summary["agreement"] == {"rtl_integer": 3, "rtl_float": 2, "integer_float": 2, "integer_only_float": 3,
+                                    "integer_only_integer": 2}
     assert summary["cycles_per_image"] == {"core": 120 + 1 / 3 + 230, "model": 300, "ideal": 200}
     assert [(layer["act_min"], layer["psum_bound"]) for layer in summary["layers"]] == [(-8, 304), (0, 2000)]
-    assert timing["seconds"]["rtl_backend"] == 6.0 and timing["backend_share"] == 6.0 / 15.0
-    assert timing["simulator_share"] == 4.0 / 15.0
+    assert timing["seconds"]["rtl_backend"] == 6.0 and timing["backend_share"] == 6.0 / 17.0
+    assert timing["simulator_share"] == 4.0 / 17.0
     assert explain(summary["float_disagreements"][0]) == (
         "image 4: float 2, integer 1 (float logits 0.25 apart): first at layer 3: 1 value(s) differ; the furthest "
         "from a rounding boundary, channel 5 (y 1, x 2): float level 9, integer 8, before rounding 8.500001 and "
         "8.500000, 9.0e-07 from the boundary")
     write_predictions(summary, tmp_path / "predictions.tsv")
     assert (tmp_path / "predictions.tsv").read_text().splitlines() == [
-        "image\tlabel\trtl\tinteger\tfloat\tcycles\tlayer0_cycles\tlayer3_cycles\tfirst_level_difference",
-        "3\t7\t7\t7\t7\t350\t121\t229\t",
-        "4\t1\t1\t1\t2\t350\t120\t230\tlayer 3: 1 value(s) differ; the furthest from a rounding boundary, channel 5 "
+        "image\tlabel\trtl\tinteger\tfloat\tinteger_only\tcycles\tlayer0_cycles\tlayer3_cycles\tfirst_level_difference",
+        "3\t7\t7\t7\t7\t7\t350\t121\t229\t",
+        "4\t1\t1\t1\t2\t2\t350\t120\t230\tlayer 3: 1 value(s) differ; the furthest from a rounding boundary, channel 5 "
         "(y 1, x 2): float level 9, integer 8, before rounding 8.500001 and 8.500000, 9.0e-07 from the boundary",
-        "5\t2\t2\t2\t2\t351\t120\t231\t",
+        "5\t2\t2\t2\t2\t2\t351\t120\t231\t",
     ]
     (tmp_path / "summary.json").write_text(json.dumps(summary))
     report_tables([tmp_path / "summary.json"], tmp_path / "accuracy.tsv", tmp_path / "layers.tsv")
     assert (tmp_path / "accuracy.tsv").read_text().splitlines()[1] == (
-        f"os\ttest\t3\t100.0\t100.0\t66.6667\t2\t1\t{120 + 1 / 3 + 230}\t300\t200")
+        f"os\ttest\t3\t100.0\t100.0\t66.6667\t2\t1\t{120 + 1 / 3 + 230}\t300\t200\t66.6667\t3")
     assert (tmp_path / "layers.tsv").read_text().splitlines()[1:] == [
         f"os\t0\t3\t64\t32\t32\tTrue\t-8\t4\t4\t304\t10\t{120 + 1 / 3}\t100\t50",
         "os\t3\t64\t64\t32\t32\tFalse\t0\t15\t4\t2000\t12\t230.0\t200\t150",

@@ -65,7 +65,7 @@ def test_the_integer_path_follows_the_float_model_layer_by_layer(tiny_workflow):
 def test_the_workflow_writes_every_path_per_image(tiny_workflow):
     model = load_model(tiny_workflow / "results/train/model.pt").eval()
     test = data.load(tiny_workflow / "resources/cifar10.npz", keys=("test_images", "test_labels"))
-    header = ("image\tlabel\trtl\tinteger\tfloat\tcycles\t" + "".join(
+    header = ("image\tlabel\trtl\tinteger\tfloat\tinteger_only\tcycles\t" + "".join(
         f"layer{layer}_cycles\t" for layer in CONV_LAYERS)
         + "first_level_difference")
     for dataflow in ("ws", "os"):
@@ -81,9 +81,9 @@ def test_the_workflow_writes_every_path_per_image(tiny_workflow):
             # The core's cycles per layer are its timing formula's (rtl/README.md), and add up.
             formula = [core_cycles(dataflow, ConvShape(c.in_channels, c.out_channels, c.height, c.width), 8, 8)
                        for c in CONV_LAYERS.values()]
-            assert [int(value) for value in row[6:19]] == formula and int(row[5]) == sum(formula)
+            assert [int(value) for value in row[7:20]] == formula and int(row[6]) == sum(formula)
         summary = json.loads((tiny_workflow / f"results/network/{dataflow}/summary.json").read_text())
-        for path, column in (("rtl", 2), ("integer", 3), ("float", 4)):
+        for path, column in (("rtl", 2), ("integer", 3), ("float", 4), ("integer_only", 5)):
             assert summary["correct"][path] == sum(row[column] == row[1] for row in rows)
         assert summary["images"] == {"first": 0, "last": 1, "count": 2}
         assert len(summary["float_disagreements"]) == sum(row[3] != row[4] for row in rows)

@@ -27,6 +27,7 @@ rule network_shard:
         mean=config["data"]["mean"],
         std=config["data"]["std"],
         integer_tolerance=config["integerize"]["integer_tolerance"],
+        requant=config["requant"],
     script:
         "../../scripts/network_shard.py"
 

@@ -25,6 +25,7 @@ rule scalesim:
     input:
         environment="resources/scalesim-venv",
         runner=SCALESIM_RUNNER,
+        code=library_code("scalesim.py"),
     output:
         json="results/scalesim/{rows}x{cols}/{dataflow}.json",
         run=directory("results/scalesim/{rows}x{cols}/{dataflow}"),
@@ -45,7 +46,5 @@ rule scalesim:
             "filter": config["scalesim"]["filter_sram_kb"],
             "ofmap": config["scalesim"]["ofmap_sram_kb"],
         },
-        time_limit_s=config["scalesim"]["time_limit_s"],
-        library=library_code("scalesim.py"),
     script:
         "../../scripts/scalesim.py"

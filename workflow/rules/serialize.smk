@@ -6,6 +6,7 @@ rule serialize:
         tiles="results/layer{layer}/{dataflow}/tiles.npz",
         integers="results/layer{layer}/integer.npz",
         code=library_code("serialize.py"),
+        model=MODEL,
     output:
         vectors=directory("results/layer{layer}/{dataflow}/vectors"),
         manifest="results/layer{layer}/{dataflow}/vectors/manifest.json",
@@ -22,5 +23,6 @@ rule serialize:
         cols=config["hardware"]["cols"],
         psum_bits=config["export"]["psum_bits"],
         signed_act_bits=config["hardware"]["act_bits"],
+        requant=config["requant"],
     script:
         "../../scripts/serialize.py"
