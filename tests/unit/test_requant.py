@@ -6,7 +6,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
-from support import HW_8X8, random_layer
+from support import HW_8X8, QUANT, random_layer
 
 from qaccel.export.capture import capture_batch
 from qaccel.export.integerize import integer_conv2d
@@ -131,7 +131,7 @@ def test_max_pool_commutes_with_the_clamped_requantizer():
 def small_model():
     """The VGG16 layout with random weights, BatchNorm statistics and alphas that make the levels busy."""
     torch.manual_seed(1)
-    model = VGGQuant().eval()
+    model = VGGQuant(w_bits=QUANT["w_bits"], a_bits=QUANT["a_bits"]).eval()
     generator = torch.Generator().manual_seed(2)
     with torch.no_grad():
         for module in model.features:
