@@ -31,23 +31,35 @@ def tile_of(dataflow: str, pixel: int, channel: int, rows: int, cols: int) -> st
     raise ValueError(f"dataflow {dataflow!r}: expected 'ws' or 'os'")
 
 
+def first_difference(expected: np.ndarray, got: np.ndarray, layer: int, images: list[int], source: str,
+                     reference: str, axes: str, error: type[Exception]) -> tuple[tuple[int, int, int, int], int] | None:
+    """``got`` (N, C, H, W) from ``source`` against ``reference``'s ``expected``: raise ``error`` if it is not
+    an integer array of the same shape; else the first differing (n, channel, y, x) and how many values
+    differ, or None when all are equal."""
+    if not isinstance(got, np.ndarray) or not np.issubdtype(got.dtype, np.integer):
+        raise error(f"layer {layer}, images {images}: {source} returned {type(got).__name__} "
+                    f"{getattr(got, 'dtype', '')}, not an integer array")
+    if got.shape != expected.shape:
+        raise error(f"layer {layer}, images {images}: {source} returned shape {got.shape}, {reference} "
+                    f"has {expected.shape} ({axes})")
+    bad = np.argwhere(got != expected)
+    if not bad.size:
+        return None
+    return tuple(int(i) for i in bad[0]), len(bad)
+
+
 def check_core_outputs(expected: np.ndarray, got: np.ndarray, layer: int, images: list[int], dataflow: str,
                        rows: int, cols: int) -> None:
     """Raise CoreMismatch naming the first differing value; ``images`` are the batch's test-split indices."""
-    if not isinstance(got, np.ndarray) or not np.issubdtype(got.dtype, np.integer):
-        raise CoreMismatch(f"layer {layer}, images {images}: the core returned {type(got).__name__} "
-                           f"{getattr(got, 'dtype', '')}, not an integer array")
-    if got.shape != expected.shape:
-        raise CoreMismatch(f"layer {layer}, images {images}: the core returned shape {got.shape}, the integer path "
-                           f"has {expected.shape} (N, Cout, H, W)")
-    bad = np.argwhere(got != expected)
-    if bad.size:
-        n, channel, y, x = (int(i) for i in bad[0])
+    difference = first_difference(expected, got, layer, images, "the core", "the integer path", "N, Cout, H, W",
+                                  CoreMismatch)
+    if difference:
+        (n, channel, y, x), count = difference
         pixel = y * expected.shape[3] + x
         raise CoreMismatch(
             f"image {images[n]}, layer {layer}, {dataflow.upper()} {tile_of(dataflow, pixel, channel, rows, cols)}, "
             f"pixel {pixel} (y {y}, x {x}), channel {channel}: core {int(got[n, channel, y, x])}, integer path "
-            f"{int(expected[n, channel, y, x])} ({len(bad)} of {expected.size} values differ in this layer)"
+            f"{int(expected[n, channel, y, x])} ({count} of {expected.size} values differ in this layer)"
         )
 
 

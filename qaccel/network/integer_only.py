@@ -28,6 +28,7 @@ from qaccel.export.requant import (
 from qaccel.model.layers import conv_layer
 
 from .backends import ConvResult
+from .checks import first_difference
 from .paths import IntegerNetwork, classify
 
 
@@ -91,16 +92,11 @@ class IntegerOnlyNetwork:
 def check_requantized(expected: np.ndarray, got: np.ndarray, layer: int, images: list[int], source: str) -> None:
     """``got`` (N, C, H, W) from ``source`` against the library's levels; ``images`` are the batch's test
     indices. Raise RequantMismatch naming the first difference by image, layer, pixel and channel."""
-    if not isinstance(got, np.ndarray) or not np.issubdtype(got.dtype, np.integer):
-        raise RequantMismatch(f"layer {layer}, images {images}: {source} returned {type(got).__name__} "
-                              f"{getattr(got, 'dtype', '')}, not an integer array")
-    if got.shape != expected.shape:
-        raise RequantMismatch(f"layer {layer}, images {images}: {source} returned shape {got.shape}, the integer-only "
-                              f"path has {expected.shape} (N, C, H, W)")
-    bad = np.argwhere(got != expected)
-    if bad.size:
-        n, channel, y, x = (int(i) for i in bad[0])
+    difference = first_difference(expected, got, layer, images, source, "the integer-only path", "N, C, H, W",
+                                  RequantMismatch)
+    if difference:
+        (n, channel, y, x), count = difference
         raise RequantMismatch(
             f"image {images[n]}, layer {layer}, pixel {y * expected.shape[3] + x} (y {y}, x {x}), channel {channel}: "
             f"{source} {int(got[n, channel, y, x])}, integer-only path {int(expected[n, channel, y, x])} "
-            f"({len(bad)} of {expected.size} requantized values differ in this layer)")
+            f"({count} of {expected.size} requantized values differ in this layer)")
