@@ -10,7 +10,9 @@
 //
 // The memory is an sdp_ram: one write port and one synchronous read port, the shape of an SRAM
 // macro (a block RAM on an FPGA). The pipeline and the host share the read port: a row that
-// arrives takes it, and the host reads only while no row arrives (the core is not busy). The host
+// arrives to be added to the word takes it (a sum's first row and a direct row replace the word:
+// they read nothing, which saves the access's energy), and the host reads only while no row
+// arrives (the core is not busy). The host
 // gets the word at host_rd_addr one cycle after host_rd_en, from the memory's read register, with
 // ReLU applied lane by lane after that register when host_rd_relu was set with the request; the
 // memory itself keeps the raw sums.
@@ -50,8 +52,14 @@ module accumulator #(
     reg                 host_relu;
     wire [WORD-1:0]     sum;  // stage 2's result
 
-    // The memory's one read port: a row's word, or else the host's.
-    wire                 read_en   = row_valid || host_rd_en;
+    // The memory's one read port: the word a row adds to, or else the host's.
+`ifdef MUTANT_ACC_FIRST
+    // Mutation (with the sum below): a sum's first row reads the word, to be added to it.
+    wire                 reads_word = row_valid && !direct;
+`else
+    wire                 reads_word = row_valid && !direct && !row_first;
+`endif
+    wire                 read_en   = reads_word || host_rd_en;
     wire [ADDR_BITS-1:0] read_addr = row_valid ? row_addr : host_rd_addr;
     wire [WORD-1:0]      read_word;
     // Its one write port: a direct row as it arrives, or the sum of stage 2 (never both: rows are

@@ -38,6 +38,7 @@ class ConvResult:
     model_cycles: int | None  # the per-fold model's cycles (qaccel/rtl/cycles.py) for one image of this layer
     ideal_cycles: float | None  # MACs / (rows * cols) for one image
     sim_seconds: float | None = None  # the simulator's wall time for the batch (None for a software backend)
+    energy_uj: list[dict[str, float]] | None = None  # per image: compute, sram, dram, total (None in software)
 
 
 class IntegerConvBackend:
@@ -77,7 +78,7 @@ class CoreConvBackend:
     def convolve(self, layer: int, act_int: np.ndarray, weight_int: np.ndarray, act_signed: bool) -> ConvResult:
         runs = run_convs(self.build, self.dataflow, act_int, weight_int, f"layer {layer} {self.dataflow}")
         return ConvResult(outputs=runs.outputs, cycles=runs.cycles, model_cycles=runs.model_cycles,
-                          ideal_cycles=runs.ideal_cycles, sim_seconds=runs.sim_seconds)
+                          ideal_cycles=runs.ideal_cycles, sim_seconds=runs.sim_seconds, energy_uj=runs.energy_uj)
 
 
 # The software backend has no array: it ignores the dataflow and the hardware.

@@ -12,6 +12,7 @@ from .checks import LevelDifference
 from .widths import LayerRange, combine_ranges
 
 PATHS = ("rtl", "integer", "float", "integer_only")  # predictions.tsv's columns, in this order
+ENERGY_PARTS = ("compute", "sram", "dram", "total")  # qaccel.hw.energy.split_uj's keys
 
 
 def _read(path: str | Path) -> dict:
@@ -49,11 +50,15 @@ def merge_shards(shard_paths: list, timing_paths: list) -> tuple[dict, dict]:
     ranges = combine_ranges([[LayerRange.from_dict(layer) for layer in shard["layers"]] for shard in shards])
     layers = []
     for position, layer_range in enumerate(ranges):
-        core = [row["cycles"][str(layer_range.layer)] for row in rows if str(layer_range.layer) in row["cycles"]]
+        key = str(layer_range.layer)
+        core = [row["cycles"][key] for row in rows if key in row["cycles"]]
+        energy = [row["energy_uj"][key] for row in rows if key in row["energy_uj"]]
         layers.append({**layer_range.as_dict(),
                        "core_cycles_per_image": sum(core) / len(core) if core else None,
                        "model_cycles": _same_per_shard(shards, position, "model_cycles"),
-                       "ideal_cycles": _same_per_shard(shards, position, "ideal_cycles")})
+                       "ideal_cycles": _same_per_shard(shards, position, "ideal_cycles"),
+                       **{f"energy_{part}_uj": sum(e[part] for e in energy) / len(energy) if energy else None
+                          for part in ENERGY_PARTS}})
 
     def per_image_total(key: str):
         values = [layer[key] for layer in layers]
@@ -74,6 +79,7 @@ def merge_shards(shard_paths: list, timing_paths: list) -> tuple[dict, dict]:
         "images_with_level_differences": sum(row["level_difference"] is not None for row in rows),
         "cycles_per_image": {"core": per_image_total("core_cycles_per_image"), "model": per_image_total("model_cycles"),
                              "ideal": per_image_total("ideal_cycles")},
+        "energy_uj_per_image": {part: per_image_total(f"energy_{part}_uj") for part in ENERGY_PARTS},
         "layers": layers,
         "predictions": rows,
     }
@@ -116,10 +122,11 @@ def explain(disagreement: dict) -> str:
 
 ACCURACY_COLUMNS = ("dataflow", "backend", "images", "rtl_accuracy", "integer_accuracy", "float_accuracy",
                     "rtl_float_agreement", "float_disagreements", "core_cycles_per_image", "model_cycles_per_image",
-                    "ideal_cycles_per_image", "integer_only_accuracy", "integer_only_float_agreement")
+                    "ideal_cycles_per_image", "integer_only_accuracy", "integer_only_float_agreement",
+                    "energy_uj_per_image")
 LAYER_COLUMNS = ("dataflow", "layer", "in_channels", "out_channels", "height", "width", "act_signed", "act_min",
                  "act_max", "act_bits", "psum_bound", "psum_bits", "core_cycles_per_image", "model_cycles",
-                 "ideal_cycles")
+                 "ideal_cycles", *(f"energy_{part}_uj" for part in ENERGY_PARTS))
 
 
 def _cell(value) -> str:
@@ -135,7 +142,7 @@ def report_tables(summary_paths: list, accuracy_path: str | Path, layers_path: s
             summary["dataflow"], summary["backend"], summary["images"]["count"], percent["rtl"], percent["integer"],
             percent["float"], summary["agreement"]["rtl_float"], len(summary["float_disagreements"]),
             cycles["core"], cycles["model"], cycles["ideal"], percent["integer_only"],
-            summary["agreement"]["integer_only_float"])))
+            summary["agreement"]["integer_only_float"], summary["energy_uj_per_image"]["total"])))
         layers += ["\t".join(_cell(summary["dataflow"] if column == "dataflow" else layer[column])
                              for column in LAYER_COLUMNS) for layer in summary["layers"]]
     Path(accuracy_path).write_text("\n".join(accuracy) + "\n")

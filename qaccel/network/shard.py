@@ -51,8 +51,9 @@ def _rtl_pass(network: IntegerNetwork, images, indices: list[int], integer: Path
               hardware: dict, log: Callable[[str], None]):
     """The integer path on ``backend`` for the whole shard at once (one backend call per layer, so the
     core loads a layer's program and weights once for all the shard's images), every layer's sums
-    checked against ``integer`` as they come: per image the class and the core cycles by layer; per
-    layer the model's and the ideal cycles; the seconds in all, in the backend and in its simulator."""
+    checked against ``integer`` as they come: per image the class, the core cycles and the energy (µJ by
+    part, qaccel.hw.energy) by layer; per layer the model's and the ideal cycles; the seconds in all, in
+    the backend and in its simulator."""
     expected = {conv.layer: conv.result.outputs for conv in integer.convs}
     macs = {layer.index: layer.in_channels * layer.out_channels * layer.height * layer.width
             for layer in CONV_LAYERS.values()}
@@ -74,12 +75,14 @@ def _rtl_pass(network: IntegerNetwork, images, indices: list[int], integer: Path
                                f"{rtl.predictions[position]} and the integer path {integer.predictions[position]}")
     cycles = [{str(conv.layer): int(conv.result.cycles[position]) for conv in rtl.convs
                if conv.result.cycles is not None} for position in range(len(indices))]
+    energy = [{str(conv.layer): conv.result.energy_uj[position] for conv in rtl.convs
+               if conv.result.energy_uj is not None} for position in range(len(indices))]
     layer_cycles = {conv.layer: {"model_cycles": conv.result.model_cycles, "ideal_cycles": conv.result.ideal_cycles}
                     for conv in rtl.convs}
     seconds = {"rtl": time.perf_counter() - started,
                "rtl_backend": sum(conv.backend_seconds for conv in rtl.convs),
                "rtl_simulator": sum(conv.result.sim_seconds or 0.0 for conv in rtl.convs)}
-    return rtl.predictions, cycles, layer_cycles, seconds
+    return rtl.predictions, cycles, energy, layer_cycles, seconds
 
 
 def _requantized_pass(network: IntegerOnlyNetwork, images, indices: list[int], expected: IntegerOnlyResult, backend,
@@ -103,12 +106,14 @@ def _requantized_pass(network: IntegerOnlyNetwork, images, indices: list[int], e
                                   f"{run.predictions[position]} and the integer-only path {expected.predictions[position]}")
     cycles = [{str(layer): int(result.cycles[position]) for layer, result in results.items()
                if result.cycles is not None} for position in range(len(indices))]
+    energy = [{str(layer): result.energy_uj[position] for layer, result in results.items()
+               if result.energy_uj is not None} for position in range(len(indices))]
     layer_cycles = {layer: {"model_cycles": result.model_cycles, "ideal_cycles": result.ideal_cycles}
                     for layer, result in results.items()}
     total = time.perf_counter() - started
     seconds = {"rtl": total, "rtl_backend": total - checking,
                "rtl_simulator": sum(result.sim_seconds or 0.0 for result in results.values())}
-    return run.predictions, cycles, layer_cycles, seconds
+    return run.predictions, cycles, energy, layer_cycles, seconds
 
 
 def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int, backend, backend_name: str,
@@ -148,15 +153,16 @@ def run_shard(model: VGGQuant, test: dict, data_path: str, first: int, last: int
         f"have a quantised level that differs from the integer path")
 
     if getattr(backend, "requantizes", False):
-        rtl, cycles, layer_cycles, rtl_seconds = _requantized_pass(integer_only_network, images, indices, integer_only,
-                                                                   backend, log)
+        rtl, cycles, energy, layer_cycles, rtl_seconds = _requantized_pass(
+            integer_only_network, images, indices, integer_only, backend, log)
     else:
-        rtl, cycles, layer_cycles, rtl_seconds = _rtl_pass(network, images, indices, integer, backend, dataflow,
-                                                            hardware, log)
+        rtl, cycles, energy, layer_cycles, rtl_seconds = _rtl_pass(network, images, indices, integer, backend,
+                                                                    dataflow, hardware, log)
     seconds.update(rtl_seconds, rtl_host=rtl_seconds["rtl"] - rtl_seconds["rtl_backend"])
 
     rows = [{"image": image, "label": labels[n], "rtl": rtl[n], "integer": integer.predictions[n],
              "float": float_predictions[n], "integer_only": integer_only.predictions[n], "cycles": cycles[n],
+             "energy_uj": energy[n],
              "level_difference": None if differences[n] is None else differences[n].as_dict(),
              "float_logit_gap": logit_gaps[n]} for n, image in enumerate(indices)]
     results = {

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from qaccel.export.tiling import operands
+from qaccel.hw.energy import host_words, run_energy, split_uj
 
 from .bench_run import SimulationError, describe_stuck, run_programs
 from .build import BenchBuild
@@ -30,6 +31,7 @@ class CoreConvs:
     model_cycles: int    # the per-fold model (cycles.py) for one image
     ideal_cycles: float  # MACs / (rows * cols)
     sim_seconds: float   # the simulator's wall time for the batch
+    energy_uj: list[dict[str, float]]  # per image: compute, sram, dram, total (qaccel.hw.energy)
 
 
 def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, label: str,
@@ -64,4 +66,6 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
         outputs[index] = program.raw_output(run.raw).T.reshape(conv.out_channels, height, width)
     return CoreConvs(outputs, [run.cycles for run in runs], formula,
                      fold_model_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"],
-                     ideal_cycles(conv, shape.rows, shape.cols), seconds)
+                     ideal_cycles(conv, shape.rows, shape.cols), seconds,
+                     [split_uj(run_energy(run.values, build.parameters, host_words(programs[index])))
+                      for index, run in enumerate(runs)])

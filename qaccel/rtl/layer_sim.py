@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qaccel.hw.energy import SOURCE, core_memories, host_words, run_energy
+
 from .bench_run import SimulationError, describe_stuck, run_programs
 from .build import BenchBuild
 from .check import compare, locate
@@ -88,6 +90,9 @@ def simulate_layer(vector_dir: Path, build: BenchBuild, workdir: Path) -> dict:
             errors.append(f"{vector_set.label}: {values['rows']} rows of partial sums left the array, "
                           f"{program.stream_rows} expected")
         result.update(cycle_report(program, run.cycles),
+                      energy={**run_energy(run.values, build.parameters, host_words(program)), "source": SOURCE,
+                              "memories": {name: memory.as_dict()
+                                           for name, memory in core_memories(build.parameters).items()}},
                       values_checked=checked + program.stream_rows * shape.cols,
                       mismatches=mismatches + values["mismatches"], first_mismatch=stream_first or first,
                       cycles_per_second=run.cycles / sim_wall if sim_wall > 0 else None)

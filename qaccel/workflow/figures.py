@@ -1,5 +1,5 @@
 """The report's figures (matplotlib, written as PNG): training, per-layer integers, RTL results, the
-whole network's accuracy, jobs.
+whole network's accuracy and energy, jobs.
 
 Each function takes plain data (what the stages wrote, already read) and a path; the rule scripts
 under scripts/*_figures.py read the files. Nothing here reads a file or knows a Snakemake rule.
@@ -224,28 +224,72 @@ def rtl_cycles(rows: list[dict], path: Path) -> None:
     _save(figure, path)
 
 
+# The backend's path ("rtl" in the results) is the RTL core's integer path with network.backend: core,
+# and the software backend's integer-only path with network.backend: software.
 PATH_NAMES = (("float", "float model (PyTorch)", "#8d6e63"), ("integer", "integer path (software)", "#00838f"),
-              ("rtl", "RTL path", "#3949ab"))
+              ("integer_only", "integer-only path (library)", "#7cb342"),
+              ("rtl", "backend's path (named under each dataflow)", "#3949ab"))
+BACKEND_PATHS = {"core": "the RTL core", "software": "integer-only, software"}
 
 
 def network_accuracy(summaries: list[dict], path: Path) -> None:
-    """The whole network's accuracy on the same test images, per path (float, integer, RTL) and dataflow."""
-    figure, axis = plt.subplots(figsize=(3.5 + 2.5 * len(summaries), 4.5), constrained_layout=True)
+    """The whole network's accuracy on the same test images, per path (float, integer, integer-only, the
+    backend's) and dataflow."""
+    figure, axis = plt.subplots(figsize=(4 + 3 * len(summaries), 4.5), constrained_layout=True)
     positions = np.arange(len(summaries))
-    width = 0.26
-    for offset, (key, name, colour) in zip((-width, 0, width), PATH_NAMES):
+    width = 0.2
+    for offset, (key, name, colour) in zip((-1.5 * width, -0.5 * width, 0.5 * width, 1.5 * width), PATH_NAMES):
         values = [summary["accuracy_percent"][key] for summary in summaries]
         bars = axis.bar(positions + offset, values, width, label=name, color=colour)
         axis.bar_label(bars, labels=[f"{value:.1f}%\n{summary['correct'][key]}/{summary['images']['count']}"
                                      for value, summary in zip(values, summaries)], fontsize=7)
-    axis.set_xticks(positions, [f"{summary['dataflow'].upper()}\n(convs: {summary['backend']})"
+    axis.set_xticks(positions, [f"{summary['dataflow'].upper()}\nbackend {summary['backend']}: "
+                                f"{BACKEND_PATHS.get(summary['backend'], summary['backend'])}"
                                 for summary in summaries])
-    axis.set(ylabel="test images classified correctly (%)", ylim=(0, 118))
+    axis.set(ylabel="test images classified correctly (%)", ylim=(0, 128))
     axis.yaxis.set_major_locator(matplotlib.ticker.FixedLocator(range(0, 101, 20)))
-    axis.legend(fontsize=8, loc="upper right", ncols=3)
+    axis.legend(fontsize=8, loc="upper right", ncols=2)
     axis.grid(axis="y", alpha=0.3)
     images = summaries[0]["images"]
     axis.set_title(f"whole network, test images {images['first']}..{images['last']} ({images['count']})")
+    _save(figure, path)
+
+
+ENERGY_PARTS = (("compute", "compute: multiply-adds, accumulator adds", "#3949ab"),
+                ("sram", "on-chip SRAM accesses", "#00897b"),
+                ("dram", "DRAM: what the host moves in and out", "#8d6e63"))
+
+
+def network_energy(summaries: list[dict], path: Path) -> None:
+    """The core's energy per image, layer by layer, split into compute, SRAM and DRAM; one panel per
+    dataflow (a software backend has none: its panel says so)."""
+    figure, axes = plt.subplots(1, len(summaries), figsize=(6.5 * len(summaries), 4.8), squeeze=False,
+                                sharey=True, constrained_layout=True)
+    for axis, summary in zip(axes[0], summaries):
+        total = summary["energy_uj_per_image"]["total"]
+        title = f"{summary['dataflow'].upper()}, backend {summary['backend']}"
+        if total is None:
+            axis.text(0.5, 0.5, "no energy: the convs ran in software", ha="center", va="center",
+                      transform=axis.transAxes)
+            axis.set(title=title, xticks=[])
+            continue
+        layers = summary["layers"]
+        positions = np.arange(len(layers))
+        bottom = np.zeros(len(layers))
+        for key, name, colour in ENERGY_PARTS:
+            values = np.array([layer[f"energy_{key}_uj"] for layer in layers])
+            axis.bar(positions, values, 0.7, bottom=bottom, label=name, color=colour)
+            bottom += values
+        axis.bar_label(axis.containers[-1], labels=[f"{value:.0f}" for value in bottom], fontsize=7)
+        axis.set_xticks(positions, [str(layer["layer"]) for layer in layers])
+        parts = summary["energy_uj_per_image"]
+        axis.set(xlabel="conv layer (index in model.features)",
+                 title=f"{title}: {total:,.0f} µJ per image\n(compute {parts['compute']:,.0f}, SRAM "
+                       f"{parts['sram']:,.0f}, DRAM {parts['dram']:,.0f})")
+        axis.margins(y=0.35)
+        axis.grid(axis="y", alpha=0.3)
+        axis.legend(fontsize=8, loc="upper left")
+    axes[0][0].set_ylabel("µJ per image (Horowitz, ISSCC 2014, 45 nm)")
     _save(figure, path)
 
 

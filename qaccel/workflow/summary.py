@@ -10,7 +10,7 @@ from .outcomes import read_outcome
 # the summary of one run is byte-identical wherever it ran.
 COLUMNS = ("layer", "dataflow", "recovered_mean_abs_error", "tiles", "vector_files", "rtl_passed", "simulator",
            "rtl_cycles", "model_cycles", "values_checked", "ideal_cycles", "utilisation", "model_utilisation",
-           "rtl_failed_at")
+           "energy_uj", "rtl_failed_at")
 
 
 def _read(path: str | Path) -> dict:
@@ -46,6 +46,7 @@ def summarise(metrics: str | Path, integer_reports: list, manifests: list, sims:
             "ideal_cycles": ideal,
             "utilisation": _share(ideal, sim.get("cycles")),
             "model_utilisation": _share(ideal, sim["model"]["cycles"]),
+            "energy_uj": sim["energy"]["total_uj"] if "energy" in sim else None,
             "rtl_failed_at": sim.get("failed_at"),
         })
     return {"training": {"device": training["device"], "recipe": training["recipe"], "epochs": len(training["epochs"]),

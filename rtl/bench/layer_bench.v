@@ -8,7 +8,9 @@
 //   4. read the first +acc_words accumulator words out through the host port, raw and with ReLU,
 //      into <+acc_out prefix><i>.hex and <+relu_out prefix><i>.hex;
 //   5. append one line of `key value` pairs to +result: cycles, status flags, monitor counts, the
-//      first mismatch, and on a timeout where the controller stood.
+//      first mismatch, on a timeout where the controller stood, and the run's event counts (the
+//      energy model's inputs, qaccel/hw/energy.py): each memory port's accesses while the core
+//      runs, the accumulator's adds.
 // Before the first run the accumulator memory is filled with a pattern, as an SRAM holds garbage at
 // power-up: a sum that is never started or never written does not read back as a plausible zero.
 //
@@ -118,6 +120,8 @@ module layer_bench #(
 
     reg [2:0] state;
     integer   run, counter, cycles, address, result_fd, lane;
+    // event counts of the run (see the counters below)
+    integer   instr_reads, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows;
     reg       timed_out, relu_pass;
     // monitor
     integer   rows, mismatches, first_row, first_lane;
@@ -221,10 +225,11 @@ module layer_bench #(
                     $sformat(file_name, "%0s%0d.hex", relu_prefix, run);
                     $writememh(file_name, relu_dump, 0, acc_words - 1);
                 end
-                $fdisplay(result_fd, "run %0d cycles %0d perf_cycles %0d done %0d timeout %0d bad_instruction %0d fifo_overflow %0d acc_overflow %0d rows %0d mismatches %0d first_row %0d first_lane %0d first_expected %0h first_got %0h state %0d pc %0d fold %0d",
+                $fdisplay(result_fd, "run %0d cycles %0d perf_cycles %0d done %0d timeout %0d bad_instruction %0d fifo_overflow %0d acc_overflow %0d rows %0d mismatches %0d first_row %0d first_lane %0d first_expected %0h first_got %0h state %0d pc %0d fold %0d instr_reads %0d act_reads %0d wgt_reads %0d acc_reads %0d acc_writes %0d acc_add_rows %0d",
                           run, cycles, perf_cycles, done, timed_out, bad_instruction, fifo_overflow,
                           acc_overflow, rows, mismatches, first_row,
-                          first_lane, first_expected, first_got, dbg_state, dbg_pc, dbg_fold);
+                          first_lane, first_expected, first_got, dbg_state, dbg_pc, dbg_fold,
+                          instr_reads, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows);
                 $fflush(result_fd);
                 run <= run + 1;
                 if (timed_out || run + 1 == runs) begin
@@ -235,6 +240,28 @@ module layer_bench #(
             end
             default: state <= S_LOAD;
         endcase
+    end
+
+    // Event counters, by reference into the core (so the core carries no counters of its own), while
+    // it runs: each memory port's enables and the accumulator's read-modify-write adds (a row of
+    // COLS lanes each). Every activation word read enters all ROWS lanes of the array and passes
+    // every PE of its row: act_reads x ROWS x COLS multiply-adds.
+    always @(posedge clk) begin
+        if (state == S_LOAD) begin
+            instr_reads  <= 0;
+            act_reads    <= 0;
+            wgt_reads    <= 0;
+            acc_reads    <= 0;
+            acc_writes   <= 0;
+            acc_add_rows <= 0;
+        end else if (state == S_RUN) begin
+            instr_reads  <= instr_reads + dut.instr_rd_en;
+            act_reads    <= act_reads + dut.act_rd_en;
+            wgt_reads    <= wgt_reads + dut.wgt_rd_en;
+            acc_reads    <= acc_reads + dut.u_accumulator.read_en;
+            acc_writes   <= acc_writes + dut.u_accumulator.write_en;
+            acc_add_rows <= acc_add_rows + dut.u_accumulator.add_valid;
+        end
     end
 
     // Monitor: every row of partial sums that leaves the array, lane by lane; the first mismatch

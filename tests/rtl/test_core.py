@@ -1,6 +1,7 @@
 """The whole core on layers, on the no-Python bench (rtl/bench/layer_bench.v): every value it produces
 against the vector files, exact cycle counts against the formula of rtl/README.md, a sweep of array
-shapes and widths, planted faults in the vector files, faults planted in the RTL itself (the
+shapes and widths, the bench's event counts (the energy model's inputs) against the loop nests,
+planted faults in the vector files, faults planted in the RTL itself (the
 mutation check), the watchdog, the status flags and an X leaving the core; and the core through its
 own ports (cocotb), a program of several RUNs at non-zero base addresses included, which catches
 the controller's planted faults."""
@@ -92,6 +93,33 @@ def assert_exact(result: dict) -> None:
     assert result["cycles"] == result["cycles_formula"], (result["cycles"], result["cycles_formula"])
 
 
+def expected_events(result: dict, shape: CoreShape, cin: int, cout: int, height: int, width: int) -> dict:
+    """The energy model's events for one layer (``result``: its sim.json), from the dataflows' loop nests
+    (rtl/README.md): WS streams every output pixel's activation word through each fold (input tile x
+    output tile x kernel offset) after ROWS weight words, and adds each row of sums into the
+    accumulator, reading the word for every row but a sum's first; OS streams Cin x 9 activation and
+    weight words per pixel tile and output tile, and writes each output pixel's row once without
+    reading. Every activation word passes all ROWS x COLS PEs. To these the host's accesses: the RUN
+    and HALT, the memory images it writes and the accumulator words it reads (sim.json's memory)."""
+    out_tiles = -(-cout // shape.cols)
+    pixels = height * width
+    if result["dataflow"] == "ws":
+        folds = -(-cin // shape.rows) * out_tiles * 9
+        act, weight, rows = folds * pixels, folds * shape.rows, folds * pixels
+        acc_reads, adds = rows - out_tiles * pixels, rows
+    else:
+        act = weight = -(-pixels // shape.rows) * out_tiles * cin * 9
+        rows, acc_reads, adds = out_tiles * pixels, 0, 0  # a partial pixel tile's padding rows are not written
+    memory = result["memory"]
+    return {"macs": act * shape.rows * shape.cols, "accumulator_adds": adds * shape.cols, "instr_accesses": 2 + 2,
+            "act_accesses": act + memory["act_words"], "wgt_accesses": weight + memory["weight_words"],
+            "acc_accesses": acc_reads + rows + memory["acc_words"]}
+
+
+def assert_events(result: dict, shape: CoreShape, spec) -> None:
+    assert result["energy"]["events"] == expected_events(result, shape, *spec[:4])
+
+
 @pytest.mark.parametrize("name", list(SHAPES))
 def test_layers_are_bit_exact_with_exact_cycles(icarus_builds, tmp_path, name):
     shape = core_shape(*SHAPES[name])
@@ -101,7 +129,9 @@ def test_layers_are_bit_exact_with_exact_cycles(icarus_builds, tmp_path, name):
     for index, spec in enumerate(specs):
         directory = export_random(tmp_path / f"layer{index}", rng, shape, *spec)
         for dataflow in ("ws", "os"):
-            assert_exact(simulate_layer(directory / dataflow, build, tmp_path / f"run{index}{dataflow}"))
+            result = simulate_layer(directory / dataflow, build, tmp_path / f"run{index}{dataflow}")
+            assert_exact(result)
+            assert_events(result, shape, spec)
 
 
 def test_the_default_core_under_verilator(verilator_default, tmp_path):
@@ -110,6 +140,7 @@ def test_the_default_core_under_verilator(verilator_default, tmp_path):
     for dataflow in ("ws", "os"):
         result = simulate_layer(directory / dataflow, verilator_default, tmp_path / dataflow)
         assert_exact(result)
+        assert_events(result, DEFAULT, (11, 19, 4, 3))
         assert result["simulator"] == "verilator" and result["layer"] == 27
 
 

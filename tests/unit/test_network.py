@@ -139,7 +139,9 @@ def test_the_shard_reports_every_path_and_the_backend_cycles(model, test_split):
         def convolve(self, layer, act_int, weight_int, act_signed):
             calls.append((layer, len(act_int)))
             result = IntegerConvBackend().convolve(layer, act_int, weight_int, act_signed)
-            return ConvResult(result.outputs, [layer + 1000] * len(act_int), 2 * layer, layer)
+            energy = [{"compute": layer + 0.5 * n, "sram": 1.0, "dram": 2.0, "total": layer + 0.5 * n + 3.0}
+                      for n in range(len(act_int))]
+            return ConvResult(result.outputs, [layer + 1000] * len(act_int), 2 * layer, layer, energy_uj=energy)
 
     results, timing = shard(model, test_split, 2, 3, Counting())
     assert [row["image"] for row in results["images"]] == [2, 3]
@@ -149,6 +151,9 @@ def test_the_shard_reports_every_path_and_the_backend_cycles(model, test_split):
     for row in results["images"]:
         assert row["rtl"] == row["integer"]
         assert row["cycles"]["0"] == 1000 and row["cycles"]["39"] == 1039 and len(row["cycles"]) == 13
+    # Each image's energy by layer, in the shard's image order.
+    assert [row["energy_uj"]["39"]["compute"] for row in results["images"]] == [39.0, 39.5]
+    assert results["images"][1]["energy_uj"]["3"] == {"compute": 3.5, "sram": 1.0, "dram": 2.0, "total": 6.5}
     assert results["layers"][-1]["model_cycles"] == 78 and results["layers"][-1]["ideal_cycles"] == 39
     assert timing["images"] == 2
     # One backend call per layer for the whole shard; no simulator behind this backend.
@@ -264,9 +269,13 @@ def shard_file(tmp_path, first, rows, cycles):
 
 
 def row(image, label, rtl, integer, float_class, cycles=None, difference=None, gap=0.0, integer_only=None):
+    """A shard's row; with ``cycles``, an energy per layer made from them (compute = cycles / 100 µJ,
+    SRAM 1, DRAM 2)."""
+    energy = {layer: {"compute": value / 100, "sram": 1.0, "dram": 2.0, "total": value / 100 + 3.0}
+              for layer, value in (cycles or {}).items()}
     return {"image": image, "label": label, "rtl": rtl, "integer": integer, "float": float_class,
             "integer_only": integer if integer_only is None else integer_only,
-            "cycles": cycles or {}, "level_difference": difference, "float_logit_gap": gap}
+            "cycles": cycles or {}, "energy_uj": energy, "level_difference": difference, "float_logit_gap": gap}
 
 
 def test_shards_merge_into_predictions_summary_and_report_tables(tmp_path):
@@ -282,6 +291,10 @@ def test_shards_merge_into_predictions_summary_and_report_tables(tmp_path):
     assert summary["agreement"] == {"rtl_integer": 3, "rtl_float": 2, "integer_float": 2, "integer_only_float": 3,
                                     "integer_only_integer": 2}
     assert summary["cycles_per_image"] == {"core": 120 + 1 / 3 + 230, "model": 300, "ideal": 200}
+    layer0_compute, layer3_compute = (120 + 121 + 120) / 300, (230 + 231 + 229) / 300
+    assert summary["energy_uj_per_image"] == pytest.approx(
+        {"compute": layer0_compute + layer3_compute, "sram": 2.0, "dram": 4.0,
+         "total": layer0_compute + layer3_compute + 6.0}, rel=1e-12)
     assert [(layer["act_min"], layer["psum_bound"]) for layer in summary["layers"]] == [(-8, 304), (0, 2000)]
     assert timing["seconds"]["rtl_backend"] == 6.0 and timing["backend_share"] == 6.0 / 17.0
     assert timing["simulator_share"] == 4.0 / 17.0
@@ -300,11 +313,17 @@ def test_shards_merge_into_predictions_summary_and_report_tables(tmp_path):
     (tmp_path / "summary.json").write_text(json.dumps(summary))
     report_tables([tmp_path / "summary.json"], tmp_path / "accuracy.tsv", tmp_path / "layers.tsv")
     assert (tmp_path / "accuracy.tsv").read_text().splitlines()[1] == (
-        f"os\ttest\t3\t100.0\t100.0\t66.6667\t2\t1\t{120 + 1 / 3 + 230}\t300\t200\t66.6667\t3")
+        f"os\ttest\t3\t100.0\t100.0\t66.6667\t2\t1\t{120 + 1 / 3 + 230}\t300\t200\t66.6667\t3\t"
+        f"{summary['energy_uj_per_image']['total']}")
+    layer0, layer3 = summary["layers"]
     assert (tmp_path / "layers.tsv").read_text().splitlines()[1:] == [
-        f"os\t0\t3\t64\t32\t32\tTrue\t-8\t4\t4\t304\t10\t{120 + 1 / 3}\t100\t50",
-        "os\t3\t64\t64\t32\t32\tFalse\t0\t15\t4\t2000\t12\t230.0\t200\t150",
+        f"os\t0\t3\t64\t32\t32\tTrue\t-8\t4\t4\t304\t10\t{120 + 1 / 3}\t100\t50\t"
+        f"{layer0['energy_compute_uj']}\t1.0\t2.0\t{layer0['energy_total_uj']}",
+        f"os\t3\t64\t64\t32\t32\tFalse\t0\t15\t4\t2000\t12\t230.0\t200\t150\t"
+        f"{layer3['energy_compute_uj']}\t1.0\t2.0\t{layer3['energy_total_uj']}",
     ]
+    assert (layer0["energy_compute_uj"], layer3["energy_total_uj"]) == pytest.approx(
+        (layer0_compute, layer3_compute + 3))
 
 
 def test_shards_with_a_gap_are_not_merged(tmp_path):

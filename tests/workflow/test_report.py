@@ -15,6 +15,7 @@ FIGURES = {  # figure -> its caption (workflow/report/*.rst)
     "results/figures/rtl_cycles.png": "rtl_cycles.rst",
     "results/figures/jobs.png": "jobs.rst",
     "results/figures/network_accuracy.png": "network_figure.rst",
+    "results/figures/network_energy.png": "network_energy.rst",
 }
 
 

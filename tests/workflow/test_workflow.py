@@ -214,6 +214,14 @@ def test_outputs_include_rtl_results_and_summary(tiny_workflow):
         assert sim["passed"] is True and sim["mismatches"] == 0 and sim["simulator"] == "icarus"
         assert sim["cycles"] == sim["cycles_formula"] and sim["cycles"] <= sim["model"]["cycles"]
         assert sim["values_checked"] > 0 and sim["build"].startswith("resources/sim_build/icarus-")
+        # Its energy: at least the layer's MACs; each memory at the build's size (2^address bits words).
+        energy, parameters = sim["energy"], sim["parameters"]
+        assert energy["events"]["macs"] >= sim["macs"] and energy["total_uj"] > 0
+        assert {name: memory["kilobytes"] for name, memory in energy["memories"].items()} == {
+            "instr": 2 ** parameters["INSTR_ADDR_BITS"] * 256 / 8192,
+            "act": 2 ** parameters["ACT_ADDR_BITS"] * parameters["ROWS"] * parameters["ACT_BITS"] / 8192,
+            "wgt": 2 ** parameters["WGT_ADDR_BITS"] * parameters["COLS"] * parameters["WGT_BITS"] / 8192,
+            "acc": 2 ** parameters["ACC_ADDR_BITS"] * parameters["COLS"] * parameters["PSUM_BITS"] / 8192}
     rows = (tiny_workflow / "results/summary.tsv").read_text().splitlines()
     assert rows[0].split("\t")[:2] == ["layer", "dataflow"]
     assert [row.split("\t")[:2] + [row.split("\t")[5]] for row in rows[1:]] == [["27", "ws", "True"], ["27", "os", "True"]]

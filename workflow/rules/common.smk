@@ -176,6 +176,7 @@ def figure_targets():
         "results/figures/rtl_cycles.png",
         "results/figures/jobs.png",
         "results/figures/network_accuracy.png",
+        "results/figures/network_energy.png",
     ]
 
 

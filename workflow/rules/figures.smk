@@ -96,9 +96,14 @@ rule network_figure:
         ),
         code=library_code("network_figure.py"),
     output:
-        report(
+        accuracy=report(
             "results/figures/network_accuracy.png",
             caption="../report/network_figure.rst",
+            category="Network",
+        ),
+        energy=report(
+            "results/figures/network_energy.png",
+            caption="../report/network_energy.rst",
             category="Network",
         ),
     log:

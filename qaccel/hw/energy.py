@@ -1,0 +1,134 @@
+"""Energy of a run on the core: the bench's event counts times a per-event energy table.
+
+The table is Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014,
+45 nm, 0.9 V. The arithmetic, 8 KB SRAM and DRAM figures were checked against an open energy model
+that quotes the paper (stillwater-sc/universal, generic_45nm.hpp), the 32 KB and 1 MB figures
+against another public project's table of the paper's memory figures:
+- integer add: 8 bit 0.03 pJ, 32 bit 0.1 pJ; integer multiply: 8 bit 0.2 pJ, 32 bit 3.1 pJ;
+- a 64-bit SRAM access: 10 pJ from 8 KB, 20 pJ from 32 KB, 100 pJ from 1 MB;
+- DRAM: 1.3 to 2.6 nJ per 64 bits.
+
+How the table is applied (each a stated choice, not from the paper):
+- an adder's energy is proportional to its width (anchored at 32 bits: 8 bits gives 0.025 pJ,
+  the paper's 0.03); a multiplier's to the product of its operand widths (anchored at 8 x 8: 32 x
+  32 gives 3.2 pJ, the paper's 3.1). A PE's multiply-add is one (act_bits + 1) x weight_bits
+  multiply (the activation's sign bit) and one psum_bits add;
+- an SRAM access costs the 64-bit figure for the memory's size, scaled by the port's width / 64;
+  between the paper's sizes the 64-bit figure is interpolated on log-log axes, and extrapolated
+  beyond them with the slope of the nearest pair;
+- the memories are the build's (their depth is what the build holds, not what a layer fills);
+- the core has no DRAM port yet: what the host moves for a run (the program, weights and
+  activations written into the core's memories, the accumulator's words read out) is priced as
+  DRAM traffic, at the low end of the paper's range (1.3 nJ per 64 bits), and as the SRAM accesses
+  that write or read it. For OS that is the im2col image the host builds today (Cin x 9 words per
+  pixel tile); the weights count once per image and layer (one image at a time, the core holds one
+  layer's weights);
+- registers, wires, skew buffers, the output FIFO and the clock tree are not counted; nor is
+  anything outside the convolutions (max-pool, the classifier, requantization run on the host).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from qaccel.rtl.isa import INSTRUCTION_BITS
+
+ADD_32_BIT_PJ = 0.1
+MULTIPLY_8X8_PJ = 0.2
+SRAM_64_BIT_PJ = ((8 * 1024, 10.0), (32 * 1024, 20.0), (1024 * 1024, 100.0))  # (bytes, pJ per 64-bit access)
+DRAM_PJ_PER_64_BITS = 1300.0
+SOURCE = "Horowitz, ISSCC 2014, 45 nm (qaccel/hw/energy.py states how it is applied)"
+
+
+def add_pj(bits: int) -> float:
+    return ADD_32_BIT_PJ * bits / 32
+
+
+def multiply_pj(a_bits: int, b_bits: int) -> float:
+    return MULTIPLY_8X8_PJ * a_bits * b_bits / 64
+
+
+def sram_access_pj(size_bytes: float, width_bits: int) -> float:
+    """One access of ``width_bits`` to an SRAM of ``size_bytes``."""
+    if size_bytes <= 0 or width_bits <= 0:
+        raise ValueError(f"an SRAM of {size_bytes} bytes accessed {width_bits} bits wide")
+    pairs = list(zip(SRAM_64_BIT_PJ, SRAM_64_BIT_PJ[1:]))
+    (low_size, low_pj), (high_size, high_pj) = next(
+        (pair for pair in pairs if size_bytes <= pair[1][0]), pairs[-1])
+    slope = math.log(high_pj / low_pj) / math.log(high_size / low_size)
+    per_64_bits = low_pj * (size_bytes / low_size) ** slope
+    return per_64_bits * width_bits / 64
+
+
+@dataclass(frozen=True)
+class Memory:
+    """An on-chip memory of the core: its name, words and word width."""
+
+    name: str
+    words: int
+    width_bits: int
+
+    @property
+    def size_bytes(self) -> float:
+        return self.words * self.width_bits / 8
+
+    @property
+    def access_pj(self) -> float:
+        return sram_access_pj(self.size_bytes, self.width_bits)
+
+    def as_dict(self) -> dict:
+        return {"words": self.words, "width_bits": self.width_bits, "kilobytes": self.size_bytes / 1024,
+                "access_pj": self.access_pj}
+
+
+def core_memories(parameters) -> dict[str, Memory]:
+    """The core's memories in a build (a ``qaccel.rtl.build.BenchParameters``)."""
+    verilog = parameters.verilog()
+    return {
+        "instr": Memory("instr", 1 << verilog["INSTR_ADDR_BITS"], INSTRUCTION_BITS),
+        "act": Memory("act", 1 << parameters.act_addr_bits, parameters.rows * parameters.act_bits),
+        "wgt": Memory("wgt", 1 << parameters.wgt_addr_bits, parameters.cols * parameters.weight_bits),
+        "acc": Memory("acc", 1 << parameters.acc_addr_bits, parameters.cols * parameters.psum_bits),
+    }
+
+
+# The bench's counters of each memory's accesses while the core runs (rtl/bench/layer_bench.v).
+RUN_ACCESSES = {"instr": ("instr_reads",), "act": ("act_reads",), "wgt": ("wgt_reads",),
+                "acc": ("acc_reads", "acc_writes")}
+
+
+def host_words(program) -> dict[str, int]:
+    """The words the host moves for one run of ``program`` (a ``qaccel.rtl.program.LayerProgram``), per
+    memory: the instructions, weights and activations it writes, the accumulator words it reads."""
+    return {"instr": len(program.instructions), "act": len(program.act_lanes), "wgt": len(program.weight_lanes),
+            "acc": program.acc_words}
+
+
+def run_energy(values: dict[str, int], parameters, moved_words: dict[str, int]) -> dict:
+    """A run's events and energy (pJ) by part, from its result line's counters ``values`` and the words
+    the host moved for it (``host_words``)."""
+    memories = core_memories(parameters)
+    macs = values["act_reads"] * parameters.rows * parameters.cols
+    accumulator_adds = values["acc_add_rows"] * parameters.cols
+    mac_pj = multiply_pj(parameters.act_bits + 1, parameters.weight_bits) + add_pj(parameters.psum_bits)
+    compute = macs * mac_pj + accumulator_adds * add_pj(parameters.psum_bits)
+    accesses = {name: sum(values[counter] for counter in RUN_ACCESSES[name]) + moved_words[name]
+                for name in memories}
+    sram = {name: accesses[name] * memory.access_pj for name, memory in memories.items()}
+    dram_bits = sum(moved_words[name] * memory.width_bits for name, memory in memories.items())
+    dram = dram_bits / 64 * DRAM_PJ_PER_64_BITS
+    return {
+        "events": {"macs": macs, "accumulator_adds": accumulator_adds,
+                   **{f"{name}_accesses": count for name, count in accesses.items()}},
+        "dram_bytes": dram_bits / 8,
+        "pj": {"compute": compute, "sram": sum(sram.values()), "dram": dram,
+               **{f"sram_{name}": pj for name, pj in sram.items()}},
+        "total_uj": (compute + sum(sram.values()) + dram) / 1e6,
+    }
+
+
+def split_uj(energy: dict) -> dict[str, float]:
+    """compute / sram / dram / total in µJ, from ``run_energy``'s result."""
+    pj = energy["pj"]
+    return {"compute": pj["compute"] / 1e6, "sram": pj["sram"] / 1e6, "dram": pj["dram"] / 1e6,
+            "total": energy["total_uj"]}
