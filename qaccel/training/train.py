@@ -38,6 +38,7 @@ from qaccel.workflow.config import ConfigError, default_config, recipe_defaults,
 
 from .alpha_init import set_alphas_from_statistics
 from .batches import DeviceBatches, seed_dataloader, subset_indices
+from .progress import ProgressLog
 from .train_step import CudaGraphStep, TrainStep, learning_rate, set_learning_rate
 
 RESUME_KEYS = ("fingerprint", "epoch", "global_step", "state_dict", "optimizer", "cpu_rng", "loader_rng", "metrics")
@@ -277,47 +278,6 @@ def restore(resume_path: Path, run_id: str, model: nn.Module, optimizer, train_b
     return TrainResult(metrics=metrics, resumed_from_epoch=state["epoch"], global_step=state["global_step"])
 
 
-class ProgressLog:
-    """The lines a run logs between epochs: its duration estimate after its first steps, then a line
-    every ``log_every`` steps with the time left. Times per step are measured from the end of the
-    run's first step: that one carries one-time work (kernel selection, CUDA graph capture, the first
-    batches), and counted in, it put the estimate 50% high on a CPU. After the first epoch the time
-    left includes the evaluations between epochs, spread over the steps."""
-
-    ESTIMATE_AFTER_STEPS = 5
-    LONG_SECONDS = 15 * 60
-
-    def __init__(self, log, device: torch.device, recipe: Recipe, settings: RunSettings, steps_per_epoch: int,
-                 total_steps: int, first_step: int):
-        self.log, self.device, self.recipe, self.settings = log, device, recipe, settings
-        self.steps_per_epoch, self.total_steps, self.first_step = steps_per_epoch, total_steps, first_step
-        self.estimate_told = False
-        self.timed_from: tuple[int, float] | None = None  # (global step, time) at the end of the first step
-
-    def _per_step(self, global_step: int) -> float | None:
-        if self.timed_from is None or global_step <= self.timed_from[0]:
-            return None
-        step, began = self.timed_from
-        return (time.perf_counter() - began) / (global_step - step)
-
-    def after_step(self, global_step: int, epoch: int, step: int, loss: torch.Tensor, optimizer) -> None:
-        if self.timed_from is None:
-            self.timed_from = (global_step, time.perf_counter())
-        per_step = self._per_step(global_step)
-        left = None if per_step is None else per_step * (self.total_steps - global_step)
-        if not self.estimate_told and global_step - self.first_step == self.ESTIMATE_AFTER_STEPS:
-            hint = (" That is long for this machine: for a quick CPU run add configs/cpu-quick.yaml to "
-                    "--configfile (train.max_steps, train.train_subset)." if left > self.LONG_SECONDS else "")
-            self.log(f"about {per_step:.3f} s per step on {self.device}: training needs about {left / 60:.1f} more "
-                     f"minutes (plus evaluation).{hint}")
-            self.estimate_told = True
-        if global_step % self.settings.log_every == 0:
-            self.log(f"epoch {epoch + 1}/{self.recipe.epochs} step {step + 1}/{self.steps_per_epoch} "
-                     f"(total {global_step}/{self.total_steps}) loss {loss.item():.4f} "
-                     f"lr {learning_rate(optimizer):.5f}"
-                     + ("" if left is None else f", about {left / 60:.1f} min left"))
-
-
 class EpochTraining(NamedTuple):
     global_step: int  # after the epoch
     loss: float
@@ -403,7 +363,7 @@ def train(data_path: Path, model_path: Path, metrics_path: Path, resume_path: Pa
         f"{total_steps} steps in all, loader={recipe.loader}, precision={recipe.precision}"
         f"{', CUDA graph' if recipe.cuda_graph else ''}"
         f"{f', float warm-up {recipe.float_warmup_epochs} epochs' if recipe.float_warmup_epochs else ''}")
-    progress = ProgressLog(log, device, recipe, settings, steps_per_epoch, total_steps,
+    progress = ProgressLog(log, device, recipe.epochs, settings.log_every, steps_per_epoch, total_steps,
                            first_step=result.resumed_from_epoch * steps_per_epoch)
 
     def elapsed() -> float:

@@ -28,7 +28,7 @@ from pathlib import Path
 PACKAGE = __name__.split(".")[0]
 ROOT = Path(__file__).resolve().parents[1]  # this copy of the package: the one the workflow parses with
 # Modules that compute nothing a result holds, and whose imports are for their own use.
-RESULT_FREE = frozenset({f"{PACKAGE}.workflow.stage_log"})
+RESULT_FREE = frozenset({f"{PACKAGE}.workflow.stage_log", f"{PACKAGE}.training.progress"})
 # Calls whose text arguments are messages: progress lines, log files, warnings.
 LOG_CALLS = frozenset({"print", "log", "self.log", "log.write", "warnings.warn"})
 MESSAGE = "<message>"  # what a message becomes in the normalised tree

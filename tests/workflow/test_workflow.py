@@ -130,6 +130,7 @@ TILING_ONWARD = {"tile": 2, "serialize": 2, **CHECKS, **REPORTED_AFTER_VECTORS, 
     ("workflow/stage_log.py", "        self.stage = stage\n", "        self.stage = stage  # the rule's name\n", {}),
     ("workflow/stage_log.py", "time.perf_counter() - self.start:7.1f}s]", "time.perf_counter() - self.start:8.2f}s]", {}),
     ("workflow/config.py", "is not one of train.recipes", "is none of train.recipes", {}),
+    ("training/progress.py", "ESTIMATE_AFTER_STEPS = 5", "ESTIMATE_AFTER_STEPS = 6", {}),
     ("model/quant.py", 'a signed ``w_bits`` weight (7 for 4 bits)."""', 'a signed ``w_bits`` weight."""', {}),
     # The quantizers' arithmetic: training onward and the network, not the data nor the builds.
     ("model/quant.py", "return 2**a_bits - 1", "return 2**a_bits - 1 + 0", {**EVERYTHING_AFTER_TRAINING, **NETWORK}),
