@@ -47,6 +47,19 @@ def _float_pass(model: VGGQuant, images, indices: list[int], integer: PathResult
     return predictions, differences, logit_gaps
 
 
+def _backend_figures(results: dict, images: int) -> tuple[list[dict], list[dict], dict]:
+    """From each layer's ConvResult (``results``, by layer): per image the core cycles and the energy by
+    layer (keys as strings, JSON's); per layer the model's and the ideal cycles. A software backend's
+    results have none: its images get empty dicts."""
+    cycles = [{str(layer): int(result.cycles[position]) for layer, result in results.items()
+               if result.cycles is not None} for position in range(images)]
+    energy = [{str(layer): result.energy_uj[position] for layer, result in results.items()
+               if result.energy_uj is not None} for position in range(images)]
+    layer_cycles = {layer: {"model_cycles": result.model_cycles, "ideal_cycles": result.ideal_cycles}
+                    for layer, result in results.items()}
+    return cycles, energy, layer_cycles
+
+
 def _rtl_pass(network: IntegerNetwork, images, indices: list[int], integer: PathResult, backend, dataflow: str,
               hardware: dict, log: Callable[[str], None]):
     """The integer path on ``backend`` for the whole shard at once (one backend call per layer, so the
@@ -73,12 +86,7 @@ def _rtl_pass(network: IntegerNetwork, images, indices: list[int], integer: Path
         if rtl.predictions[position] != integer.predictions[position]:
             raise CoreMismatch(f"image {image}: every layer's sums agree but the RTL path predicts class "
                                f"{rtl.predictions[position]} and the integer path {integer.predictions[position]}")
-    cycles = [{str(conv.layer): int(conv.result.cycles[position]) for conv in rtl.convs
-               if conv.result.cycles is not None} for position in range(len(indices))]
-    energy = [{str(conv.layer): conv.result.energy_uj[position] for conv in rtl.convs
-               if conv.result.energy_uj is not None} for position in range(len(indices))]
-    layer_cycles = {conv.layer: {"model_cycles": conv.result.model_cycles, "ideal_cycles": conv.result.ideal_cycles}
-                    for conv in rtl.convs}
+    cycles, energy, layer_cycles = _backend_figures({conv.layer: conv.result for conv in rtl.convs}, len(indices))
     seconds = {"rtl": time.perf_counter() - started,
                "rtl_backend": sum(conv.backend_seconds for conv in rtl.convs),
                "rtl_simulator": sum(conv.result.sim_seconds or 0.0 for conv in rtl.convs)}
@@ -104,12 +112,7 @@ def _requantized_pass(network: IntegerOnlyNetwork, images, indices: list[int], e
         if run.predictions[position] != expected.predictions[position]:
             raise RequantMismatch(f"image {image}: every layer's levels agree but the backend predicts class "
                                   f"{run.predictions[position]} and the integer-only path {expected.predictions[position]}")
-    cycles = [{str(layer): int(result.cycles[position]) for layer, result in results.items()
-               if result.cycles is not None} for position in range(len(indices))]
-    energy = [{str(layer): result.energy_uj[position] for layer, result in results.items()
-               if result.energy_uj is not None} for position in range(len(indices))]
-    layer_cycles = {layer: {"model_cycles": result.model_cycles, "ideal_cycles": result.ideal_cycles}
-                    for layer, result in results.items()}
+    cycles, energy, layer_cycles = _backend_figures(results, len(indices))
     total = time.perf_counter() - started
     seconds = {"rtl": total, "rtl_backend": total - checking,
                "rtl_simulator": sum(result.sim_seconds or 0.0 for result in results.values())}

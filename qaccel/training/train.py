@@ -122,8 +122,8 @@ def choose_recipe(spec: dict, device: torch.device, log=print) -> Recipe:
         log(f"train.recipe auto found no CUDA device: training the {name!r} recipe, a CPU model "
             f"({recipe.epochs} epochs of batch {recipe.batch_size}, a fixed length: 44 minutes on 2 CPU cores). "
             f"Expect about 75% test accuracy (75.2% measured), far below the GPU recipes'; the pipeline's integer "
-            f"and RTL checks are exact all the same. For the real model, train on a CUDA machine (auto picks 'fast') or set "
-            f"train.recipe: seed (the notebook's 100 epochs: about 19 hours on 2 CPU cores).")
+            f"and RTL checks are exact all the same. For the real model, train on a CUDA machine (auto picks "
+            f"'fast') or set train.recipe: seed (the notebook's 100 epochs: about 19 hours on 2 CPU cores).")
     else:
         log(f"train.recipe auto: training the {name!r} recipe on {device}")
     return recipe
