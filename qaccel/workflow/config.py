@@ -29,16 +29,15 @@ class ConfigError(ValueError):
     pass
 
 
-@lru_cache(maxsize=None)
-def _schema_text(path: str | None) -> str:
-    if path is None:
-        return resources.files(__package__).joinpath(SCHEMA).read_text()
-    return Path(path).read_text()
+@lru_cache(maxsize=None)  # every parse of the workflow reads the schema several times: parse it once
+def _parsed_schema(path: str | None) -> dict:
+    text = resources.files(__package__).joinpath(SCHEMA).read_text() if path is None else Path(path).read_text()
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's, where PyYAML has it
 
 
 def load_schema(path: str | Path | None = None) -> dict:
     """The configuration schema (the package's own unless ``path`` names another); a fresh copy."""
-    return yaml.safe_load(_schema_text(None if path is None else str(path)))
+    return copy.deepcopy(_parsed_schema(None if path is None else str(path)))
 
 
 def _resolve(spec: dict, root: dict) -> dict:
