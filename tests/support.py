@@ -80,12 +80,12 @@ def offline_archive() -> Path:
 
 
 def tiny_settings() -> dict:
-    """A few hundred CPU training steps on a subset of the offline archive; layer 27, WS and OS; the
+    """A hundred CPU training steps (two epochs) on a subset of the offline archive; layer 27, WS and OS; the
     whole network on test images 0 and 1, one image per shard."""
     return {
         "data": {"source": "archive", "archive": str(offline_archive()), "archive_sha256": ARCHIVE_SHA256},
         "train": {
-            "device": "cpu", "threads": 2, "train_subset": 2000, "test_subset": 200, "max_steps": 200,
+            "device": "cpu", "threads": 2, "train_subset": 1000, "test_subset": 200, "max_steps": 100,
             "log_every": 50, "recipe": "seed",
             "recipes": {"seed": {"epochs": 100, "batch_size": 16, "lr": 0.01, "momentum": 0.9,
                                  "weight_decay": 4.0e-4, "loader": "device"}},
