@@ -38,6 +38,21 @@ include: "workflow/rules/hw.smk"
 include: "workflow/rules/scalesim.smk"
 
 
+# Jobs that only tabulate or draw what others wrote: on a cluster they run beside Snakemake rather
+# than wait in the queue for seconds of work.
+localrules:
+    all,
+    summary,
+    network_merge,
+    network_report,
+    training_figures,
+    layer_figure,
+    rtl_figures,
+    network_figure,
+    jobs_figure,
+    scalesim_all,
+
+
 rule all:
     default_target: True
     input:
