@@ -4,7 +4,7 @@ from pathlib import Path
 
 from qaccel.hw.core import parameters_from_key
 from qaccel.hw.estimate import announce
-from qaccel.hw.parts import fit_check
+from qaccel.hw.parts import fit_check, placeable
 from qaccel.hw.pnr import NEXTPNR, place_and_route
 from qaccel.hw.tools import tool_version
 from qaccel.workflow.stage_log import StageLog
@@ -13,7 +13,9 @@ core = snakemake.wildcards.core
 p = snakemake.params
 with StageLog(snakemake.log[0], f"hw_pnr {core}") as log:
     with open(snakemake.input.report) as handle:
-        fit_check(json.load(handle)["ecp5"]["resources"], p.part, core)
+        report = json.load(handle)
+    placeable(report)
+    fit_check(report["ecp5"]["resources"], p.part, core)
     version = tool_version(NEXTPNR)
     log(f"placing and routing {core} on {p.part} ({p.package}, seed {p.seed}, target {p.target_mhz:g} MHz) with "
         f"{version}: {announce('pnr', parameters_from_key(core))}; stopped after hw.pnr_timeout_s = "

@@ -21,4 +21,4 @@ with StageLog(snakemake.log[0], f"hw_synth {core}") as log:
                   handle, indent=1)
     generic, ecp5 = report["generic"], report["ecp5"]
     log(f"generic: {generic['nand2_equivalents']:.0f} NAND2 equivalents, {generic['memory_bits']} memory bits in "
-        f"{len(generic['memories'])} memories; ECP5: {ecp5['resources']}")
+        f"{len(generic['memories'])} memories; ECP5: " + (f"{ecp5['resources']}" if ecp5["fits"] else ecp5["refused"]))

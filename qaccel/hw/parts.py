@@ -35,3 +35,9 @@ def fit_check(resources: dict[str, int], part: str, core: str, detail: str = "")
             for cell, resource in CELL_RESOURCE.items() if resources.get(cell, 0) > capacity[resource]]
     if over:
         raise DoesNotFit(f"core {core} does not fit {part}: " + "; ".join(over) + detail)
+
+
+def placeable(report: dict) -> None:
+    """Refuse to place a core whose synthesis (qaccel.hw.synth) found that it does not fit its part."""
+    if not report["ecp5"]["fits"]:
+        raise DoesNotFit(report["ecp5"]["refused"])

