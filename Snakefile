@@ -36,6 +36,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/network.smk"
 include: "workflow/rules/hw.smk"
 include: "workflow/rules/scalesim.smk"
+include: "workflow/rules/dse.smk"
 
 
 # Jobs that only tabulate or draw what others wrote: on a cluster they run beside Snakemake rather
@@ -51,6 +52,9 @@ localrules:
     network_figure,
     jobs_figure,
     scalesim_all,
+    dse,
+    dse_summary,
+    dse_figures,
 
 
 rule all:

@@ -73,8 +73,8 @@ def images_at_hand(config: dict, data_path: Path, counts: Path = ARCHIVE_COUNTS)
 
 
 def check_data(config: dict, data_path: str | Path, counts: Path = ARCHIVE_COUNTS) -> None:
-    """The captured image and the network's images lie in the test split at hand; an archive that must
-    still be read exists."""
+    """The captured image and the network's and the sweep's images lie in the test split at hand; an
+    archive that must still be read exists."""
     test_images, source = images_at_hand(config, Path(data_path), counts)
     check_test_image(config["capture"]["image"], test_images, source)
     network = config["network"]
@@ -82,6 +82,9 @@ def check_data(config: dict, data_path: str | Path, counts: Path = ARCHIVE_COUNT
     if last >= test_images:
         raise ConfigError(f"config key network.count: images {network['first']}..{last} go beyond the test split of "
                           f"{source}, which holds {test_images} images (indices 0..{test_images - 1})")
+    if config["dse"]["images"] > test_images:
+        raise ConfigError(f"config key dse.images: images 0..{config['dse']['images'] - 1} go beyond the test split "
+                          f"of {source}, which holds {test_images} images (indices 0..{test_images - 1})")
 
 
 def check_core(config: dict) -> None:

@@ -311,3 +311,58 @@ def jobs(names: list[str], seconds: list[float], max_rss_mb: list[float], path: 
     axes[0].invert_yaxis()
     figure.suptitle(f"{len(names)} jobs, {sum(s for s in seconds if not math.isnan(s)):.0f} s in all")
     _save(figure, path)
+
+
+DATAFLOW_MARKERS = {"ws": "o", "os": "s"}
+
+
+def _pareto_panel(axis, rows: list[dict], cost: str, benefit: str, flag: str, xlabel: str, ylabel: str) -> None:
+    """One point per array and dataflow, filled where no other point beats it (the Pareto front, joined
+    by a line), hollow where one does; each labelled with its array."""
+    for dataflow, marker in DATAFLOW_MARKERS.items():
+        for best in (True, False):
+            chosen = [row for row in rows if row["dataflow"] == dataflow and bool(row[flag]) == best]
+            if chosen:
+                axis.scatter([row[cost] for row in chosen], [row[benefit] for row in chosen], marker=marker, s=60,
+                             facecolors="#1e88e5" if best else "none", edgecolors="#1e88e5",
+                             label=f"{dataflow.upper()}, " + ("Pareto front" if best else "dominated"))
+    front = sorted((row[cost], row[benefit]) for row in rows if row[flag])
+    if front:
+        axis.plot(*zip(*front), color="#1e88e5", alpha=0.4, zorder=0)
+    for row in rows:
+        axis.annotate(f"{row['rows']}x{row['cols']}", (row[cost], row[benefit]), textcoords="offset points",
+                      xytext=(5, 4), fontsize=8)
+    axis.set(xscale="log", xlabel=xlabel, ylabel=ylabel)
+    axis.grid(alpha=0.3, which="both")
+    axis.legend(fontsize=8)
+
+
+def dse_speed(rows: list[dict], path: Path) -> None:
+    """Speed against area: images per million cycles against NAND2 equivalents (every point), and
+    images/s against ECP5 LUT4s (the points placed and routed; the panel names those that do not fit)."""
+    figure, axes = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
+    _pareto_panel(axes[0], rows, "nand2_equivalents", "images_per_mcycle", "pareto_mcycle_gates",
+                  "area: NAND2 equivalents (Yosys generic mapping, memories not counted)",
+                  "images per million cycles (whole network, RTL)")
+    axes[0].set_title("speed per cycle against gates")
+    placed = [row for row in rows if row["images_per_s"] is not None]
+    if placed:
+        _pareto_panel(axes[1], placed, "lut4", "images_per_s", "pareto_speed_luts", "ECP5 LUT4s",
+                      "images/s at the placed core's fmax")
+    axes[1].set_title("images/s against LUTs (placed and routed)")
+    refused = sorted({f"{row['rows']}x{row['cols']}" for row in rows if not row["fits"]})
+    if refused:
+        axes[1].text(0.5, 0.02 if placed else 0.5, "does not fit the part: " + ", ".join(refused),
+                     ha="center", va="bottom" if placed else "center", transform=axes[1].transAxes, fontsize=9,
+                     wrap=True)
+    _save(figure, path)
+
+
+def dse_energy(rows: list[dict], path: Path) -> None:
+    """Energy per image against area, every array and dataflow, the Pareto front filled."""
+    figure, axis = plt.subplots(figsize=(7, 5), constrained_layout=True)
+    _pareto_panel(axis, rows, "nand2_equivalents", "energy_uj_per_image", "pareto_energy_gates",
+                  "area: NAND2 equivalents (Yosys generic mapping, memories not counted)",
+                  "µJ per image (Horowitz, ISSCC 2014, 45 nm)")
+    axis.set_title("energy per image against gates (lower is better)")
+    _save(figure, path)

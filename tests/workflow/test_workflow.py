@@ -365,13 +365,15 @@ def test_an_image_beyond_the_built_test_split_is_refused_before_any_job(tmp_path
     ({"network": {"first": 8, "count": 3, "shard": 1}},
      "config key network.count: images 8..10 go beyond the test split of {archive}, which holds 10 images "
      "(indices 0..9)"),
+    ({"dse": {"images": 11}}, "config key dse.images: images 0..10 go beyond the test split of {archive}, which "
+                              "holds 10 images (indices 0..9)"),
 ])
 def test_images_beyond_the_archives_test_split_are_refused_before_any_job(tmp_path, change, message):
     archive = make_archive(tmp_path / "small.tar.gz", per_class=1)  # 10 test images
     settings = tiny_settings()
     settings["data"].update(archive=str(archive), archive_sha256=None)
     for section, values in change.items():
-        settings[section].update(values)
+        settings.setdefault(section, {}).update(values)
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(settings))
     result = run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), "--cores", "1", "--workflow-profile",
                            "none", check=False)

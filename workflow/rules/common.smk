@@ -2,6 +2,7 @@
 import glob
 import json
 import os
+from dataclasses import replace
 
 from qaccel.workflow.config import (
     retype_command_line,
@@ -11,6 +12,7 @@ from qaccel.workflow.config import (
 )
 from qaccel.model.layers import conv_layer
 from qaccel.network.images import shard_ranges
+from qaccel.hw.core import parameters_from_key
 from qaccel.rtl.build import choose_simulator, network_parameters
 from qaccel.rtl.cycles import core_cycles
 from qaccel.rtl.limits import core_shape
@@ -105,6 +107,13 @@ def train_settings_json(wildcards=None):
 
 def training_uses_gpu():
     return config["train"]["device"] != "cpu"
+
+
+def build_of_key(key):
+    """A simulator build's key (sim_build()): the core's parameters, and the planted fault named after
+    them, if any."""
+    core, _, mutant = key.partition("-MUTANT_")
+    return parameters_from_key(core), f"MUTANT_{mutant}" if mutant else None
 
 
 def sim_build(simulator):
@@ -269,3 +278,43 @@ def network_shard_results(wildcards):
 
 def network_shard_timings(wildcards):
     return _network_shard_files(wildcards.dataflow, "timing.json")
+
+
+def dse_cores():
+    """The core of each array of dse.arrays: the configured core's lanes, memories sized for the network."""
+    return [
+        network_parameters(replace(CORE, rows=array["rows"], cols=array["cols"])).key()
+        for array in config["dse"]["arrays"]
+    ]
+
+
+def core_hardware(core):
+    """The hardware settings (config key hardware) of a core key."""
+    parameters = parameters_from_key(core)
+    return {
+        "rows": parameters.rows,
+        "cols": parameters.cols,
+        "act_bits": parameters.act_bits,
+        "act_signed": parameters.act_signed,
+        "psum_bits": parameters.psum_bits,
+    }
+
+
+def dse_networks():
+    last = config["dse"]["images"] - 1
+    return expand(
+        "results/dse/{core}/{dataflow}/images0-{last}.json",
+        core=dse_cores(),
+        dataflow=config["dse"]["dataflows"],
+        last=last,
+    )
+
+
+def dse_placed(wildcards):
+    """Place and route of each swept core that its synthesis (a checkpoint) says fits hw.part."""
+    placed = []
+    for core in dse_cores():
+        with open(checkpoints.hw_synth.get(core=core).output.report) as handle:
+            if json.load(handle)["ecp5"]["fits"]:
+                placed.append(f"results/hw/{core}/pnr.json")
+    return placed

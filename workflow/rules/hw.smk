@@ -4,7 +4,8 @@
 # result, so the scripts read them from the config, not params: changing one re-runs nothing.
 
 
-rule hw_synth:
+# A checkpoint: the design-space sweep places a core only where its synthesis says it fits the part.
+checkpoint hw_synth:
     input:
         rtl=RTL_SOURCES,
         code=library_code("hw_synth.py"),

@@ -18,8 +18,8 @@ rule sim_build:
         mem_mb=4000,
         runtime=30,
     params:
-        parameters=BUILD_PARAMETERS.__dict__,
-        mutant=config["sim"]["mutant"],
+        parameters=lambda wildcards: build_of_key(wildcards.key)[0].__dict__,
+        mutant=lambda wildcards: build_of_key(wildcards.key)[1],
     script:
         "../../scripts/sim_build.py"
 
