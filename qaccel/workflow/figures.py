@@ -329,9 +329,9 @@ def _pareto_panel(axis, rows: list[dict], cost: str, benefit: str, flag: str, xl
     front = sorted((row[cost], row[benefit]) for row in rows if row[flag])
     if front:
         axis.plot(*zip(*front), color="#1e88e5", alpha=0.4, zorder=0)
-    for row in rows:
+    for row in rows:  # WS labels above their point, OS labels below: an array's two points often meet
         axis.annotate(f"{row['rows']}x{row['cols']}", (row[cost], row[benefit]), textcoords="offset points",
-                      xytext=(5, 4), fontsize=8)
+                      xytext=(5, 4) if row["dataflow"] == "ws" else (5, -11), fontsize=8)
     axis.set(xscale="log", xlabel=xlabel, ylabel=ylabel)
     axis.grid(alpha=0.3, which="both")
     axis.legend(fontsize=8)
@@ -350,9 +350,10 @@ def dse_speed(rows: list[dict], path: Path) -> None:
         _pareto_panel(axes[1], placed, "lut4", "images_per_s", "pareto_speed_luts", "ECP5 LUT4s",
                       "images/s at the placed core's fmax")
     axes[1].set_title("images/s against LUTs (placed and routed)")
-    refused = sorted({f"{row['rows']}x{row['cols']}" for row in rows if not row["fits"]})
+    refused = sorted({(row["rows"], row["cols"]) for row in rows if not row["fits"]})
     if refused:
-        axes[1].text(0.5, 0.02 if placed else 0.5, "does not fit the part: " + ", ".join(refused),
+        axes[1].text(0.5, 0.02 if placed else 0.5,
+                     "does not fit the part: " + ", ".join(f"{rows}x{cols}" for rows, cols in refused),
                      ha="center", va="bottom" if placed else "center", transform=axes[1].transAxes, fontsize=9,
                      wrap=True)
     _save(figure, path)
