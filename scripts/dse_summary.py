@@ -13,8 +13,11 @@ def read(path):
 with StageLog(snakemake.log[0], "dse summary") as log:
     synth = {Path(path).parent.name: read(path) for path in snakemake.input.synth}
     placed = {Path(path).parent.name: read(path) for path in snakemake.input.pnr}
-    rows = mark_pareto([point(Path(path).parts[-3], read(path), synth[Path(path).parts[-3]],
-                              placed.get(Path(path).parts[-3])) for path in snakemake.input.networks])
+    points = []
+    for path in snakemake.input.networks:  # results/dse/{core}/{dataflow}/images{first}-{last}.json
+        core = Path(path).parts[-3]
+        points.append(point(core, read(path), synth[core], placed.get(core)))
+    rows = mark_pareto(points)
     write_table(rows, snakemake.output.table)
     with open(snakemake.output.json, "w") as handle:
         json.dump({"rows": rows}, handle, indent=1)

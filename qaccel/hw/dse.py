@@ -20,11 +20,9 @@ COLUMNS = ("core", "rows", "cols", "dataflow", "images", "cycles_per_image", "id
 ECP5_COLUMNS = {"lut4": "LUT4", "trellis_ff": "TRELLIS_FF", "dp16kd": "DP16KD", "mult18x18d": "MULT18X18D"}
 
 
-def _per_image(shard: dict, key: str) -> float:
-    """The mean over the shard's images of a per-layer figure summed over the layers."""
-    totals = [sum(value if key == "cycles" else value["total"] for value in image[key].values())
-              for image in shard["images"]]
-    return sum(totals) / len(totals)
+def _mean_per_image(shard: dict, total) -> float:
+    """The mean over the shard's images of ``total(image)``."""
+    return sum(total(image) for image in shard["images"]) / len(shard["images"])
 
 
 def point(core: str, shard: dict, synth: dict, pnr: dict | None) -> dict:
@@ -35,19 +33,21 @@ def point(core: str, shard: dict, synth: dict, pnr: dict | None) -> dict:
         raise ValueError(f"core {core} {shard['dataflow']}: the RTL's class differs from the integer path's on "
                          f"images {exact}")
     parameters = synth["parameters"]
-    cycles = _per_image(shard, "cycles")
+    cycles = _mean_per_image(shard, lambda image: sum(image["cycles"].values()))
+    ideal = sum(layer["ideal_cycles"] for layer in shard["layers"])
     ecp5 = synth["ecp5"]
     fmax = pnr["fmax_mhz"] if pnr is not None else None
     return {
         "core": core, "rows": parameters["ROWS"], "cols": parameters["COLS"], "dataflow": shard["dataflow"],
         "images": len(shard["images"]),
         "cycles_per_image": cycles,
-        "ideal_cycles_per_image": sum(layer["ideal_cycles"] for layer in shard["layers"]),
-        "utilisation": round(sum(layer["ideal_cycles"] for layer in shard["layers"]) / cycles, 4),
+        "ideal_cycles_per_image": ideal,
+        "utilisation": round(ideal / cycles, 4),
         "images_per_mcycle": round(1e6 / cycles, 4),
         "fmax_mhz": fmax,
         "images_per_s": round(fmax * 1e6 / cycles, 2) if fmax is not None else None,
-        "energy_uj_per_image": round(_per_image(shard, "energy_uj"), 3),
+        "energy_uj_per_image": round(_mean_per_image(
+            shard, lambda image: sum(layer["total"] for layer in image["energy_uj"].values())), 3),
         "psum_bits": parameters["PSUM_BITS"],
         "psum_bits_needed": max(layer["psum_bits"] for layer in shard["layers"]),
         "nand2_equivalents": synth["generic"]["nand2_equivalents"],

@@ -141,6 +141,13 @@ def _memory_shapes(found: list[dict], mapping: dict[str, str]) -> str:
                      f"{mapping.get(memory['name'], 'logic')}" for memory in found)
 
 
+def _ecp5_counts(cells: dict[str, int], mapping: dict[str, str], cpu_seconds: float) -> dict:
+    """The ECP5 mapping's part of the report: the resources the part is checked on, every cell, each
+    memory's primitive and the CPU time."""
+    return {"resources": {name: cells.get(name, 0) for name in ECP5_RESOURCES}, "cells": cells,
+            "memory_mapping": mapping, "cpu_seconds": round(cpu_seconds, 2)}
+
+
 def synthesize(parameters: BenchParameters, sources: list[Path], netlist_path: Path, part: str, timeout_s: float,
                log: TextIO, progress: Callable[[str], None]) -> dict:
     """Both mappings of the core; writes the ECP5 netlist to ``netlist_path``, returns the report.
@@ -180,10 +187,8 @@ def synthesize(parameters: BenchParameters, sources: list[Path], netlist_path: P
             progress(f"{refused}; its logic is not mapped to ECP5 cells")
             Path(netlist_path).parent.mkdir(parents=True, exist_ok=True)
             Path(netlist_path).write_text(json.dumps({"not_mapped": str(refused)}) + "\n")
-            return {"generic": generic, "ecp5": {
-                "fits": False, "refused": str(refused),
-                "resources": {name: early.get(name, 0) for name in ECP5_RESOURCES}, "cells": early,
-                "memory_mapping": mapping, "cpu_seconds": round(memory_run.cpu_seconds, 2)}}
+            return {"generic": generic, "ecp5": {"fits": False, "refused": str(refused),
+                                                 **_ecp5_counts(early, mapping, memory_run.cpu_seconds)}}
         progress("memories and multipliers fit " + part + "; synth_ecp5 of the logic")
         rest_run = run_tool([YOSYS, "-p", "; ".join(ecp5_rest_script())], workdir, timeout_s, log,
                             "Yosys synth_ecp5 (logic)", progress, YOSYS_PROGRESS)
@@ -192,11 +197,5 @@ def synthesize(parameters: BenchParameters, sources: list[Path], netlist_path: P
         (workdir / "ecp5_netlist.json").replace(netlist_path)
     return {
         "generic": generic,
-        "ecp5": {
-            "fits": True,
-            "resources": {name: ecp5_cells.get(name, 0) for name in ECP5_RESOURCES},
-            "cells": ecp5_cells,
-            "memory_mapping": mapping,
-            "cpu_seconds": round(memory_run.cpu_seconds + rest_run.cpu_seconds, 2),
-        },
+        "ecp5": {"fits": True, **_ecp5_counts(ecp5_cells, mapping, memory_run.cpu_seconds + rest_run.cpu_seconds)},
     }

@@ -78,13 +78,15 @@ def check_data(config: dict, data_path: str | Path, counts: Path = ARCHIVE_COUNT
     test_images, source = images_at_hand(config, Path(data_path), counts)
     check_test_image(config["capture"]["image"], test_images, source)
     network = config["network"]
-    last = network["first"] + network["count"] - 1
+    check_images("network.count", network["first"], network["first"] + network["count"] - 1, test_images, source)
+    check_images("dse.images", 0, config["dse"]["images"] - 1, test_images, source)
+
+
+def check_images(key: str, first: int, last: int, test_images: int, source: str) -> None:
+    """Images ``first``..``last`` (config key ``key``) lie in a test split of ``test_images`` images."""
     if last >= test_images:
-        raise ConfigError(f"config key network.count: images {network['first']}..{last} go beyond the test split of "
-                          f"{source}, which holds {test_images} images (indices 0..{test_images - 1})")
-    if config["dse"]["images"] > test_images:
-        raise ConfigError(f"config key dse.images: images 0..{config['dse']['images'] - 1} go beyond the test split "
-                          f"of {source}, which holds {test_images} images (indices 0..{test_images - 1})")
+        raise ConfigError(f"config key {key}: images {first}..{last} go beyond the test split of {source}, which "
+                          f"holds {test_images} images (indices 0..{test_images - 1})")
 
 
 def check_core(config: dict) -> None:

@@ -280,12 +280,11 @@ def network_shard_timings(wildcards):
     return _network_shard_files(wildcards.dataflow, "timing.json")
 
 
-def dse_cores():
-    """The core of each array of dse.arrays: the configured core's lanes, memories sized for the network."""
-    return [
-        network_parameters(replace(CORE, rows=array["rows"], cols=array["cols"])).key()
-        for array in config["dse"]["arrays"]
-    ]
+# The core of each array of dse.arrays: the configured core's lanes, memories sized for the network.
+DSE_CORES = [
+    network_parameters(replace(CORE, rows=array["rows"], cols=array["cols"])).key()
+    for array in config["dse"]["arrays"]
+]
 
 
 def core_hardware(core):
@@ -304,7 +303,7 @@ def dse_networks():
     last = config["dse"]["images"] - 1
     return expand(
         "results/dse/{core}/{dataflow}/images0-{last}.json",
-        core=dse_cores(),
+        core=DSE_CORES,
         dataflow=config["dse"]["dataflows"],
         last=last,
     )
@@ -313,7 +312,7 @@ def dse_networks():
 def dse_placed(wildcards):
     """Place and route of each swept core that its synthesis (a checkpoint) says fits hw.part."""
     placed = []
-    for core in dse_cores():
+    for core in DSE_CORES:
         with open(checkpoints.hw_synth.get(core=core).output.report) as handle:
             if json.load(handle)["ecp5"]["fits"]:
                 placed.append(f"results/hw/{core}/pnr.json")

@@ -36,7 +36,7 @@ rule dse_network:
 rule dse_summary:
     input:
         networks=dse_networks(),
-        synth=expand("results/hw/{core}/synth.json", core=dse_cores()),
+        synth=expand("results/hw/{core}/synth.json", core=DSE_CORES),
         pnr=dse_placed,
         code=library_code("dse_summary.py"),
     output:
