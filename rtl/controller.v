@@ -3,12 +3,16 @@
 //   [3:0] opcode   0 HALT    wait until the datapath is empty, then raise `done`
 //                  1 RUN_WS  run the layer the instruction describes, weight stationary
 //                  2 RUN_OS  the same, output stationary
+//                  3 DRAIN   once the datapath is empty, read the accumulator out through the
+//                            requantizer and the max-pool (readout.v) and wait until it is done
 //   any other opcode stops the program with bad_instruction set.
 //
 // A RUN instruction is a whole layer descriptor: ten fields of FIELD_BITS from bit 8 upward, in
 // order width, row_pitch, tile_pitch, in_tiles, out_tiles, pixel_tiles, pixels, act_base,
 // wgt_base, acc_base (rtl/README.md, "Instruction set"). Decoding it hands the fields to the
-// sequencer (memory reads) and the accumulator's address sequencer (writes). The next instruction
+// sequencer (memory reads) and the accumulator's address sequencer (writes). A DRAIN's fields,
+// from bit 8 upward in FIELD_BITS each: width, height, out_tiles, acc_base, pool (bit 0), level_bits.
+// The next instruction
 // is fetched while the layer's last results are still on their way; a RUN after a RUN starts once
 // the datapath is empty.
 module controller #(
@@ -50,12 +54,22 @@ module controller #(
     output                           run_start_os,
     output reg                       run_os,
     input                            sequencer_busy,
+    // the DRAIN being decoded (valid with drain_start)
+    output     [FIELD_BITS-1:0]      drain_width,
+    output     [FIELD_BITS-1:0]      drain_height,
+    output     [FIELD_BITS-1:0]      drain_out_tiles,
+    output     [ACC_ADDR_BITS-1:0]   drain_acc_base,
+    output                           drain_pool,
+    output     [4:0]                 drain_level_bits,
+    output                           drain_start,
+    input                            readout_busy,
     // high while any word is in flight between the memories and the accumulator memory
     input                            datapath_busy
 );
     localparam OP_HALT   = 4'd0;
     localparam OP_RUN_WS = 4'd1;
     localparam OP_RUN_OS = 4'd2;
+    localparam OP_DRAIN  = 4'd3;
 
     localparam S_IDLE   = 3'd0;
     localparam S_FETCH  = 3'd1;
@@ -63,6 +77,7 @@ module controller #(
     localparam S_RUN    = 3'd3;  // the sequencer issues the layer's reads
     localparam S_FINISH = 3'd4;  // HALT: the last results travel to the accumulator memory
     localparam S_DONE   = 3'd5;
+    localparam S_DRAIN  = 3'd6;  // the read-out runs
 
     reg [2:0]                 state;
     reg [INSTR_ADDR_BITS-1:0] pc;
@@ -70,6 +85,7 @@ module controller #(
     wire [3:0] opcode   = instr_rd_data[3:0];
     wire       decoding = state == S_DECODE;
     wire       is_run   = opcode == OP_RUN_WS || opcode == OP_RUN_OS;
+    wire       is_drain = opcode == OP_DRAIN;
 
     // The descriptor's fields; the address fields keep the low bits that fit their memory.
     localparam FIELD_OFFSET = 8;
@@ -94,6 +110,20 @@ module controller #(
 `endif
     assign wgt_base    = wgt_base_field[WGT_ADDR_BITS-1:0];
     assign acc_base    = acc_base_field[ACC_ADDR_BITS-1:0];
+
+    // A DRAIN's fields.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [FIELD_BITS-1:0] drain_acc_base_field = instr_rd_data[FIELD_OFFSET + 3*FIELD_BITS +: FIELD_BITS];
+    wire [FIELD_BITS-1:0] drain_pool_field     = instr_rd_data[FIELD_OFFSET + 4*FIELD_BITS +: FIELD_BITS];
+    wire [FIELD_BITS-1:0] drain_level_field    = instr_rd_data[FIELD_OFFSET + 5*FIELD_BITS +: FIELD_BITS];
+    /* verilator lint_on UNUSEDSIGNAL */
+    assign drain_width      = instr_rd_data[FIELD_OFFSET + 0*FIELD_BITS +: FIELD_BITS];
+    assign drain_height     = instr_rd_data[FIELD_OFFSET + 1*FIELD_BITS +: FIELD_BITS];
+    assign drain_out_tiles  = instr_rd_data[FIELD_OFFSET + 2*FIELD_BITS +: FIELD_BITS];
+    assign drain_acc_base   = drain_acc_base_field[ACC_ADDR_BITS-1:0];
+    assign drain_pool       = drain_pool_field[0];
+    assign drain_level_bits = drain_level_field[4:0];
+    assign drain_start      = decoding && is_drain && !datapath_busy;
 
     assign instr_rd_en   = state == S_FETCH;
     assign instr_rd_addr = pc;
@@ -137,7 +167,9 @@ module controller #(
                     end else if (run_start) begin
                         run_os <= opcode == OP_RUN_OS;
                         state  <= S_RUN;
-                    end else if (!is_run) begin
+                    end else if (drain_start) begin
+                        state <= S_DRAIN;
+                    end else if (!is_run && !is_drain) begin
                         bad_instruction <= 1'b1;
                         state           <= S_FINISH;
                     end
@@ -145,6 +177,13 @@ module controller #(
                 S_RUN: begin
                     // The sequencer raised busy on the cycle after run_start.
                     if (!sequencer_busy) begin
+                        pc    <= pc + 1'b1;
+                        state <= S_FETCH;
+                    end
+                end
+                S_DRAIN: begin
+                    // The read-out raised busy on the cycle after drain_start.
+                    if (!readout_busy) begin
                         pc    <= pc + 1'b1;
                         state <= S_FETCH;
                     end

@@ -5,10 +5,12 @@
 //
 //   instr_mem -> controller -> sequencer -> act_mem -> row skew --> mac_array -> ofifo -> accumulator
 //                                        \-> wgt_mem -> col skew -/                (acc memory, ReLU
-//                                                                                   on read-out)
-// The host port writes the instruction, activation and weight memories and reads the accumulator
-// memory (data one cycle after host_rd_en, ReLU'd when host_rd_relu; only while the core is not
-// busy). psum_row_valid/psum_row show every row of partial sums that leaves the array, as the
+//                                                                                   on host read-out)
+//                         \-> readout: accumulator -> requant -> maxpool -> level_valid/level_data
+// The host port writes the instruction, activation and weight memories and the requantization
+// constants, and reads the accumulator memory (data one cycle after host_rd_en, ReLU'd when
+// host_rd_relu; only while the core is not busy). A DRAIN instruction sends a layer's sums out
+// requantized and pooled, one word of COLS levels per level_valid. psum_row_valid/psum_row show every row of partial sums that leaves the array, as the
 // accumulator receives it, for monitors. Status flags are sticky until reset.
 module core #(
     parameter ROWS            = 8,
@@ -21,12 +23,18 @@ module core #(
     parameter ACT_ADDR_BITS   = 10,
     parameter WGT_ADDR_BITS   = 10,
     parameter ACC_ADDR_BITS   = 10,
+    parameter MULT_BITS       = 24,  // M_c of the requantization constants (requant.mult_bits)
+    parameter LEVEL_BITS      = 16,  // a level lane: the widest clamp (a_bits, requant.feature_bits)
+    parameter CONST_ADDR_BITS = 6,   // output-channel tiles of requantization constants
     // Derived, leave at the default: output FIFO depth (at least COLS words per column: the
     // array cannot be stalled), host port address and data widths.
     parameter OFIFO_DEPTH_BITS = $clog2(COLS) + 1,
-    parameter HOST_ADDR_BITS   = (ACT_ADDR_BITS > WGT_ADDR_BITS)
+    parameter LANE_BITS        = (COLS > 1) ? $clog2(COLS) : 1,
+    parameter MEMORY_ADDR_BITS = (ACT_ADDR_BITS > WGT_ADDR_BITS)
                                ? (ACT_ADDR_BITS > INSTR_ADDR_BITS ? ACT_ADDR_BITS : INSTR_ADDR_BITS)
                                : (WGT_ADDR_BITS > INSTR_ADDR_BITS ? WGT_ADDR_BITS : INSTR_ADDR_BITS),
+    parameter HOST_ADDR_BITS   = (MEMORY_ADDR_BITS > CONST_ADDR_BITS + LANE_BITS)
+                               ? MEMORY_ADDR_BITS : CONST_ADDR_BITS + LANE_BITS,
     parameter HOST_DATA_BITS   = (ROWS*ACT_BITS > COLS*WGT_BITS)
                                ? (ROWS*ACT_BITS > 256 ? ROWS*ACT_BITS : 256)
                                : (COLS*WGT_BITS > 256 ? COLS*WGT_BITS : 256)
@@ -52,7 +60,9 @@ module core #(
     input  [ACC_ADDR_BITS-1:0]    host_rd_addr,
     output [COLS*PSUM_BITS-1:0]   host_rd_data,
     output                        psum_row_valid,
-    output [COLS*PSUM_BITS-1:0]   psum_row
+    output [COLS*PSUM_BITS-1:0]   psum_row,
+    output                        level_valid,
+    output [COLS*LEVEL_BITS-1:0]  level_data
 );
     localparam INSTR_BITS = 256;  // an instruction: opcode and a layer descriptor
     localparam FIELD_BITS = 24;   // a descriptor field: counts, pitches, addresses (up to 2^24 words)
@@ -64,6 +74,8 @@ module core #(
     localparam [1:0] SEL_INSTR = 2'd0;
     localparam [1:0] SEL_ACT   = 2'd1;
     localparam [1:0] SEL_WGT   = 2'd2;
+    localparam [1:0] SEL_CONST = 2'd3;  // address {tile, lane}, data {S, B_c, M_c} from bit 0
+    localparam BIAS_BITS = PSUM_BITS + MULT_BITS;
 
     // controller <-> sequencers
     wire                       instr_rd_en;
@@ -76,6 +88,11 @@ module core #(
     wire                       run_start, run_start_os, run_os;
     wire                       sequencer_busy;
     wire                       datapath_busy;
+    wire [FIELD_BITS-1:0]      drain_width, drain_height, drain_out_tiles;
+    wire [ACC_ADDR_BITS-1:0]   drain_acc_base;
+    wire                       drain_pool, drain_start, readout_busy;
+    wire [4:0]                 drain_level_bits;
+    wire                       controller_bad_instruction;
 
     // sequencer -> memories
     wire                       act_rd_en, act_tag, wgt_rd_en;
@@ -99,7 +116,7 @@ module core #(
         .start          (start),
         .done           (done),
         .busy           (busy),
-        .bad_instruction(bad_instruction),
+        .bad_instruction(controller_bad_instruction),
         .perf_cycles    (perf_cycles),
         .state_out      (dbg_state),
         .pc_out         (dbg_pc),
@@ -120,6 +137,14 @@ module core #(
         .run_start_os   (run_start_os),
         .run_os         (run_os),
         .sequencer_busy (sequencer_busy),
+        .drain_width    (drain_width),
+        .drain_height   (drain_height),
+        .drain_out_tiles(drain_out_tiles),
+        .drain_acc_base (drain_acc_base),
+        .drain_pool     (drain_pool),
+        .drain_level_bits(drain_level_bits),
+        .drain_start    (drain_start),
+        .readout_busy   (readout_busy),
         .datapath_busy  (datapath_busy)
     );
 
@@ -294,6 +319,10 @@ module core #(
         .write    (row_write)
     );
 
+    // The accumulator's host read port serves the read-out while it runs, the host otherwise.
+    wire                     readout_rd_en;
+    wire [ACC_ADDR_BITS-1:0] readout_rd_addr;
+    wire [ROW_WORD-1:0]      acc_rd_data;
     wire acc_busy, acc_add_overflow;
     accumulator #(
         .COLS     (COLS),
@@ -308,13 +337,63 @@ module core #(
         .row_first   (row_first),
         .row_write   (row_write),
         .direct      (run_os),
-        .host_rd_en  (host_rd_en),
-        .host_rd_relu(host_rd_relu),
-        .host_rd_addr(host_rd_addr),
-        .host_rd_data(host_rd_data),
+        .host_rd_en  (readout_rd_en || host_rd_en),
+        .host_rd_relu(!readout_rd_en && host_rd_relu),
+        .host_rd_addr(readout_rd_en ? readout_rd_addr : host_rd_addr),
+        .host_rd_data(acc_rd_data),
         .overflow    (acc_add_overflow),
         .busy        (acc_busy)
     );
+
+    assign host_rd_data = acc_rd_data;
+
+    wire const_wr_en = host_wr_en && host_wr_sel == SEL_CONST;
+    wire [LANE_BITS-1:0] const_wr_lane = host_wr_addr[LANE_BITS-1:0];
+    wire readout_bad_shape;
+    readout #(
+        .COLS         (COLS),
+        .PSUM_BITS    (PSUM_BITS),
+        .MULT_BITS    (MULT_BITS),
+        .BIAS_BITS    (BIAS_BITS),
+        .LEVEL_BITS   (LEVEL_BITS),
+        .TILE_BITS    (CONST_ADDR_BITS),
+        .DIM_BITS     (FIELD_BITS),
+        .ACC_ADDR_BITS(ACC_ADDR_BITS)
+    ) u_readout (
+        .clk           (clk),
+        .rst           (rst),
+        .start         (drain_start),
+        .width_in      (drain_width),
+        .height_in     (drain_height),
+        .out_tiles_in  (drain_out_tiles),
+        .acc_base_in   (drain_acc_base),
+        .pool_in       (drain_pool),
+        .level_bits_in (drain_level_bits),
+        .const_wr_en   (const_wr_en),
+        .const_wr_lanes({{(COLS-1){1'b0}}, 1'b1} << const_wr_lane),
+        .const_wr_tile (host_wr_addr[LANE_BITS +: CONST_ADDR_BITS]),
+        .const_wr_mult (host_wr_data[MULT_BITS-1:0]),
+        .const_wr_bias (host_wr_data[MULT_BITS +: BIAS_BITS]),
+        .const_wr_shift(host_wr_data[MULT_BITS + BIAS_BITS +: 6]),
+        .acc_rd_en     (readout_rd_en),
+        .acc_rd_addr   (readout_rd_addr),
+        .acc_rd_data   (acc_rd_data),
+        .level_valid   (level_valid),
+        .level_data    (level_data),
+        .bad_shape     (readout_bad_shape),
+        .busy          (readout_busy)
+    );
+
+    // A DRAIN whose map the max-pool refuses (odd, empty or too wide) is a bad instruction.
+    reg pool_refused;
+    always @(posedge clk) begin
+        if (rst) begin
+            pool_refused <= 1'b0;
+        end else if (readout_bad_shape) begin
+            pool_refused <= 1'b1;
+        end
+    end
+    assign bad_instruction = controller_bad_instruction || pool_refused;
 
     // Accumulations that overflowed: the accumulator memory's adds, and the PEs' OS accumulators.
     reg acc_memory_overflow;
@@ -328,5 +407,5 @@ module core #(
     assign acc_overflow = acc_memory_overflow || array_overflow;
 
     assign datapath_busy = sequencer_busy || act_word_valid || wgt_word_valid || row_skew_busy
-                        || col_skew_busy || array_busy || !ofifo_empty || acc_busy;
+                        || col_skew_busy || array_busy || !ofifo_empty || acc_busy || readout_busy;
 endmodule

@@ -55,11 +55,13 @@ module requant #(
     input      [MULT_BITS-1:0]      const_wr_mult,
     input      [BIAS_BITS-1:0]      const_wr_bias,
     input      [5:0]                const_wr_shift,
+    input      [4:0]                level_bits,  // the clamp's width, 1 to OUT_BITS
     input                           in_valid,
     input      [TILE_BITS-1:0]      in_tile,
     input      [COLS*PSUM_BITS-1:0] in_acc,
     output reg                      out_valid,
-    output reg [COLS*OUT_BITS-1:0]  out_level
+    output reg [COLS*OUT_BITS-1:0]  out_level,
+    output                          busy        // a word is inside (out_valid not counted)
 );
     localparam PRODUCT_BITS = PSUM_BITS + MULT_BITS;
     localparam TOTAL_BITS   = (PRODUCT_BITS > BIAS_BITS ? PRODUCT_BITS : BIAS_BITS) + 1;
@@ -92,6 +94,11 @@ module requant #(
             out_valid     <= shifted_valid;
         end
     end
+
+    assign busy = read_valid || operand_valid || product_valid || total_valid || shifted_valid;
+
+    // The clamp's top, 2^level_bits - 1, within OUT_BITS.
+    wire [OUT_BITS-1:0] level_top = ~({OUT_BITS{1'b1}} << level_bits);
 
     wire [COLS*CONST_BITS-1:0] constants;  // every lane's {S, B, M} of the word in cycle 1
 
@@ -172,13 +179,14 @@ module requant #(
             wire signed [TOTAL_BITS:0] floor_part = shifted >>> 1;
             wire signed [TOTAL_BITS:0] round_bit  = {{TOTAL_BITS{1'b0}}, shifted[0]};
             wire signed [TOTAL_BITS:0] result     = floor_part + round_bit;
-            // Clamp to [0, 2^OUT_BITS - 1]: negative reads 0, any bit above OUT_BITS reads the top.
+            // Clamp to [0, 2^level_bits - 1]: negative reads 0, any bit at level_bits or above
+            // reads the top.
             wire below = result[TOTAL_BITS];
-            wire above = |result[TOTAL_BITS-1:OUT_BITS];
+            wire above = |result[TOTAL_BITS-1:OUT_BITS] || |(result[OUT_BITS-1:0] & ~level_top);
             always @(posedge clk) begin
                 if (shifted_valid) begin
                     out_level[lane*OUT_BITS +: OUT_BITS] <= below ? {OUT_BITS{1'b0}}
-                                                          : above ? {OUT_BITS{1'b1}}
+                                                          : above ? level_top
                                                           : result[OUT_BITS-1:0];
                 end
             end

@@ -8,7 +8,8 @@ from qaccel.rtl.build import BenchParameters
 
 TOP = "core"
 CLOCK = "clk"
-KEY_PATTERN = re.compile(r"r(\d+)c(\d+)a(\d+)([su])w(\d+)p(\d+)-(\d+)\.(\d+)\.(\d+)\.(\d+)(?:-f(\d+))?")
+KEY_PATTERN = re.compile(r"r(\d+)c(\d+)a(\d+)([su])w(\d+)p(\d+)k(\d+)l(\d+)-(\d+)\.(\d+)\.(\d+)\.(\d+)\.(\d+)"
+                         r"(?:-f(\d+))?")
 # A build key's last memory depth belongs to the test bench's monitor, not to the core.
 BENCH_ONLY = ("EXPECT_ADDR_BITS",)
 
@@ -18,16 +19,18 @@ class CoreKeyError(ValueError):
 
 
 def parameters_from_key(key: str) -> BenchParameters:
-    """The BenchParameters whose key() is ``key`` (e.g. r2c2a8sw4p32-6.6.6.4)."""
+    """The BenchParameters whose key() is ``key`` (e.g. r2c2a8sw4p32k24l16-6.6.6.4.4)."""
     match = KEY_PATTERN.fullmatch(key)
     if not match:
-        raise CoreKeyError(f"core key {key!r}: expected r<rows>c<cols>a<act bits><s|u>w<weight bits>p<psum bits>-"
-                           f"<act>.<wgt>.<acc>.<expect address bits>[-f<fifo address bits>], e.g. "
-                           f"r2c2a8sw4p32-6.6.6.4")
-    rows, cols, act, sign, weight, psum, act_addr, wgt_addr, acc_addr, expect_addr, fifo = match.groups()
+        raise CoreKeyError(f"core key {key!r}: expected r<rows>c<cols>a<act bits><s|u>w<weight bits>p<psum bits>"
+                           f"k<mult bits>l<level bits>-<act>.<wgt>.<acc>.<expect>.<const address bits>"
+                           f"[-f<fifo address bits>], e.g. r2c2a8sw4p32k24l16-6.6.6.4.4")
+    (rows, cols, act, sign, weight, psum, mult, level, act_addr, wgt_addr, acc_addr, expect_addr, const_addr,
+     fifo) = match.groups()
     parameters = BenchParameters(int(rows), int(cols), int(act), int(weight), int(psum), sign == "s", int(act_addr),
                                  int(wgt_addr), int(acc_addr), int(expect_addr),
-                                 int(fifo) if fifo is not None else None)
+                                 int(fifo) if fifo is not None else None, mult_bits=int(mult),
+                                 level_bits=int(level), const_addr_bits=int(const_addr))
     if parameters.key() != key:  # leading zeros, say: one core, one key
         raise CoreKeyError(f"core key {key!r} is written {parameters.key()!r}")
     return parameters

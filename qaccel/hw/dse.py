@@ -28,9 +28,9 @@ def _mean_per_image(shard: dict, total) -> float:
 def point(core: str, shard: dict, synth: dict, pnr: dict | None) -> dict:
     """One row of the sweep: ``shard`` is the array's whole-network run (qaccel.network.shard) in one
     dataflow, ``synth`` and ``pnr`` its core's hw_synth and hw_pnr reports (pnr None: not placed)."""
-    exact = [image["image"] for image in shard["images"] if image["rtl"] != image["integer"]]
+    exact = [image["image"] for image in shard["images"] if image["rtl"] != image["integer_only"]]
     if exact:
-        raise ValueError(f"core {core} {shard['dataflow']}: the RTL's class differs from the integer path's on "
+        raise ValueError(f"core {core} {shard['dataflow']}: the RTL's class differs from the integer-only path's on "
                          f"images {exact}")
     parameters = synth["parameters"]
     cycles = _mean_per_image(shard, lambda image: sum(image["cycles"].values()))

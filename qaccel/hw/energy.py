@@ -17,14 +17,16 @@ How the table is applied (each a stated choice, not from the paper):
   between the paper's sizes the 64-bit figure is interpolated on log-log axes, and extrapolated
   beyond them with the slope of the nearest pair;
 - the memories are the build's (their depth is what the build holds, not what a layer fills);
-- the core has no DRAM port yet: what the host moves for a run (the program, weights and
-  activations written into the core's memories, the accumulator's words read out) is priced as
-  DRAM traffic, at the low end of the paper's range (1.3 nJ per 64 bits), and as the SRAM accesses
-  that write or read it. For OS that is the im2col image the host builds today (Cin x 9 words per
+- the core has no DRAM port yet: what the host moves for a run (the program, weights, activations
+  and requantization constants written into the core's memories; the accumulator's words read out,
+  or the words of levels a DRAIN sends) is priced as DRAM traffic, at the low end of the paper's
+  range (1.3 nJ per 64 bits), and as the SRAM accesses that write or read it;
+- a DRAIN's requantization: per accumulator word, each lane's constants read from its own constant
+  memory and one psum_bits x mult_bits multiply and one (psum_bits + mult_bits)-bit add. For OS that is the im2col image the host builds today (Cin x 9 words per
   pixel tile); the weights count once per image and layer (one image at a time, the core holds one
   layer's weights);
 - registers, wires, skew buffers, the output FIFO and the clock tree are not counted; nor is
-  anything outside the convolutions (max-pool, the classifier, requantization run on the host).
+  the max-pool's compares or the classifier (on the host).
 """
 from __future__ import annotations
 
@@ -81,27 +83,38 @@ class Memory:
                 "access_pj": self.access_pj}
 
 
+def constant_bits(parameters) -> int:
+    """A requantization constant set {S, B_c, M_c} (rtl/requant.v): 6 + (psum + mult) + mult bits."""
+    return 6 + parameters.psum_bits + 2 * parameters.mult_bits
+
+
 def core_memories(parameters) -> dict[str, Memory]:
-    """The core's memories in a build (a ``qaccel.rtl.build.BenchParameters``)."""
+    """The core's memories in a build (a ``qaccel.rtl.build.BenchParameters``); ``const`` is one
+    lane's constant memory (the read-out has one per column)."""
     verilog = parameters.verilog()
     return {
         "instr": Memory("instr", 1 << verilog["INSTR_ADDR_BITS"], INSTRUCTION_BITS),
         "act": Memory("act", 1 << parameters.act_addr_bits, parameters.rows * parameters.act_bits),
         "wgt": Memory("wgt", 1 << parameters.wgt_addr_bits, parameters.cols * parameters.weight_bits),
         "acc": Memory("acc", 1 << parameters.acc_addr_bits, parameters.cols * parameters.psum_bits),
+        "const": Memory("const", 1 << parameters.const_addr_bits, constant_bits(parameters)),
     }
 
 
 # The bench's counters of each memory's accesses while the core runs (rtl/bench/layer_bench.v).
 RUN_ACCESSES = {"instr": ("instr_reads",), "act": ("act_reads",), "wgt": ("wgt_reads",),
-                "acc": ("acc_reads", "acc_writes")}
+                "acc": ("acc_reads", "acc_writes"), "const": ("const_reads",)}
 
 
 def host_words(program) -> dict[str, int]:
     """The words the host moves for one run of ``program`` (a ``qaccel.rtl.program.LayerProgram``), per
-    memory: the instructions, weights and activations it writes, the accumulator words it reads."""
+    memory: the instructions, weights and activations it writes; the accumulator words it reads, or
+    with a DRAIN the constants it writes (one lane's set each) and the words of levels it takes."""
+    drained = program.readout is not None
     return {"instr": len(program.instructions), "act": len(program.act_lanes), "wgt": len(program.weight_lanes),
-            "acc": program.acc_words}
+            "acc": 0 if drained else program.acc_words,
+            "const": program.out_tiles * program.shape.cols if drained else 0,
+            "levels": program.level_words}
 
 
 def run_energy(values: dict[str, int], parameters, moved_words: dict[str, int]) -> dict:
@@ -110,15 +123,20 @@ def run_energy(values: dict[str, int], parameters, moved_words: dict[str, int]) 
     memories = core_memories(parameters)
     macs = values["act_reads"] * parameters.rows * parameters.cols
     accumulator_adds = values["acc_add_rows"] * parameters.cols
+    requantizations = values["requant_words"] * parameters.cols
     mac_pj = multiply_pj(parameters.act_bits + 1, parameters.weight_bits) + add_pj(parameters.psum_bits)
-    compute = macs * mac_pj + accumulator_adds * add_pj(parameters.psum_bits)
+    requant_pj = (multiply_pj(parameters.psum_bits, parameters.mult_bits)
+                  + add_pj(parameters.psum_bits + parameters.mult_bits))
+    compute = macs * mac_pj + accumulator_adds * add_pj(parameters.psum_bits) + requantizations * requant_pj
     accesses = {name: sum(values[counter] for counter in RUN_ACCESSES[name]) + moved_words[name]
                 for name in memories}
     sram = {name: accesses[name] * memory.access_pj for name, memory in memories.items()}
-    dram_bits = sum(moved_words[name] * memory.width_bits for name, memory in memories.items())
+    level_word_bits = parameters.cols * parameters.level_bits
+    dram_bits = (sum(moved_words[name] * memory.width_bits for name, memory in memories.items())
+                 + moved_words["levels"] * level_word_bits)
     dram = dram_bits / 64 * DRAM_PJ_PER_64_BITS
     return {
-        "events": {"macs": macs, "accumulator_adds": accumulator_adds,
+        "events": {"macs": macs, "accumulator_adds": accumulator_adds, "requantizations": requantizations,
                    **{f"{name}_accesses": count for name, count in accesses.items()}},
         "dram_bytes": dram_bits / 8,
         "pj": {"compute": compute, "sram": sum(sram.values()), "dram": dram,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qaccel.rtl.build import BenchParameters
 
 # CPU seconds by PEs, measured on the project's 2-core machine (Yosys 0.70, nextpnr-ecp5 0.11) on
-# r2c2a8sw4p32-6.6.6.4 and r4c4a8sw4p32-6.6.6.4; synth is both mappings together.
+# r2c2a8sw4p32k24l16-6.6.6.4.4 and r4c4a8sw4p32k24l16-6.6.6.4.4; synth is both mappings together.
 MEASURED_CPU_SECONDS = {"synth": {4: 14, 16: 26}, "pnr": {4: 51, 16: 123}}
 
 

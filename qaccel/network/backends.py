@@ -7,10 +7,11 @@ in software. ``CoreConvBackend`` runs the convs on the simulated core (a build o
 rtl/bench/layer_bench.v). ``BACKENDS`` maps the config's ``network.backend`` names to factories that
 all take ``(build_dir, dataflow, hardware)``.
 
-A backend whose ``requantizes`` is true also turns a layer's sums into the next layer's levels
-(``requantize``): whole-network runs then take it through the integer-only path (FORMATS.md,
-"Integer-only inference") and check its levels layer by layer. The software backend does, with the
-library's requantizer; the core does not yet (it returns raw sums).
+A backend whose ``requantizes`` is true also turns a layer's sums into the next layer's levels,
+pooled where the model pools (``convolve_requantized``): whole-network runs then take it through the
+integer-only path (FORMATS.md, "Integer-only inference") and check its levels layer by layer. The
+software backend does, with the library's requantizer; the core does, on its read-out path (a DRAIN:
+rtl/readout.v), and sends the levels out.
 """
 from __future__ import annotations
 
@@ -29,11 +30,12 @@ from qaccel.export.requant import (
 )
 from qaccel.rtl.build import BenchBuild
 from qaccel.rtl.conv_runs import run_convs
+from qaccel.rtl.program import Readout
 
 
 @dataclass
 class ConvResult:
-    outputs: np.ndarray  # (N, Cout, H, W) int64: raw conv sums, before BatchNorm/ReLU
+    outputs: np.ndarray  # (N, Cout, H, W) int64: raw conv sums, before BatchNorm/ReLU (or the levels: convolve_requantized)
     cycles: list[int] | None  # core cycles per image (None for a software backend)
     model_cycles: int | None  # the per-fold model's cycles (qaccel/rtl/cycles.py) for one image of this layer
     ideal_cycles: float | None  # MACs / (rows * cols) for one image
@@ -60,11 +62,18 @@ class SoftwareBackend(IntegerConvBackend):
         levels = requantize(sums, constants)
         return max_pool_levels(levels) if pooled_after(layer) else levels
 
+    def convolve_requantized(self, layer: int, act_int: np.ndarray, weight_int: np.ndarray, act_signed: bool,
+                             constants: RequantConstants) -> ConvResult:
+        result = self.convolve(layer, act_int, weight_int, act_signed)
+        result.outputs = self.requantize(layer, result.outputs, constants)
+        return result
+
 
 class CoreConvBackend:
-    """The simulated core: a layer's images in one run of the built bench (qaccel.rtl.conv_runs)."""
+    """The simulated core: a layer's images in one run of the built bench (qaccel.rtl.conv_runs), its sums
+    requantized and pooled on the core."""
 
-    requantizes = False  # the core returns raw sums; requantization on the core is issue 16's RTL work
+    requantizes = True
 
     def __init__(self, build_dir: Path, dataflow: str, hardware: dict):
         self.build = BenchBuild.load(build_dir)
@@ -75,8 +84,12 @@ class CoreConvBackend:
             raise ValueError(f"{build_dir} holds a {built.key()} core; the hardware config asks for rows, cols, "
                              f"act_bits, act_signed, psum_bits = {wanted}")
 
-    def convolve(self, layer: int, act_int: np.ndarray, weight_int: np.ndarray, act_signed: bool) -> ConvResult:
-        runs = run_convs(self.build, self.dataflow, act_int, weight_int, f"layer {layer} {self.dataflow}")
+    def convolve_requantized(self, layer: int, act_int: np.ndarray, weight_int: np.ndarray, act_signed: bool,
+                             constants: RequantConstants) -> ConvResult:
+        readout = Readout(constants.multiplier, constants.bias, constants.shift, constants.out_bits,
+                          pooled_after(layer))
+        runs = run_convs(self.build, self.dataflow, act_int, weight_int, f"layer {layer} {self.dataflow}",
+                         readout=readout)
         return ConvResult(outputs=runs.outputs, cycles=runs.cycles, model_cycles=runs.model_cycles,
                           ideal_cycles=runs.ideal_cycles, sim_seconds=runs.sim_seconds, energy_uj=runs.energy_uj)
 

@@ -70,8 +70,9 @@ class IntegerOnlyNetwork:
             acc = integer_conv2d(torch.from_numpy(levels), torch.from_numpy(self.weights[index])).numpy()
             out = requantize(acc, self.constants[index])
             return (max_pool_levels(out) if pooled_after(index) else out), None
-        result = backend.convolve(index, levels, self.weights[index], conv_layer(index).input_signed)
-        return backend.requantize(index, result.outputs, self.constants[index]), result
+        result = backend.convolve_requantized(index, levels, self.weights[index], conv_layer(index).input_signed,
+                                              self.constants[index])
+        return result.outputs, result
 
     @torch.no_grad()
     def run(self, images: torch.Tensor, backend=None,

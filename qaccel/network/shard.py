@@ -6,9 +6,9 @@ Order of work, cheapest first, so that bad input fails before any simulation:
 2. the integer path and the integer-only path over the whole shard (software, vectorised over the batch);
 3. the value ranges against the core's widths;
 4. the float model, image by image, its quantised levels against the integer path's;
-5. the backend's path, the shard's images together: for a backend that requantizes (software), the
-   integer-only path, each layer's levels against the library's; for one that does not (the core, today),
-   the integer path, each layer's sums against the integer path's.
+5. the backend's path, the shard's images together: for a backend that requantizes (software, the core),
+   the integer-only path, each layer's levels against the library's; for one that returns sums (a plain
+   conv backend), the integer path, each layer's sums against the integer path's.
 """
 from __future__ import annotations
 

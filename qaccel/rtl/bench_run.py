@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import hexfile
-from .build import BenchBuild
+from .build import INSTR_ADDR_BITS, BenchBuild
 from .program import LayerProgram
 
 # The controller's states (rtl/controller.v), for naming where a stuck core stood.
@@ -32,8 +32,9 @@ class CoreRun:
     """One run of a program: the bench's result line and the accumulator read back."""
 
     values: dict[str, int]
-    raw: np.ndarray | None = None    # (acc_words, cols) accumulator, raw sums
+    raw: np.ndarray | None = None    # (acc_words, cols) accumulator, raw sums (no DRAIN)
     relu: np.ndarray | None = None   # the same read out with ReLU
+    levels: np.ndarray | None = None  # (level_words, cols) the words of levels a DRAIN sent, unsigned
     flags: dict[str, bool] = field(default_factory=dict)
 
     @property
@@ -64,6 +65,16 @@ def parse_result_line(line: str, where: str) -> dict[str, int]:
     return values
 
 
+def _read_levels(path: Path, sent: int, program: LayerProgram) -> np.ndarray:
+    """The words of levels a run's DRAIN sent (unsigned lanes); a count other than the program's is an error."""
+    if sent != program.level_words:
+        raise SimulationError(f"{path.parent}: the core sent {sent} words of levels, the program's DRAIN "
+                              f"{program.level_words}")
+    bits = program.shape.level_bits
+    words = hexfile.read_words(path, program.shape.cols, bits, "the levels the core sent")
+    return np.where(words < 0, words + (1 << bits), words)
+
+
 def describe_stuck(run: CoreRun, program: LayerProgram, label: str, max_cycles: int) -> str:
     """Where the controller stood when the watchdog fired."""
     values = run.values
@@ -72,6 +83,27 @@ def describe_stuck(run: CoreRun, program: LayerProgram, label: str, max_cycles: 
     instruction = program.instructions[pc] if pc < len(program.instructions) else "past the program"
     return (f"{label}: no done after {max_cycles} cycles (the watchdog, from the cycle model): the controller "
             f"stood in {state} at instruction {pc} ({instruction}), fold {values['fold']} of {program.folds}")
+
+
+def host_address_bits(parameters) -> int:
+    """The core's host port address width (rtl/core.v's derived HOST_ADDR_BITS)."""
+    lane_bits = max(1, (parameters.cols - 1).bit_length())
+    return max(parameters.act_addr_bits, parameters.wgt_addr_bits, INSTR_ADDR_BITS,
+               parameters.const_addr_bits + lane_bits)
+
+
+def write_constants(path: Path, program: LayerProgram, parameters) -> int:
+    """The bench's +const file: {host address, data} per output channel; returns the entries."""
+    shape = program.shape
+    data_bits = 6 + 2 * shape.mult_bits + shape.psum_bits
+    entries = program.readout.constant_entries(shape)
+    tiles = -(-program.conv.out_channels // shape.cols)
+    if tiles > 1 << parameters.const_addr_bits:
+        raise SimulationError(f"{program.dataflow} layer {program.conv}: {tiles} output-channel tiles of constants, "
+                              f"the build holds {1 << parameters.const_addr_bits}")
+    digits = -(-(host_address_bits(parameters) + data_bits) // 4)
+    Path(path).write_text("".join(f"{address << data_bits | data:0{digits}x}\n" for address, data in entries))
+    return len(entries)
 
 
 def run_programs(build: BenchBuild, program: LayerProgram, activations: list[np.ndarray], workdir: Path,
@@ -95,10 +127,17 @@ def run_programs(build: BenchBuild, program: LayerProgram, activations: list[np.
     for index, act in enumerate(activations):
         hexfile.write_words(workdir / f"act_{index}.hex", act, shape.act_bits)
     plusargs = [f"+instr={workdir / 'instr.hex'}", f"+wgt={workdir / 'wgt.hex'}", f"+act={workdir / 'act_'}",
-                f"+runs={len(activations)}", f"+max_cycles={max_cycles}", f"+result={workdir / 'result.txt'}",
-                f"+acc_words={program.acc_words}", f"+acc_out={workdir / 'acc_'}"]
-    if read_relu:
-        plusargs.append(f"+relu_out={workdir / 'relu_'}")
+                f"+runs={len(activations)}", f"+max_cycles={max_cycles}", f"+result={workdir / 'result.txt'}"]
+    if program.readout is None:  # the sums, read back through the host port
+        plusargs += [f"+acc_words={program.acc_words}", f"+acc_out={workdir / 'acc_'}"]
+        if read_relu:
+            plusargs.append(f"+relu_out={workdir / 'relu_'}")
+    else:  # the levels the DRAIN sends
+        if read_relu:
+            raise SimulationError("a program with a DRAIN sends levels; there is no ReLU read-out of its sums")
+        entries = write_constants(workdir / "const.hex", program, parameters)
+        plusargs += [f"+const={workdir / 'const.hex'}", f"+const_entries={entries}",
+                     f"+level_out={workdir / 'levels_'}"]
     if expected_stream is not None:
         rows = len(expected_stream[0])
         if rows > 1 << parameters.expect_addr_bits:
@@ -129,8 +168,11 @@ def run_programs(build: BenchBuild, program: LayerProgram, activations: list[np.
         if not run.timed_out:
             index = values["run"]
             try:
-                run.raw = hexfile.read_words(workdir / f"acc_{index}.hex", shape.cols, shape.psum_bits,
-                                             "the accumulator memory (raw read-out)")
+                if program.readout is not None:
+                    run.levels = _read_levels(workdir / f"levels_{index}.hex", values["levels"], program)
+                else:
+                    run.raw = hexfile.read_words(workdir / f"acc_{index}.hex", shape.cols, shape.psum_bits,
+                                                 "the accumulator memory (raw read-out)")
                 if read_relu:
                     run.relu = hexfile.read_words(workdir / f"relu_{index}.hex", shape.cols, shape.psum_bits,
                                                   "the accumulator memory (ReLU read-out)")

@@ -25,12 +25,13 @@ RTL_DIR = Path(__file__).resolve().parents[2] / "rtl"
 BENCH_TOP = "layer_bench"
 # Deliberate faults for the mutation check (rtl/README.md), each selected by its macro.
 MUTANTS = ("MUTANT_PE_ADDER_BIT", "MUTANT_STUCK_WEIGHT", "MUTANT_FIFO_DROP", "MUTANT_LOOP_BOUND",
-           "MUTANT_ACC_FIRST", "MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD")
-# Faults in blocks the core does not instantiate yet (the requantization unit, max-pool), each
-# caught by its block's cocotb bench (tests/rtl/test_blocks.py); not offered as sim.mutant.
+           "MUTANT_ACC_FIRST", "MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD", "MUTANT_REQUANT_TIES_DOWN",
+           "MUTANT_REQUANT_LANE_CONSTANTS", "MUTANT_POOL_WINDOW")
+# The read-out's faults (a DRAIN's requantizer and max-pool), each also caught by its block's own
+# cocotb bench (tests/rtl/test_blocks.py).
 BLOCK_MUTANTS = {"MUTANT_REQUANT_TIES_DOWN": "requant", "MUTANT_REQUANT_LANE_CONSTANTS": "requant",
                  "MUTANT_POOL_WINDOW": "maxpool"}
-INSTR_ADDR_BITS = 4  # a layer program is a RUN and a HALT
+INSTR_ADDR_BITS = 4  # a layer program is a RUN, a DRAIN and a HALT
 
 
 class BuildError(RuntimeError):
@@ -58,33 +59,42 @@ class BenchParameters:
     # The output FIFO's depth (address bits); None keeps the core's default, deep enough for the
     # array. Tests set it too small to see the core report a FIFO overflow.
     ofifo_depth_bits: int | None = None
+    mult_bits: int = 24  # the requantizer's (CoreShape)
+    level_bits: int = 16
+    const_addr_bits: int = 4  # output-channel tiles of requantization constants
 
     @property
     def shape(self) -> CoreShape:
-        return CoreShape(self.rows, self.cols, self.act_bits, self.weight_bits, self.psum_bits, self.act_signed)
+        return CoreShape(self.rows, self.cols, self.act_bits, self.weight_bits, self.psum_bits, self.act_signed,
+                         self.mult_bits, self.level_bits)
 
     @classmethod
     def for_layers(cls, shape: CoreShape, convs: list[ConvShape]) -> "BenchParameters":
         """Memories deep enough for every layer in ``convs`` in both dataflows."""
         needs = [memory_words(conv, shape) for conv in convs]
         return cls(shape.rows, shape.cols, shape.act_bits, shape.weight_bits, shape.psum_bits, shape.act_signed,
+                   mult_bits=shape.mult_bits, level_bits=shape.level_bits,
                    **{f"{memory}_addr_bits": address_bits(max(need[memory] for need in needs))
-                      for memory in ("act", "wgt", "acc", "expect")})
+                      for memory in ("act", "wgt", "acc", "expect", "const")})
 
     def verilog(self) -> dict[str, int]:
         return {"ROWS": self.rows, "COLS": self.cols, "ACT_BITS": self.act_bits, "ACT_SIGNED": int(self.act_signed),
                 "WGT_BITS": self.weight_bits,
                 "PSUM_BITS": self.psum_bits, "INSTR_ADDR_BITS": INSTR_ADDR_BITS,
                 "ACT_ADDR_BITS": self.act_addr_bits, "WGT_ADDR_BITS": self.wgt_addr_bits,
-                "ACC_ADDR_BITS": self.acc_addr_bits, "EXPECT_ADDR_BITS": self.expect_addr_bits,
+                "ACC_ADDR_BITS": self.acc_addr_bits, "MULT_BITS": self.mult_bits, "LEVEL_BITS": self.level_bits,
+                "CONST_ADDR_BITS": self.const_addr_bits, "EXPECT_ADDR_BITS": self.expect_addr_bits,
                 **({"OFIFO_DEPTH_BITS": self.ofifo_depth_bits} if self.ofifo_depth_bits is not None else {})}
 
     def key(self) -> str:
-        """A short directory name: r8c8a8sw4p32-17.19.13.20 (s: signed activations, u: unsigned)."""
+        """A short directory name: r8c8a8sw4p32k24l16-17.19.13.20.6 (s: signed activations, u: unsigned;
+        k, l: the requantizer's M_c and level bits; then the memories' address bits: activations,
+        weights, accumulator, the bench's monitor, requantization constants)."""
         sign = "s" if self.act_signed else "u"
         fifo = f"-f{self.ofifo_depth_bits}" if self.ofifo_depth_bits is not None else ""
-        return (f"r{self.rows}c{self.cols}a{self.act_bits}{sign}w{self.weight_bits}p{self.psum_bits}-"
-                f"{self.act_addr_bits}.{self.wgt_addr_bits}.{self.acc_addr_bits}.{self.expect_addr_bits}{fifo}")
+        return (f"r{self.rows}c{self.cols}a{self.act_bits}{sign}w{self.weight_bits}p{self.psum_bits}"
+                f"k{self.mult_bits}l{self.level_bits}-{self.act_addr_bits}.{self.wgt_addr_bits}.{self.acc_addr_bits}."
+                f"{self.expect_addr_bits}.{self.const_addr_bits}{fifo}")
 
 
 def choose_simulator(setting: str, auto_cycles: int, cycles: int) -> str:
@@ -115,7 +125,8 @@ def memory_words(conv: ConvShape, shape: CoreShape) -> dict[str, int]:
     n_pt, steps = ceil_div(conv.pixels, shape.rows), conv.in_channels * KIJ
     ws_folds = n_ict * n_oct * KIJ
     return {"act": max(n_ict * conv.padded, n_pt * steps), "wgt": max(ws_folds * shape.rows, n_oct * steps),
-            "acc": n_oct * conv.pixels, "expect": max(ws_folds * conv.pixels, n_pt * n_oct * shape.rows)}
+            "acc": n_oct * conv.pixels, "expect": max(ws_folds * conv.pixels, n_pt * n_oct * shape.rows),
+            "const": n_oct}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 files): what the whole-network run uses for every QuantConv2d.
 
 One simulator process runs a layer for the whole batch (the program and the weights are loaded once;
-each image brings its activations); each image's raw sums are read back from the accumulator.
+each image brings its activations); each image's raw sums are read back from the accumulator, or,
+with a ``Readout``, the levels the core's DRAIN sent out (requantized and pooled on the core).
 """
 from __future__ import annotations
 
@@ -17,15 +18,15 @@ from qaccel.hw.energy import host_words, run_energy, split_uj
 
 from .bench_run import SimulationError, describe_stuck, run_programs
 from .build import BenchBuild
-from .cycles import core_cycles, ideal_cycles, fold_model_cycles, watchdog_cycles
-from .program import ConvShape, compile_layer
+from .cycles import core_cycles, drain_cycles, ideal_cycles, fold_model_cycles, watchdog_cycles
+from .program import ConvShape, Readout, compile_layer, with_readout
 
 
 @dataclass
 class CoreConvs:
     """A layer of N images on the core."""
 
-    outputs: np.ndarray  # (N, Cout, H, W) raw sums, before BatchNorm/ReLU
+    outputs: np.ndarray  # (N, Cout, H, W) raw sums, before BatchNorm/ReLU; with a readout (N, Cout, H', W') levels
     cycles: list[int]    # core cycles per image (start to done)
     formula_cycles: int  # rtl/README.md's timing formula for one image
     model_cycles: int    # the per-fold model (cycles.py) for one image
@@ -35,8 +36,9 @@ class CoreConvs:
 
 
 def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, label: str,
-              workdir: Path | None = None) -> CoreConvs:
-    """``act_int`` (N, Cin, H, W) and ``weight_int`` (Cout, Cin, 3, 3) integers through the core.
+              workdir: Path | None = None, readout: Readout | None = None) -> CoreConvs:
+    """``act_int`` (N, Cin, H, W) and ``weight_int`` (Cout, Cin, 3, 3) integers through the core, and
+    with ``readout`` out through its requantizer and max-pool.
 
     A value that does not fit the core's lanes is an error naming ``label`` (nothing is wrapped); a
     core that stops early, hangs or raises a status flag is an error naming the image.
@@ -48,14 +50,18 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
     programs = [compile_layer(dataflow, operands(dataflow, image, weight_int, shape.rows, shape.cols), conv, shape,
                               f"{label} image {index}")
                 for index, image in enumerate(act_int)]
-    program = programs[0]  # the instructions and weights are the same for every image
     formula = core_cycles(dataflow, conv, shape.rows, shape.cols)
+    if readout is not None:
+        programs = [with_readout(program, readout, label) for program in programs]
+        formula += drain_cycles(conv, shape.cols)
+    program = programs[0]  # the instructions and weights are the same for every image
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
         runs, seconds = run_programs(build, program, [p.act_lanes for p in programs], Path(scratch),
                                      watchdog_cycles(formula))
     if len(runs) != images:
         raise SimulationError(f"{label}: the bench reported {len(runs)} of {images} images")
-    outputs = np.empty((images, conv.out_channels, height, width), dtype=np.int64)
+    outputs = np.empty((images, conv.out_channels, *(program.out_size if readout else (height, width))),
+                       dtype=np.int64)
     for index, run in enumerate(runs):
         where = f"{label} image {index}"
         if run.timed_out:
@@ -63,7 +69,8 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
         raised = [name for name, value in run.flags.items() if value]
         if raised:
             raise SimulationError(f"{where}: the core raised {', '.join(raised)}")
-        outputs[index] = program.raw_output(run.raw).T.reshape(conv.out_channels, height, width)
+        outputs[index] = (program.levels_output(run.levels) if readout is not None
+                          else program.raw_output(run.raw).T.reshape(conv.out_channels, height, width))
     return CoreConvs(outputs, [run.cycles for run in runs], formula,
                      fold_model_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"],
                      ideal_cycles(conv, shape.rows, shape.cols), seconds,

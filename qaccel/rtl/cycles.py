@@ -11,7 +11,7 @@ model, and the ideal.
            decoding the RUN, WS's preload of fold 0 (R), and the last fold's flush: the skew,
            the array (WS: a row crosses C PEs; OS: a column drains its R results), the output FIFO
            and the accumulator. A program of several RUNs saves NEXT_RUN_SAVES cycles per RUN
-           after the first (program_cycles).
+           after the first (program_cycles). A DRAIN after the RUN adds drain_cycles.
   per-fold the im2col mapping of SCALE-Sim 3, folds back to back with no overlap: the layer is a
   model    (H*W) x (Cin*9) by (Cin*9) x Cout product.
            WS  F = ceil(Cin*9/R)*ceil(Cout/C) folds of 2R + C + P - 2 (load R weight rows, stream
@@ -55,6 +55,18 @@ def program_cycles(runs: list[tuple[str, ConvShape]], rows: int, cols: int) -> i
     (it is fetched and decoded while the layer before drains, and starts on the cycle the datapath
     is empty, where a HALT would have finished)."""
     return sum(core_cycles(dataflow, conv, rows, cols) for dataflow, conv in runs) - NEXT_RUN_SAVES * (len(runs) - 1)
+
+
+# A DRAIN's cycles beyond its words (measured, and accounted for): the accumulator's read (1), the
+# requantizer (6), the max-pool's register (1), the controller seeing the read-out idle (1), the HALT's
+# fetch, decode and finish (3); the DRAIN's own fetch and decode overlap the RUN's last results.
+DRAIN_OVERHEAD = 12
+
+
+def drain_cycles(conv: ConvShape, cols: int) -> int:
+    """What a DRAIN between the RUN and the HALT adds: one accumulator word per cycle (Cout/C tiles of
+    H*W pixels) and DRAIN_OVERHEAD."""
+    return ceil_div(conv.out_channels, cols) * conv.pixels + DRAIN_OVERHEAD
 
 
 def fold_model_cycles(dataflow: str, conv: ConvShape, rows: int, cols: int) -> dict:

@@ -1,7 +1,8 @@
 """Instruction encoding of the core's controller (rtl/controller.v, rtl/README.md).
 
-An instruction is 256 bits: the opcode in bits [3:0] and, for a RUN, the layer descriptor: ten
-fields of 24 bits from bit 8 upward (``FIELDS``, in order). One RUN runs a whole layer.
+An instruction is 256 bits: the opcode in bits [3:0] and its fields of 24 bits from bit 8 upward,
+in order: for a RUN the layer descriptor (``FIELDS``; one RUN runs a whole layer), for a DRAIN the
+read-out's (``DRAIN_FIELDS``: the accumulator's words through the requantizer and the max-pool).
 """
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ FIELD_OFFSET = 8
 # The layer descriptor of a RUN (rtl/README.md, "Instruction set").
 FIELDS = ("width", "row_pitch", "tile_pitch", "in_tiles", "out_tiles", "pixel_tiles", "pixels", "act_base",
           "wgt_base", "acc_base")
+DRAIN_FIELDS = ("width", "height", "out_tiles", "acc_base", "pool", "level_bits")
 
 
 class Opcode(IntEnum):
     HALT = 0
     RUN_WS = 1
     RUN_OS = 2
+    DRAIN = 3
 
 
 @dataclass(frozen=True)
@@ -27,9 +30,13 @@ class Instruction:
     opcode: Opcode
     descriptor: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return DRAIN_FIELDS if self.opcode == Opcode.DRAIN else FIELDS
+
     def encode(self) -> int:
         word = int(self.opcode)
-        for index, name in enumerate(FIELDS):
+        for index, name in enumerate(self.fields):
             value = self.descriptor.get(name, 0)
             if not 0 <= value < 1 << FIELD_BITS:
                 raise ValueError(f"{self.opcode.name} field {name}={value} does not fit {FIELD_BITS} bits")
@@ -40,7 +47,7 @@ class Instruction:
         return f"{self.encode():0{INSTRUCTION_BITS // 4}x}"
 
     def __str__(self) -> str:
-        fields = " ".join(f"{name}={self.descriptor[name]}" for name in FIELDS if name in self.descriptor)
+        fields = " ".join(f"{name}={self.descriptor[name]}" for name in self.fields if name in self.descriptor)
         return f"{self.opcode.name} {fields}".strip()
 
 
@@ -49,6 +56,13 @@ def run(dataflow: str, **descriptor: int) -> Instruction:
     if unknown:
         raise ValueError(f"unknown descriptor fields {sorted(unknown)}; fields are {FIELDS}")
     return Instruction(Opcode.RUN_OS if dataflow == "os" else Opcode.RUN_WS, descriptor)
+
+
+def drain(**descriptor: int) -> Instruction:
+    unknown = set(descriptor) - set(DRAIN_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown DRAIN fields {sorted(unknown)}; fields are {DRAIN_FIELDS}")
+    return Instruction(Opcode.DRAIN, descriptor)
 
 
 def halt() -> Instruction:

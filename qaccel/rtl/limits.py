@@ -8,10 +8,13 @@ from .program import CoreShape, ProgramError
 
 
 def core_shape(config: dict) -> CoreShape:
-    """The core that config.yaml describes (its weights are quant.w_bits wide)."""
-    hardware = config["hardware"]
+    """The core that config.yaml describes (its weights are quant.w_bits wide; its requantizer takes
+    requant.mult_bits-bit M_c, and its levels are as wide as the widest clamp: quant.a_bits or
+    requant.feature_bits)."""
+    hardware, requant = config["hardware"], config["requant"]
     return CoreShape(hardware["rows"], hardware["cols"], hardware["act_bits"], config["quant"]["w_bits"],
-                     hardware["psum_bits"], hardware["act_signed"])
+                     hardware["psum_bits"], hardware["act_signed"], mult_bits=requant["mult_bits"],
+                     level_bits=max(config["quant"]["a_bits"], requant["feature_bits"]))
 
 
 def core_problem(config: dict) -> str | None:

@@ -20,7 +20,7 @@ qaccel.rtl.vector_set reads them back).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,6 +48,10 @@ class CoreShape:
     weight_bits: int
     psum_bits: int
     act_signed: bool = True  # activation lanes are two's complement (unsigned otherwise)
+    # The read-out's requantizer (rtl/readout.v): M_c's width (requant.mult_bits) and a level lane's,
+    # the widest clamp (the layers' a_bits and requant.feature_bits).
+    mult_bits: int = 24
+    level_bits: int = 16
 
     def __post_init__(self):
         # A WS column adds `rows` products before the accumulator sees the sum, and its adds are not
@@ -56,6 +60,8 @@ class CoreShape:
         if self.psum_bits < column_bits:
             raise ProgramError(f"{self}: psum_bits must be at least act_bits + 1 + weight_bits + log2(rows) = "
                                f"{column_bits}, the width of a column of the array's products")
+        if not 1 <= self.level_bits <= 31:  # a DRAIN's level_bits field is 5 bits
+            raise ProgramError(f"{self}: level_bits must be 1 to 31")
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ class LayerProgram:
     weight_lanes: np.ndarray  # (words, cols)
     stream_rows: int          # rows of partial sums that leave the array, in order
     folds: int
+    readout: "Readout | None" = None  # a DRAIN after the RUN (with_readout)
 
     @property
     def out_tiles(self) -> int:
@@ -99,10 +106,75 @@ class LayerProgram:
     def acc_words(self) -> int:
         return self.out_tiles * self.conv.pixels
 
+    @property
+    def out_size(self) -> tuple[int, int]:
+        """The map the read-out sends: the conv's, halved where it pools."""
+        pool = 2 if self.readout is not None and self.readout.pool else 1
+        return self.conv.height // pool, self.conv.width // pool
+
+    @property
+    def level_words(self) -> int:
+        height, width = self.out_size
+        return self.out_tiles * height * width if self.readout is not None else 0
+
+    def levels_output(self, level_lanes: np.ndarray) -> np.ndarray:
+        """(level_words, cols) words the DRAIN sent, tile by tile in raster order -> (Cout, H', W')."""
+        height, width = self.out_size
+        tiles = level_lanes.reshape(self.out_tiles, height * width, self.shape.cols).transpose(0, 2, 1)
+        return tiles.reshape(-1, height, width)[: self.conv.out_channels]
+
     def raw_output(self, acc_lanes: np.ndarray) -> np.ndarray:
         """(acc_words, cols) accumulator words -> (pixels, out_channels) sums, out.txt's layout."""
         tiles = acc_lanes[: self.acc_words].reshape(self.out_tiles, self.conv.pixels, self.shape.cols)
         return tiles.transpose(1, 0, 2).reshape(self.conv.pixels, -1)[:, : self.conv.out_channels]
+
+
+@dataclass(frozen=True)
+class Readout:
+    """A layer's sums sent out through the core's requantizer and max-pool (a DRAIN): the constants
+    of its output channels (``qaccel.export.requant.RequantConstants``), whether it pools, the clamp's
+    width."""
+
+    multiplier: np.ndarray  # M_c, per output channel
+    bias: np.ndarray        # B_c
+    shift: np.ndarray       # S_c
+    level_bits: int
+    pool: bool
+
+    def constant_entries(self, shape: CoreShape) -> list[tuple[int, int]]:
+        """(host address, data) per lane of every output-channel tile for the host port's constants
+        select: address {tile, lane}, data {S, B_c, M_c} (rtl/core.v). The lanes past the last channel
+        take zeros (their levels are dropped, but a level of unknown constants would be X)."""
+        lane_bits = max(1, math.ceil(math.log2(shape.cols)))
+        bias_bits = shape.psum_bits + shape.mult_bits
+        padding = -len(self.multiplier) % shape.cols
+        constants = [np.concatenate([values, np.zeros(padding, dtype=np.int64)]).tolist()
+                     for values in (self.multiplier, self.bias, self.shift)]
+        entries = []
+        for channel, (m, b, s) in enumerate(zip(*constants)):
+            tile, lane = divmod(channel, shape.cols)
+            data = ((m & ((1 << shape.mult_bits) - 1)) | (b & ((1 << bias_bits) - 1)) << shape.mult_bits
+                    | s << (shape.mult_bits + bias_bits))
+            entries.append((tile << lane_bits | lane, data))
+        return entries
+
+
+def with_readout(program: LayerProgram, readout: Readout, label: str) -> LayerProgram:
+    """``program`` with a DRAIN between its RUN and its HALT: the core then sends the layer's levels out
+    (``level_words`` words, ``levels_output``). Constants wider than the core's requantizer, or a clamp
+    wider than its level lanes, are a ProgramError naming the layer and channel."""
+    shape, conv = program.shape, program.conv
+    if readout.level_bits > shape.level_bits:
+        raise ProgramError(f"{label}: levels of {readout.level_bits} bits do not fit the core's {shape.level_bits}-bit "
+                           f"level lanes (built from quant.a_bits and requant.feature_bits)")
+    _check_fits(readout.multiplier, shape.mult_bits, True, f"{label} requantization multipliers M_c")
+    _check_fits(readout.bias, shape.psum_bits + shape.mult_bits, True, f"{label} requantization biases B_c")
+    if readout.pool and (conv.height % 2 or conv.width % 2):
+        raise ProgramError(f"{label}: a 2x2 max-pool of a {conv.height} x {conv.width} map")
+    run, halt = program.instructions
+    drain = isa.drain(width=conv.width, height=conv.height, out_tiles=program.out_tiles, acc_base=0,
+                      pool=int(readout.pool), level_bits=readout.level_bits)
+    return replace(program, instructions=[run, drain, halt], readout=readout)
 
 
 def _check_fits(values: np.ndarray, bits: int, signed: bool, what: str) -> None:

@@ -224,8 +224,8 @@ def rtl_cycles(rows: list[dict], path: Path) -> None:
     _save(figure, path)
 
 
-# The backend's path ("rtl" in the results) is the RTL core's integer path with network.backend: core,
-# and the software backend's integer-only path with network.backend: software.
+# The backend's path ("rtl" in the results) is the integer-only path, run by the RTL core (requantizing
+# and pooling on its read-out) with network.backend: core, or in software with network.backend: software.
 PATH_NAMES = (("float", "float model (PyTorch)", "#8d6e63"), ("integer", "integer path (software)", "#00838f"),
               ("integer_only", "integer-only path (library)", "#7cb342"),
               ("rtl", "backend's path (named under each dataflow)", "#3949ab"))

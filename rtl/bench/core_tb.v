@@ -85,6 +85,9 @@ module core_tb;
     wire                      busy;
     wire                      psum_row_valid;
     wire [ACC_WORD-1:0]       psum_row;
+    // The read-out's levels (a DRAIN): a one-layer program of the course's flow has none.
+    wire                      level_valid;
+    wire [COLS*16-1:0]        level_data;  // the core's default LEVEL_BITS
     /* verilator lint_on UNUSEDSIGNAL */
 
     core #(
@@ -120,7 +123,9 @@ module core_tb;
         .host_rd_addr   (host_rd_addr),
         .host_rd_data   (host_rd_data),
         .psum_row_valid (psum_row_valid),
-        .psum_row       (psum_row)
+        .psum_row       (psum_row),
+        .level_valid    (level_valid),
+        .level_data     (level_data)
     );
 
     // The layer (plusargs)

@@ -1,12 +1,15 @@
 // Test bench that runs a compiled layer program on the core with no Python per cycle
 // (qaccel/rtl/bench_run.py writes its inputs and reads its outputs). For each run i < +runs:
+//   0. before the first run, write the requantization constants (+const, +const_entries: one
+//      {host address, data} entry per line) through the core's host port, as a host would;
 //   1. reset the core; load the instruction and weight memories (+instr, +wgt; the same for every
 //      run) and the activation memory (+act prefix, file <prefix><i>.hex), all $readmemh files;
 //   2. pulse start and count cycles until done, stopping at +max_cycles (the watchdog);
 //   3. monitor: compare every row of partial sums that leaves the array with the expected stream
 //      (<+expect prefix><i>.hex, +expect_rows rows), lane by lane;
 //   4. read the first +acc_words accumulator words out through the host port, raw and with ReLU,
-//      into <+acc_out prefix><i>.hex and <+relu_out prefix><i>.hex;
+//      into <+acc_out prefix><i>.hex and <+relu_out prefix><i>.hex; write the words of levels the
+//      core sent out (DRAIN) into <+level_out prefix><i>.hex;
 //   5. append one line of `key value` pairs to +result: cycles, status flags, monitor counts, the
 //      first mismatch, on a timeout where the controller stood, and the run's event counts (the
 //      energy model's inputs, qaccel/hw/energy.py): each memory port's accesses while the core
@@ -27,6 +30,9 @@ module layer_bench #(
     parameter ACT_ADDR_BITS   = 10,
     parameter WGT_ADDR_BITS   = 10,
     parameter ACC_ADDR_BITS   = 10,
+    parameter MULT_BITS       = 24,
+    parameter LEVEL_BITS      = 16,
+    parameter CONST_ADDR_BITS = 6,
     parameter EXPECT_ADDR_BITS = 10,
     parameter OFIFO_DEPTH_BITS = $clog2(COLS) + 1
 ) (
@@ -39,10 +45,17 @@ module layer_bench #(
     always #5 clk = ~clk;
 `endif
     localparam ROW_WORD  = COLS * PSUM_BITS;
-    // The core's host write port widths (its derived parameters); this bench loads memories directly.
-    localparam HOST_ADDR_BITS = (ACT_ADDR_BITS > WGT_ADDR_BITS)
-                              ? (ACT_ADDR_BITS > INSTR_ADDR_BITS ? ACT_ADDR_BITS : INSTR_ADDR_BITS)
-                              : (WGT_ADDR_BITS > INSTR_ADDR_BITS ? WGT_ADDR_BITS : INSTR_ADDR_BITS);
+    localparam LEVEL_WORD = COLS * LEVEL_BITS;
+    // The core's host write port widths (its derived parameters); this bench loads the memories
+    // directly and writes the constants through the port.
+    localparam LANE_BITS = (COLS > 1) ? $clog2(COLS) : 1;
+    localparam MEMORY_ADDR_BITS = (ACT_ADDR_BITS > WGT_ADDR_BITS)
+                                ? (ACT_ADDR_BITS > INSTR_ADDR_BITS ? ACT_ADDR_BITS : INSTR_ADDR_BITS)
+                                : (WGT_ADDR_BITS > INSTR_ADDR_BITS ? WGT_ADDR_BITS : INSTR_ADDR_BITS);
+    localparam HOST_ADDR_BITS = (MEMORY_ADDR_BITS > CONST_ADDR_BITS + LANE_BITS)
+                              ? MEMORY_ADDR_BITS : CONST_ADDR_BITS + LANE_BITS;
+    localparam CONST_BITS  = 6 + PSUM_BITS + MULT_BITS + MULT_BITS;  // {S, B_c, M_c}
+    localparam CONST_ENTRIES = 1 << (CONST_ADDR_BITS + LANE_BITS);
     localparam HOST_DATA_BITS = (ROWS*ACT_BITS > COLS*WGT_BITS)
                               ? (ROWS*ACT_BITS > 256 ? ROWS*ACT_BITS : 256)
                               : (COLS*WGT_BITS > 256 ? COLS*WGT_BITS : 256);
@@ -56,9 +69,13 @@ module layer_bench #(
     localparam S_RUN    = 3'd3;
     localparam S_READ   = 3'd4;
     localparam S_REPORT = 3'd5;
+    localparam S_CONST  = 3'd6;
 
     reg                        rst;
     reg                        start;
+    reg                        host_wr_en;
+    reg  [HOST_ADDR_BITS-1:0]  host_wr_addr;
+    reg  [HOST_DATA_BITS-1:0]  host_wr_data;
     reg                        host_rd_en;
     reg                        host_rd_relu;
     reg  [ACC_ADDR_BITS-1:0]   host_rd_addr;
@@ -70,6 +87,8 @@ module layer_bench #(
     wire [ROW_WORD-1:0]        host_rd_data;
     wire                       psum_row_valid;
     wire [ROW_WORD-1:0]        psum_row;
+    wire                       level_valid;
+    wire [LEVEL_WORD-1:0]      level_data;
 
     core #(
         .ROWS           (ROWS),
@@ -82,6 +101,9 @@ module layer_bench #(
         .ACT_ADDR_BITS  (ACT_ADDR_BITS),
         .WGT_ADDR_BITS  (WGT_ADDR_BITS),
         .ACC_ADDR_BITS  (ACC_ADDR_BITS),
+        .MULT_BITS      (MULT_BITS),
+        .LEVEL_BITS     (LEVEL_BITS),
+        .CONST_ADDR_BITS(CONST_ADDR_BITS),
         .OFIFO_DEPTH_BITS(OFIFO_DEPTH_BITS)
     ) dut (
         .clk            (clk),
@@ -96,23 +118,30 @@ module layer_bench #(
         .dbg_state      (dbg_state),
         .dbg_pc         (dbg_pc),
         .dbg_fold       (dbg_fold),
-        .host_wr_en     (1'b0),
-        .host_wr_sel    (2'd0),
-        .host_wr_addr   ({HOST_ADDR_BITS{1'b0}}),
-        .host_wr_data   ({HOST_DATA_BITS{1'b0}}),
+        .host_wr_en     (host_wr_en),
+        .host_wr_sel    (2'd3),  // the constants: the bench loads the other memories directly
+        .host_wr_addr   (host_wr_addr),
+        .host_wr_data   (host_wr_data),
         .host_rd_en     (host_rd_en),
         .host_rd_relu   (host_rd_relu),
         .host_rd_addr   (host_rd_addr),
         .host_rd_data   (host_rd_data),
         .psum_row_valid (psum_row_valid),
-        .psum_row       (psum_row)
+        .psum_row       (psum_row),
+        .level_valid    (level_valid),
+        .level_data     (level_data)
     );
 
     // Plusargs
     reg [8*512-1:0] instr_file, wgt_file, act_prefix, expect_prefix, acc_prefix, relu_prefix, result_file;
+    reg [8*512-1:0] const_file, level_prefix;
     reg [8*512-1:0] file_name;
-    integer runs, max_cycles, acc_words, expect_rows;
-    reg     monitor_on, dump_acc, dump_relu;
+    integer runs, max_cycles, acc_words, expect_rows, const_entries;
+    reg     monitor_on, dump_acc, dump_relu, dump_levels;
+
+    reg [HOST_ADDR_BITS+CONST_BITS-1:0] constants [0:CONST_ENTRIES-1];
+    reg [LEVEL_WORD-1:0] level_dump [0:ACC_WORDS-1];
+    integer levels;
 
     reg [ROW_WORD-1:0] expected [0:(1<<EXPECT_ADDR_BITS)-1];
     reg [ROW_WORD-1:0] raw_dump [0:ACC_WORDS-1];
@@ -121,7 +150,7 @@ module layer_bench #(
     reg [2:0] state;
     integer   run, counter, cycles, address, result_fd, lane;
     // event counts of the run (see the counters below)
-    integer   instr_reads, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows;
+    integer   instr_reads, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows, requant_words, const_reads;
     reg       timed_out, relu_pass;
     // monitor
     integer   rows, mismatches, first_row, first_lane;
@@ -140,9 +169,18 @@ module layer_bench #(
         if (!$value$plusargs("expect_rows=%d", expect_rows)) expect_rows = 0;
         dump_acc  = $value$plusargs("acc_out=%s", acc_prefix);
         dump_relu = $value$plusargs("relu_out=%s", relu_prefix);
-        if (acc_words > ACC_WORDS || expect_rows > (1 << EXPECT_ADDR_BITS)) begin
-            $display("layer_bench: +acc_words or +expect_rows exceeds the bench's memories");
+        dump_levels = $value$plusargs("level_out=%s", level_prefix);
+        if (!$value$plusargs("const_entries=%d", const_entries)) const_entries = 0;
+        if (acc_words > ACC_WORDS || expect_rows > (1 << EXPECT_ADDR_BITS) || const_entries > CONST_ENTRIES) begin
+            $display("layer_bench: +acc_words, +expect_rows or +const_entries exceeds the bench's memories");
             $finish;
+        end
+        if (const_entries > 0) begin
+            if (!$value$plusargs("const=%s", const_file)) begin
+                $display("layer_bench: +const_entries needs +const=");
+                $finish;
+            end
+            $readmemh(const_file, constants, 0, const_entries - 1);
         end
         result_fd = $fopen(result_file, "w");
         for (address = 0; address < ACC_WORDS; address = address + 1) begin
@@ -151,8 +189,12 @@ module layer_bench #(
         $readmemh(instr_file, dut.u_instr_mem.mem);
         $readmemh(wgt_file, dut.u_wgt_mem.mem);
         run   = 0;
-        state = S_LOAD;
+        counter = 0;
+        state = S_CONST;
         rst   = 1'b1;
+        host_wr_en   = 1'b0;
+        host_wr_addr = {HOST_ADDR_BITS{1'b0}};
+        host_wr_data = {HOST_DATA_BITS{1'b0}};
         start = 1'b0;
         host_rd_en   = 1'b0;
         host_rd_relu = 1'b0;
@@ -161,6 +203,17 @@ module layer_bench #(
 
     always @(posedge clk) begin
         case (state)
+            S_CONST: begin
+                // One entry per cycle, then the runs (the memories hold them across resets).
+                host_wr_en <= counter < const_entries;
+                if (counter < const_entries) begin
+                    host_wr_addr <= constants[counter][CONST_BITS +: HOST_ADDR_BITS];
+                    host_wr_data <= {{(HOST_DATA_BITS-CONST_BITS){1'b0}}, constants[counter][CONST_BITS-1:0]};
+                    counter      <= counter + 1;
+                end else begin
+                    state <= S_LOAD;
+                end
+            end
             S_LOAD: begin
                 $sformat(file_name, "%0s%0d.hex", act_prefix, run);
                 $readmemh(file_name, dut.u_act_mem.mem);
@@ -225,11 +278,16 @@ module layer_bench #(
                     $sformat(file_name, "%0s%0d.hex", relu_prefix, run);
                     $writememh(file_name, relu_dump, 0, acc_words - 1);
                 end
-                $fdisplay(result_fd, "run %0d cycles %0d perf_cycles %0d done %0d timeout %0d bad_instruction %0d fifo_overflow %0d acc_overflow %0d rows %0d mismatches %0d first_row %0d first_lane %0d first_expected %0h first_got %0h state %0d pc %0d fold %0d instr_reads %0d act_reads %0d wgt_reads %0d acc_reads %0d acc_writes %0d acc_add_rows %0d",
+                if (dump_levels && !timed_out && levels > 0) begin
+                    $sformat(file_name, "%0s%0d.hex", level_prefix, run);
+                    $writememh(file_name, level_dump, 0, levels - 1);
+                end
+                $fdisplay(result_fd, "run %0d cycles %0d perf_cycles %0d done %0d timeout %0d bad_instruction %0d fifo_overflow %0d acc_overflow %0d rows %0d mismatches %0d first_row %0d first_lane %0d first_expected %0h first_got %0h state %0d pc %0d fold %0d instr_reads %0d act_reads %0d wgt_reads %0d acc_reads %0d acc_writes %0d acc_add_rows %0d requant_words %0d const_reads %0d levels %0d",
                           run, cycles, perf_cycles, done, timed_out, bad_instruction, fifo_overflow,
                           acc_overflow, rows, mismatches, first_row,
                           first_lane, first_expected, first_got, dbg_state, dbg_pc, dbg_fold,
-                          instr_reads, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows);
+                          instr_reads, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows,
+                          requant_words, const_reads, levels);
                 $fflush(result_fd);
                 run <= run + 1;
                 if (timed_out || run + 1 == runs) begin
@@ -243,8 +301,8 @@ module layer_bench #(
     end
 
     // Event counters, by reference into the core (so the core carries no counters of its own), while
-    // it runs: each memory port's enables and the accumulator's read-modify-write adds (a row of
-    // COLS lanes each). Every activation word read enters all ROWS lanes of the array and passes
+    // it runs: each memory port's enables, the accumulator's read-modify-write adds (a row of
+    // COLS lanes each), the words the read-out requantizes and the levels it sends. Every activation word read enters all ROWS lanes of the array and passes
     // every PE of its row: act_reads x ROWS x COLS multiply-adds.
     always @(posedge clk) begin
         if (state == S_LOAD) begin
@@ -254,6 +312,9 @@ module layer_bench #(
             acc_reads    <= 0;
             acc_writes   <= 0;
             acc_add_rows <= 0;
+            requant_words <= 0;
+            const_reads  <= 0;
+            levels       <= 0;
         end else if (state == S_RUN) begin
             instr_reads  <= instr_reads + dut.instr_rd_en;
             act_reads    <= act_reads + dut.act_rd_en;
@@ -261,6 +322,14 @@ module layer_bench #(
             acc_reads    <= acc_reads + dut.u_accumulator.read_en;
             acc_writes   <= acc_writes + dut.u_accumulator.write_en;
             acc_add_rows <= acc_add_rows + dut.u_accumulator.add_valid;
+            requant_words <= requant_words + dut.u_readout.word_valid;
+            // every lane's constant memory is read for each word
+            const_reads  <= const_reads + (dut.u_readout.word_valid ? COLS : 0);
+            if (level_valid) begin
+                // The levels leave in order; more than the bench holds is an error, not a wrap.
+                if (levels < ACC_WORDS) level_dump[levels] <= level_data;
+                levels <= levels + 1;
+            end
         end
     end
 

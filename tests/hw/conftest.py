@@ -27,7 +27,7 @@ class HardwareRun:
 def small_core():
     """A 2x2 core whose activation and weight memories (1024 x 16 and 4096 x 8 bits) are deep enough
     for block RAM; the other memories are small."""
-    return "r2c2a8sw4p32-10.12.6.4"
+    return "r2c2a8sw4p32k24l16-10.12.6.4.4"
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ def test_place_and_route_reports_fmax_and_the_synthesised_cells_placed(small_cor
         "LFE5U-85F", "CABGA381", 1, "clk", 100)
     assert 10 < pnr["fmax_mhz"] < 400
     used = {name: counts["used"] for name, counts in pnr["utilisation"].items()}
-    assert used["DP16KD"] == resources["DP16KD"] == 5
-    assert used["MULT18X18D"] == resources["MULT18X18D"] == 4
+    assert used["DP16KD"] == resources["DP16KD"] == 6
+    assert used["MULT18X18D"] == resources["MULT18X18D"] == 12
     assert used["TRELLIS_FF"] == resources["TRELLIS_FF"]
     assert used["TRELLIS_RAMW"] == resources["TRELLIS_DPR16X4"]  # one write port per distributed RAM
     assert used["TRELLIS_IO"] == 0  # out of context
@@ -26,10 +26,10 @@ def test_a_core_larger_than_the_part_is_refused_naming_each_resource():
     resources = {"LUT4": 90000, "TRELLIS_FF": 1000, "CCU2C": 10, "DP16KD": 520, "MULT18X18D": 128,
                  "TRELLIS_DPR16X4": 5}
     with pytest.raises(DoesNotFit) as refused:
-        fit_check(resources, "LFE5U-85F", "r8c8a8sw4p32-17.19.13.20")
-    assert str(refused.value) == ("core r8c8a8sw4p32-17.19.13.20 does not fit LFE5U-85F: LUT4 90000 > 83640 "
+        fit_check(resources, "LFE5U-85F", "r8c8a8sw4p32k24l16-17.19.13.20.6")
+    assert str(refused.value) == ("core r8c8a8sw4p32k24l16-17.19.13.20.6 does not fit LFE5U-85F: LUT4 90000 > 83640 "
                                   "TRELLIS_COMB; DP16KD 520 > 208 DP16KD")
-    fit_check({**resources, "LUT4": 83640, "DP16KD": 208}, "LFE5U-85F", "r8c8a8sw4p32-17.19.13.20")
+    fit_check({**resources, "LUT4": 83640, "DP16KD": 208}, "LFE5U-85F", "r8c8a8sw4p32k24l16-17.19.13.20.6")
 
 
 def test_the_utilisation_nextpnr_prints_before_failing_names_what_is_over():

@@ -29,10 +29,11 @@ def test_a_core_key_reads_back_into_its_parameters():
     for parameters in (network_parameters(CoreShape(8, 8, 8, 4, 32, True)),
                        BenchParameters(2, 4, 5, 4, 16, False, 6, 7, 8, 9, ofifo_depth_bits=1)):
         assert parameters_from_key(parameters.key()) == parameters
-    assert core_verilog_parameters(parameters_from_key("r8c8a8sw4p32-17.19.13.20")) == {
+    assert core_verilog_parameters(parameters_from_key("r8c8a8sw4p32k24l16-17.19.13.20.6")) == {
         "ROWS": 8, "COLS": 8, "ACT_BITS": 8, "ACT_SIGNED": 1, "WGT_BITS": 4, "PSUM_BITS": 32, "INSTR_ADDR_BITS": 4,
-        "ACT_ADDR_BITS": 17, "WGT_ADDR_BITS": 19, "ACC_ADDR_BITS": 13}
-    for bad in ("r2c2", "r02c2a8sw4p32-6.6.6.4", "r2c2a8xw4p32-6.6.6.4"):
+        "ACT_ADDR_BITS": 17, "WGT_ADDR_BITS": 19, "ACC_ADDR_BITS": 13, "MULT_BITS": 24, "LEVEL_BITS": 16,
+        "CONST_ADDR_BITS": 6}
+    for bad in ("r2c2", "r02c2a8sw4p32k24l16-6.6.6.4.4", "r2c2a8xw4p32-6.6.6.4"):
         with pytest.raises(CoreKeyError, match=f"core key '{bad}'"):
             parameters_from_key(bad)
 
@@ -49,6 +50,12 @@ def test_the_generic_mapping_keeps_every_memory_as_one_memory_of_the_cores_sizes
         {"name": "u_instr_mem.mem", "words": 16, "width": 256, "read_ports": 1, "write_ports": 1},
         *[{"name": f"u_ofifo.g_column[{column}].u_fifo.entries", "words": fifo_words, "width": p.psum_bits,
            "read_ports": 1, "write_ports": 1} for column in range(p.cols)],
+        # The read-out: the max-pool's row buffer (16 pairs of levels), a constant memory per lane
+        # ({S, B, M}: 6 + (psum + mult) + mult bits per output-channel tile).
+        {"name": "u_readout.u_maxpool.row_buffer", "words": 16, "width": p.cols * p.level_bits,
+         "read_ports": 1, "write_ports": 1},
+        *[{"name": f"u_readout.u_requant.g_lane[{lane}].constant_memory.mem", "words": 2**p.const_addr_bits,
+           "width": 6 + p.psum_bits + 2 * p.mult_bits, "read_ports": 1, "write_ports": 1} for lane in range(p.cols)],
         {"name": "u_wgt_mem.mem", "words": 2**p.wgt_addr_bits, "width": p.cols * p.weight_bits,
          "read_ports": 1, "write_ports": 1},
     ]
@@ -56,7 +63,7 @@ def test_the_generic_mapping_keeps_every_memory_as_one_memory_of_the_cores_sizes
         memory["bits"] = memory["words"] * memory["width"]
     generic = small_core_run.synth["generic"]
     assert generic["memories"] == expected
-    assert generic["memory_bits"] == sum(memory["bits"] for memory in expected) == 57600
+    assert generic["memory_bits"] == sum(memory["bits"] for memory in expected) == 57600 + 512 + 2 * 1376
 
 
 def test_the_generic_mapping_is_gates_of_the_fixed_set_weighted_as_the_readme_states(small_core_run):
@@ -70,17 +77,21 @@ def test_ecp5_multipliers_and_block_rams_follow_from_the_core(small_core_run):
     p = parameters_from_key(small_core_run.key)
     ecp5 = small_core_run.synth["ecp5"]
     assert ecp5["fits"] is True and "refused" not in ecp5
-    # One multiplier per PE serves both dataflows (rtl/mac_tile.v).
-    assert ecp5["resources"]["MULT18X18D"] == p.rows * p.cols
+    # One multiplier per PE serves both dataflows (rtl/mac_tile.v); each requantizer lane's 32 x 24-bit
+    # product takes four (each operand split at 18 bits).
+    assert ecp5["resources"]["MULT18X18D"] == p.rows * p.cols + 4 * p.cols
     # The activation, weight and accumulator memories become block RAM (the accumulator's 64-bit words as
-    # PDPW16KD: a DP16KD in its 36-bit-wide pseudo dual-port mode), the small ones distributed RAM.
+    # PDPW16KD: a DP16KD in its 36-bit-wide pseudo dual-port mode), and the max-pool's row buffer (marked
+    # block RAM); the small ones distributed RAM.
     assert ecp5["resources"]["DP16KD"] == (dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits)
                                            + dp16kd_blocks(2**p.wgt_addr_bits, p.cols * p.weight_bits)
-                                           + dp16kd_blocks(2**p.acc_addr_bits, p.cols * p.psum_bits)) == 5
+                                           + dp16kd_blocks(2**p.acc_addr_bits, p.cols * p.psum_bits) + 1) == 6
     assert {name: primitive for name, primitive in ecp5["memory_mapping"].items()} == {
         "u_act_mem.mem": "DP16KD", "u_wgt_mem.mem": "DP16KD", "u_accumulator.u_mem.mem": "PDPW16KD",
+        "u_readout.u_maxpool.row_buffer": "PDPW16KD",
         "u_instr_mem.mem": "TRELLIS_DPR16X4", **{f"u_ofifo.g_column[{column}].u_fifo.entries": "TRELLIS_DPR16X4"
-                                                 for column in range(p.cols)}}
+                                                 for column in range(p.cols)},
+        **{f"u_readout.u_requant.g_lane[{lane}].constant_memory.mem": "TRELLIS_DPR16X4" for lane in range(p.cols)}}
     assert ecp5["resources"]["TRELLIS_DPR16X4"] > 0 and ecp5["resources"]["LUT4"] > 0
     assert set(ecp5["resources"].items()) <= set(ecp5["cells"].items())
 
@@ -94,7 +105,7 @@ def test_synthesis_reports_progress_and_cpu_time(small_core_run):
 
 def test_a_tool_past_its_time_limit_is_stopped_and_named(tmp_path):
     sources = rtl_sources()
-    script = generic_script(parameters_from_key("r2c2a8sw4p32-6.6.6.4"), sources, tmp_path)
+    script = generic_script(parameters_from_key("r2c2a8sw4p32k24l16-6.6.6.4.4"), sources, tmp_path)
     with open(tmp_path / "tool.log", "w") as log, pytest.raises(ToolError, match="Yosys generic synthesis was "
                                                                     "still running after 2 s and was stopped"):
         run_tool([YOSYS, "-p", "; ".join(script)], tmp_path, 2, log, "Yosys generic synthesis")
@@ -104,15 +115,16 @@ def test_a_tool_past_its_time_limit_is_stopped_and_named(tmp_path):
 def test_memories_too_large_for_the_part_stop_synthesis_before_the_logic_naming_them(tmp_path):
     """Synthesis reports such a core (the generic mapping and why the ECP5 one stopped) and place and
     route refuses it, naming the resource and the counts."""
-    key = "r2c2a8sw4p32-17.18.6.4"  # 2 Mbit of activations and 2 Mbit of weights
+    key = "r2c2a8sw4p32k24l16-17.18.6.4.4"  # 2 Mbit of activations and 2 Mbit of weights
     p = parameters_from_key(key)
+    # and the max-pool's row buffer (marked block RAM); the 16-word constant memories are LUT RAM
     blocks = (dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits)
               + dp16kd_blocks(2**p.wgt_addr_bits, p.cols * p.weight_bits)
-              + dp16kd_blocks(2**p.acc_addr_bits, p.cols * p.psum_bits))
+              + dp16kd_blocks(2**p.acc_addr_bits, p.cols * p.psum_bits) + 1)
     with open(tmp_path / "synth.log", "w") as log:
         report = synthesize(p, rtl_sources(), tmp_path / "netlist.json", "LFE5U-85F", 600, log, lambda line: None)
     ecp5 = report["ecp5"]
-    assert ecp5["fits"] is False and ecp5["resources"]["DP16KD"] == blocks == 258
+    assert ecp5["fits"] is False and ecp5["resources"]["DP16KD"] == blocks == 259
     assert ecp5["refused"].startswith(f"core {key} does not fit LFE5U-85F: DP16KD {blocks} > 208 DP16KD "
                                       f"(memories: u_accumulator.u_mem.mem 64 x 64 bits -> PDPW16KD, "
                                       f"u_act_mem.mem 131072 x 16 bits -> DP16KD, ")

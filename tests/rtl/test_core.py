@@ -11,16 +11,20 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
+from qaccel.export.integerize import integer_conv2d
+from qaccel.export.requant import fold_channels, max_pool_levels, requantize
 from qaccel.export.serialize import export_layer
 from qaccel.model.layers import CONV_LAYERS
 from qaccel.rtl.bench_run import SimulationError, describe_stuck, run_programs
-from qaccel.rtl.build import MUTANTS, BenchParameters, build_bench
+from qaccel.rtl.build import BLOCK_MUTANTS, MUTANTS, BenchParameters, build_bench
 from qaccel.rtl.check import describe
-from qaccel.rtl.cycles import core_cycles, fold_model_cycles
+from qaccel.rtl.conv_runs import run_convs
+from qaccel.rtl.cycles import core_cycles, drain_cycles, fold_model_cycles
 from qaccel.rtl import isa
 from qaccel.rtl.layer_sim import simulate_layer
-from qaccel.rtl.program import ConvShape, CoreShape, compile_layer
+from qaccel.rtl.program import ConvShape, CoreShape, Readout, compile_layer
 from qaccel.export.tiling import tile
 from rtl_helpers import flip_bit, random_layer, run_unit
 
@@ -100,7 +104,8 @@ def expected_events(result: dict, shape: CoreShape, cin: int, cout: int, height:
     accumulator, reading the word for every row but a sum's first; OS streams Cin x 9 activation and
     weight words per pixel tile and output tile, and writes each output pixel's row once without
     reading. Every activation word passes all ROWS x COLS PEs. To these the host's accesses: the RUN
-    and HALT, the memory images it writes and the accumulator words it reads (sim.json's memory)."""
+    and HALT, the memory images it writes and the accumulator words it reads (sim.json's memory). No
+    DRAIN: nothing is requantized."""
     out_tiles = -(-cout // shape.cols)
     pixels = height * width
     if result["dataflow"] == "ws":
@@ -113,7 +118,7 @@ def expected_events(result: dict, shape: CoreShape, cin: int, cout: int, height:
     memory = result["memory"]
     return {"macs": act * shape.rows * shape.cols, "accumulator_adds": adds * shape.cols, "instr_accesses": 2 + 2,
             "act_accesses": act + memory["act_words"], "wgt_accesses": weight + memory["weight_words"],
-            "acc_accesses": acc_reads + rows + memory["acc_words"]}
+            "acc_accesses": acc_reads + rows + memory["acc_words"], "requantizations": 0, "const_accesses": 0}
 
 
 def assert_events(result: dict, shape: CoreShape, spec) -> None:
@@ -183,7 +188,8 @@ def test_a_planted_fault_in_the_vectors_is_named(icarus_builds, tmp_path, datafl
 # Faults in the controller that a one-layer program (one RUN at base addresses 0) cannot show:
 # the program of several RUNs at non-zero bases catches them (test_the_program_catches_...).
 PROGRAM_MUTANTS = ("MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD")
-LAYER_MUTANTS = [mutant for mutant in MUTANTS if mutant not in PROGRAM_MUTANTS]
+# Faults in the read-out, which only a DRAIN shows (test_the_readout_catches_each_fault_...).
+LAYER_MUTANTS = [mutant for mutant in MUTANTS if mutant not in PROGRAM_MUTANTS and mutant not in BLOCK_MUTANTS]
 
 
 @pytest.mark.parametrize("mutant", LAYER_MUTANTS)
@@ -307,3 +313,57 @@ def test_the_program_catches_each_controller_fault(build_root, mutant):
     the test above)."""
     with pytest.raises(AssertionError, match="program_of_several_runs_at_base_addresses: "):
         run_program(build_root, mutant)
+
+
+# The read-out (DRAIN): two images per layer; a pooled layer of two output-channel tiles (lanes past
+# its 10 channels padded) and an odd-sized one without pool; 4-bit levels (a_bits) and 16-bit ones
+# (feature_bits, the last conv's).
+READOUT_LAYERS = [(ConvShape(12, 10, 4, 6), True, 4), (ConvShape(5, 7, 3, 5), False, 16)]
+
+
+def readout_case(rng, conv: ConvShape, pool: bool, level_bits: int):
+    """Random levels and weights, constants that spread each channel's sums over the levels (some
+    multipliers negative), and channel 0 at M = 1, S = 1, B = 0 on the sums of a single centre weight
+    of 1, its input channel 0's levels (every odd one a rounding tie); the library's levels of them
+    (qaccel.export.requant), pooled where asked."""
+    act, weight = random_layer(rng, conv.in_channels, conv.out_channels, conv.height, conv.width, 0, 15, -8, 7)
+    act = np.stack([act, rng.integers(0, 16, act.shape)])
+    weight[0] = 0
+    weight[0, 0, 1, 1] = 1
+    acc = integer_conv2d(torch.from_numpy(act), torch.from_numpy(weight)).numpy()
+    top = 2**level_bits - 1
+    spread = np.maximum(acc.max(axis=(0, 2, 3)) - acc.min(axis=(0, 2, 3)), 1)
+    m = top / spread * rng.choice([-1.0, 1.0], conv.out_channels) * rng.uniform(0.7, 1.3, conv.out_channels)
+    b = np.where(m > 0, -m * acc.min(axis=(0, 2, 3)), -m * acc.max(axis=(0, 2, 3)))
+    constants = fold_channels(0, m, b, DEFAULT.mult_bits, level_bits)
+    constants.multiplier[0], constants.shift[0], constants.bias[0] = 1, 1, 0
+    levels = requantize(acc, constants)
+    return act, weight, constants, max_pool_levels(levels) if pool else levels
+
+
+@pytest.mark.parametrize("dataflow", ["ws", "os"])
+def test_the_readout_requantizes_and_pools_exactly_as_the_library(icarus_builds, tmp_path, dataflow):
+    """A RUN, a DRAIN and a HALT: the levels the core sends equal qaccel.export.requant's on every
+    pixel and channel, in exactly the formula's cycles (the RUN's and drain_cycles)."""
+    build = icarus_builds(DEFAULT, [conv for conv, _, _ in READOUT_LAYERS])
+    rng = np.random.default_rng(21)
+    for conv, pool, level_bits in READOUT_LAYERS:
+        act, weight, constants, expected = readout_case(rng, conv, pool, level_bits)
+        assert len(np.unique(expected)) > min(expected.size // 4, 2**level_bits // 2)  # levels spread out
+        readout = Readout(constants.multiplier, constants.bias, constants.shift, level_bits, pool)
+        runs = run_convs(build, dataflow, act, weight, f"readout {conv}", tmp_path, readout)
+        assert np.array_equal(runs.outputs, expected), (conv, np.argwhere(runs.outputs != expected)[:5])
+        formula = core_cycles(dataflow, conv, 8, 8) + drain_cycles(conv, 8)
+        assert runs.cycles == [formula, formula], (runs.cycles, formula)
+
+
+@pytest.mark.parametrize("mutant", BLOCK_MUTANTS)
+def test_the_readout_catches_each_fault_planted_in_it(icarus_builds, tmp_path, mutant):
+    """The read-out's mutants (the requantizer's rounding and lanes, the pool's window) change the
+    levels the core sends on the pooled layer above (the unmutated core passes: the test above)."""
+    conv, pool, level_bits = READOUT_LAYERS[0]
+    build = icarus_builds(DEFAULT, [conv for conv, _, _ in READOUT_LAYERS], mutant)
+    act, weight, constants, expected = readout_case(np.random.default_rng(21), conv, pool, level_bits)
+    readout = Readout(constants.multiplier, constants.bias, constants.shift, level_bits, pool)
+    runs = run_convs(build, "ws", act, weight, "readout", tmp_path, readout)
+    assert not np.array_equal(runs.outputs, expected), f"{mutant} sent the library's levels"

@@ -45,14 +45,20 @@ def test_memories_are_one_write_one_synchronous_read_and_nothing_is_a_latch(tmp_
                 for name, cell in cells(design).items() if cell["type"] == "$mem_v2"}
     # The column FIFOs read at their read pointer, a register, which Yosys folds into the port.
     expected = ["u_accumulator.u_mem.mem", "u_act_mem.mem", "u_instr_mem.mem", "u_wgt_mem.mem",
-                *[f"u_ofifo.g_column[{column}].u_fifo.entries" for column in range(COLS)]]
+                *[f"u_ofifo.g_column[{column}].u_fifo.entries" for column in range(COLS)],
+                # the read-out: one constant memory per lane, the max-pool's row buffer
+                *[f"u_readout.u_requant.g_lane[{lane}].constant_memory.mem" for lane in range(COLS)],
+                "u_readout.u_maxpool.row_buffer"]
     for name, ports in memories.items():
         assert ports == {"RD_PORTS": 1, "WR_PORTS": 1, "RD_CLK_ENABLE": 1}, f"{name}: {ports}"
     assert sorted(memories) == sorted(expected)
     latches = [name for name, cell in cells(design).items() if "latch" in cell["type"].lower()]
     assert not latches, f"latches: {latches}"
     multipliers = [name for name, cell in cells(design).items() if cell["type"] == "$mul"]
-    assert len(multipliers) == ROWS * COLS, f"{len(multipliers)} multipliers for {ROWS * COLS} PEs: {multipliers}"
+    in_array = [name for name in multipliers if name.startswith("$flatten\\u_array.")]
+    in_readout = [name for name in multipliers if name.startswith("$flatten\\u_readout.\\u_requant.")]
+    assert len(in_array) == ROWS * COLS, f"{len(in_array)} multipliers for {ROWS * COLS} PEs: {in_array}"
+    assert len(in_readout) == COLS and len(multipliers) == ROWS * COLS + COLS, multipliers  # one per lane
 
 
 def test_the_accumulator_memory_maps_to_block_ram(tmp_path):

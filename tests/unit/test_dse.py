@@ -4,16 +4,16 @@ import pytest
 
 from qaccel.hw.dse import COLUMNS, mark_pareto, non_dominated, point, write_table
 
-REFUSED = "core r4c4a8sw4p32-18.20.14.21 does not fit LFE5U-85F: DP16KD 520 > 208 DP16KD"
+REFUSED = "core r4c4a8sw4p32k24l16-18.20.14.21.4 does not fit LFE5U-85F: DP16KD 520 > 208 DP16KD"
 
 
 def shard(dataflow="ws", rtl=(3, 5)):
     """Two images over two layers: 100 + 300 and 140 + 300 cycles, 2 + 6 and 4 + 6 µJ."""
     return {
         "dataflow": dataflow,
-        "images": [{"image": 0, "rtl": rtl[0], "integer": 3, "cycles": {"0": 100, "3": 300},
+        "images": [{"image": 0, "rtl": rtl[0], "integer_only": 3, "cycles": {"0": 100, "3": 300},
                     "energy_uj": {"0": {"total": 2.0}, "3": {"total": 6.0}}},
-                   {"image": 1, "rtl": rtl[1], "integer": 5, "cycles": {"0": 140, "3": 300},
+                   {"image": 1, "rtl": rtl[1], "integer_only": 5, "cycles": {"0": 140, "3": 300},
                     "energy_uj": {"0": {"total": 4.0}, "3": {"total": 6.0}}}],
         "layers": [{"layer": 0, "ideal_cycles": 54.0, "psum_bits": 9}, {"layer": 3, "ideal_cycles": 288.0,
                                                                        "psum_bits": 13}],
@@ -30,7 +30,7 @@ def synth(fits=True):
 
 
 def test_a_placed_point_has_its_speed_at_fmax_and_the_widths_the_network_needs():
-    row = point("r4c4a8sw4p32-6.7.8.9", shard(), synth(), {"fmax_mhz": 52.0})
+    row = point("r4c4a8sw4p32k24l16-6.7.8.9.4", shard(), synth(), {"fmax_mhz": 52.0})
     assert row["cycles_per_image"] == 420.0  # (400 + 440) / 2
     assert row["ideal_cycles_per_image"] == 342.0 and row["utilisation"] == round(342 / 420, 4)
     assert row["images_per_mcycle"] == round(1e6 / 420, 4)
@@ -43,14 +43,14 @@ def test_a_placed_point_has_its_speed_at_fmax_and_the_widths_the_network_needs()
 
 
 def test_a_point_that_does_not_fit_says_why_and_has_no_clock():
-    row = point("r4c4a8sw4p32-18.20.14.21", shard("os"), synth(fits=False), None)
+    row = point("r4c4a8sw4p32k24l16-18.20.14.21.4", shard("os"), synth(fits=False), None)
     assert row["fits"] is False and row["does_not_fit"] == REFUSED
     assert row["fmax_mhz"] is row["images_per_s"] is row["lut4"] is row["dp16kd"] is None
     assert row["nand2_equivalents"] == 12345.5 and row["images_per_mcycle"] == round(1e6 / 420, 4)
 
 
-def test_a_point_whose_rtl_class_differs_from_the_integer_path_is_refused_naming_the_images():
-    with pytest.raises(ValueError, match=r"core k ws: the RTL's class differs from the integer path's on images \[1\]"):
+def test_a_point_whose_rtl_class_differs_from_the_integer_only_path_is_refused_naming_the_images():
+    with pytest.raises(ValueError, match=r"core k ws: the RTL's class differs from the integer-only path's on images \[1\]"):
         point("k", shard(rtl=(3, 4)), synth(), None)
 
 
@@ -74,21 +74,21 @@ def test_pareto_flags_per_front():
 
 
 def test_the_table_has_every_column_and_leaves_missing_figures_empty(tmp_path):
-    row = mark_pareto([point("r4c4a8sw4p32-18.20.14.21", shard("os"), synth(fits=False), None)])[0]
+    row = mark_pareto([point("r4c4a8sw4p32k24l16-18.20.14.21.4", shard("os"), synth(fits=False), None)])[0]
     write_table([row], tmp_path / "summary.tsv")
     header, line = (tmp_path / "summary.tsv").read_text().splitlines()
     assert header.split("\t") == list(COLUMNS)
     fields = dict(zip(COLUMNS, line.split("\t")))
     assert (fields["core"], fields["dataflow"], fields["cycles_per_image"], fields["fmax_mhz"], fields["lut4"],
             fields["fits"], fields["pareto_speed_luts"], fields["does_not_fit"]) == (
-        "r4c4a8sw4p32-18.20.14.21", "os", "420.0", "", "", "False", "", REFUSED)
+        "r4c4a8sw4p32k24l16-18.20.14.21.4", "os", "420.0", "", "", "False", "", REFUSED)
 
 
 def test_the_figures_draw_placed_and_refused_points(tmp_path):
     from qaccel.workflow import figures
 
-    placed = point("r4c4a8sw4p32-6.7.8.9", shard(), synth(), {"fmax_mhz": 52.0})
-    refused = {**point("r4c4a8sw4p32-18.20.14.21", shard("os"), synth(fits=False), None), "rows": 8, "cols": 8,
+    placed = point("r4c4a8sw4p32k24l16-6.7.8.9.4", shard(), synth(), {"fmax_mhz": 52.0})
+    refused = {**point("r4c4a8sw4p32k24l16-18.20.14.21.4", shard("os"), synth(fits=False), None), "rows": 8, "cols": 8,
                "nand2_equivalents": 50000.0}
     for rows, name in (([placed, refused], "both"), ([refused], "none_placed")):
         marked = mark_pareto(rows)

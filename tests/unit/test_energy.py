@@ -7,7 +7,7 @@ import pytest
 
 from qaccel.hw.energy import add_pj, core_memories, host_words, multiply_pj, run_energy, split_uj, sram_access_pj
 from qaccel.rtl.build import BenchParameters
-from qaccel.rtl.program import ConvShape, CoreShape, compile_layer
+from qaccel.rtl.program import ConvShape, CoreShape, Readout, compile_layer, with_readout
 from qaccel.export.tiling import operands
 
 
@@ -39,32 +39,37 @@ def test_a_memory_of_no_size_is_refused():
 
 def test_a_runs_energy_from_its_counts_by_hand():
     parameters = BenchParameters(rows=2, cols=2, act_bits=8, weight_bits=4, psum_bits=32, act_signed=True,
-                                 act_addr_bits=10, wgt_addr_bits=8, acc_addr_bits=12, expect_addr_bits=4)
+                                 act_addr_bits=10, wgt_addr_bits=8, acc_addr_bits=12, expect_addr_bits=4,
+                                 mult_bits=24, level_bits=16, const_addr_bits=4)
     memories = core_memories(parameters)
     # act: 1024 words x 16 bits = 2 KB; wgt: 256 x 8 bits = 256 B; acc: 4096 x 64 bits = 32 KB;
-    # instr: 16 x 256 bits = 512 B.
+    # instr: 16 x 256 bits = 512 B; one lane's constants: 16 x (6 + 56 + 24) bits = 172 B.
     assert {name: m.size_bytes for name, m in memories.items()} == {"instr": 512, "act": 2048, "wgt": 256,
-                                                                      "acc": 32768}
+                                                                      "acc": 32768, "const": 172}
     values = {"instr_reads": 2, "act_reads": 50, "wgt_reads": 20, "acc_reads": 10, "acc_writes": 10,
-              "acc_add_rows": 10}
-    moved = {"instr": 2, "act": 40, "wgt": 8, "acc": 6}
+              "acc_add_rows": 10, "requant_words": 3, "const_reads": 6}
+    moved = {"instr": 2, "act": 40, "wgt": 8, "acc": 6, "const": 4, "levels": 5}
     energy = run_energy(values, parameters, moved)
     mac = 0.2 * 9 * 4 / 64 + 0.1  # a 9 x 4-bit multiply and a 32-bit add
-    assert energy["events"] == {"macs": 200, "accumulator_adds": 20, "instr_accesses": 4, "act_accesses": 90,
-                                "wgt_accesses": 28, "acc_accesses": 26}
-    assert energy["pj"]["compute"] == pytest.approx(200 * mac + 20 * 0.1)
+    requantization = 0.2 * 32 * 24 / 64 + 0.1 * 56 / 32  # a 32 x 24-bit multiply and a 56-bit add
+    assert energy["events"] == {"macs": 200, "accumulator_adds": 20, "requantizations": 6, "instr_accesses": 4,
+                                "act_accesses": 90, "wgt_accesses": 28, "acc_accesses": 26, "const_accesses": 10}
+    assert energy["pj"]["compute"] == pytest.approx(200 * mac + 20 * 0.1 + 6 * requantization)
     # 8 KB-32 KB slope 1/2 below 8 KB: 512 B -> 2.5 pJ per 64 bits, 2 KB -> 5, 256 B -> 10 / sqrt(32)
     assert energy["pj"]["sram_instr"] == pytest.approx(4 * 2.5 * 256 / 64)
     assert energy["pj"]["sram_act"] == pytest.approx(90 * 5.0 * 16 / 64)
     assert energy["pj"]["sram_wgt"] == pytest.approx(28 * 10 / 32 ** 0.5 * 8 / 64)
     assert energy["pj"]["sram_acc"] == pytest.approx(26 * 20.0)
-    # moved: 2 x 256 + 40 x 16 + 8 x 8 + 6 x 64 = 1600 bits = 25 words of 64 bits
-    assert energy["dram_bytes"] == 200 and energy["pj"]["dram"] == pytest.approx(25 * 1300.0)
+    const_pj = 10 * (172 / 8192) ** 0.5 * 86 / 64
+    assert energy["pj"]["sram_const"] == pytest.approx(10 * const_pj)
+    # moved: 2 x 256 + 40 x 16 + 8 x 8 + 6 x 64 + 4 x 86 (constants) + 5 x 32 (levels: 2 lanes of 16) = 2104 bits
+    assert energy["dram_bytes"] == 263 and energy["pj"]["dram"] == pytest.approx(2104 / 64 * 1300.0)
     assert split_uj(energy) == pytest.approx({"compute": energy["pj"]["compute"] / 1e6,
-                                              "sram": energy["pj"]["sram"] / 1e6, "dram": 0.0325,
+                                              "sram": energy["pj"]["sram"] / 1e6, "dram": 2104 / 64 * 1300 / 1e6,
                                               "total": energy["total_uj"]})
-    assert energy["total_uj"] == pytest.approx((200 * mac + 2.0 + 4 * 10 + 90 * 1.25 + 28 * 10 / 32 ** 0.5 / 8
-                                                + 26 * 20 + 25 * 1300) / 1e6)
+    assert energy["total_uj"] == pytest.approx((200 * mac + 2.0 + 6 * requantization + 4 * 10 + 90 * 1.25
+                                                + 28 * 10 / 32 ** 0.5 / 8 + 26 * 20 + 10 * const_pj
+                                                + 2104 / 64 * 1300) / 1e6)
 
 
 def test_the_host_moves_the_program_weights_activations_and_read_out():
@@ -76,4 +81,11 @@ def test_the_host_moves_the_program_weights_activations_and_read_out():
     program = compile_layer("os", operands("os", act, weight, 2, 2), conv, shape, "test")
     # OS: 3 pixel tiles x 27 activation words; 3 output tiles x 27 weight words; 3 output tiles x 6
     # pixels read back; RUN and HALT.
-    assert host_words(program) == {"instr": 2, "act": 3 * 27, "wgt": 3 * 27, "acc": 3 * 6}
+    assert host_words(program) == {"instr": 2, "act": 3 * 27, "wgt": 3 * 27, "acc": 3 * 6, "const": 0, "levels": 0}
+    # With a DRAIN the host writes each lane's constants of the 3 output tiles and takes the levels
+    # (3 tiles x 6 pixels) instead of the sums.
+    readout = Readout(np.arange(5), np.zeros(5, dtype=np.int64), np.ones(5, dtype=np.int64), 4, pool=False)
+    drained = with_readout(program, readout, "test")
+    assert [instruction.opcode.name for instruction in drained.instructions] == ["RUN_OS", "DRAIN", "HALT"]
+    assert host_words(drained) == {"instr": 3, "act": 3 * 27, "wgt": 3 * 27, "acc": 0, "const": 3 * 2,
+                                   "levels": 3 * 6}

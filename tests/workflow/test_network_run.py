@@ -1,5 +1,6 @@
 """Whole-network inference on the tiny trained model: the integer path against the float model's own
-quantised activations, the workflow's outputs, sharding, rerun job lists and bad input."""
+quantised activations, the workflow's outputs (the core running the integer-only path), sharding,
+rerun job lists and bad input."""
 import json
 import zipfile
 from pathlib import Path
@@ -13,13 +14,16 @@ from qaccel import data
 from qaccel.export.capture import capture_batch, capture_conv_inputs
 from qaccel.model.checkpoint import load_model
 from qaccel.model.layers import CONV_LAYERS
+from qaccel.export.requant import RequantWidths
 from qaccel.network.backends import IntegerConvBackend
+from qaccel.network.integer_only import IntegerOnlyNetwork
 from qaccel.network.paths import IntegerNetwork
-from qaccel.rtl.cycles import core_cycles
+from qaccel.rtl.cycles import core_cycles, drain_cycles
 from qaccel.rtl.program import ConvShape
 
 pytestmark = pytest.mark.slow
 
+WIDTHS = RequantWidths(mult_bits=24, feature_bits=16, feature_frac_bits=8)  # the requant defaults
 RESULTS = ["results/network/ws/predictions.tsv", "results/network/os/predictions.tsv",
            "results/network/ws/summary.json", "results/network/os/summary.json",
            "results/network/accuracy.tsv", "results/network/layers.tsv"]
@@ -74,13 +78,18 @@ def test_the_workflow_writes_every_path_per_image(tiny_workflow):
         rows = [line.split("\t") for line in lines[1:]]
         assert [int(row[0]) for row in rows] == [0, 1]
         for row in rows:
-            image, label, rtl, integer, float_class = (int(value) for value in row[:5])
+            image, label, rtl, integer, float_class, integer_only = (int(value) for value in row[:6])
+            images = capture_batch(test, image, 1, MEAN, STD)[0]
             with torch.no_grad():
-                expected_float = int(model(capture_batch(test, image, 1, MEAN, STD)[0]).argmax())
-            assert (label, float_class, rtl) == (int(test["test_labels"][image]), expected_float, integer)
-            # The core's cycles per layer are its timing formula's (rtl/README.md), and add up.
-            formula = [core_cycles(dataflow, ConvShape(c.in_channels, c.out_channels, c.height, c.width), 8, 8)
-                       for c in CONV_LAYERS.values()]
+                expected_float = int(model(images).argmax())
+            # The core runs the integer-only path (requantizing and pooling on its read-out).
+            expected_integer_only = IntegerOnlyNetwork(model, WIDTHS, 1e-3).run(images).predictions[0]
+            assert (label, float_class, rtl, integer_only) == (int(test["test_labels"][image]), expected_float,
+                                                               expected_integer_only, expected_integer_only)
+            # The core's cycles per layer are its timing formula's (rtl/README.md: the RUN's and the
+            # DRAIN's), and add up.
+            formula = [core_cycles(dataflow, conv, 8, 8) + drain_cycles(conv, 8) for conv in
+                       (ConvShape(c.in_channels, c.out_channels, c.height, c.width) for c in CONV_LAYERS.values())]
             assert [int(value) for value in row[7:20]] == formula and int(row[6]) == sum(formula)
         summary = json.loads((tiny_workflow / f"results/network/{dataflow}/summary.json").read_text())
         for path, column in (("rtl", 2), ("integer", 3), ("float", 4), ("integer_only", 5)):
@@ -139,7 +148,7 @@ def test_a_core_too_narrow_for_a_layer_fails_naming_it_and_loses_nothing(copy_of
     assert (f"layer 0: activations are signed, in [{low}, {high}] ({bits}-bit two's complement); the core's lanes "
             f"are unsigned (hardware.act_signed: false)" in result.stdout), result.stdout[-3000:]
     assert "layer 3:" not in result.stdout.split("too narrow")[-1]
-    assert "equal to the integer path" not in result.stdout  # no layer reached the core
+    assert "equal to the integer-only path" not in result.stdout  # no layer reached the core
     assert (workdir / "results/network/ws/predictions.tsv").read_bytes() == before
     assert not (workdir / "results/network/ws/shards/images0-0.json").exists()
 

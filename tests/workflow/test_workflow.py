@@ -222,7 +222,9 @@ def test_outputs_include_rtl_results_and_summary(tiny_workflow):
             "instr": 2 ** parameters["INSTR_ADDR_BITS"] * 256 / 8192,
             "act": 2 ** parameters["ACT_ADDR_BITS"] * parameters["ROWS"] * parameters["ACT_BITS"] / 8192,
             "wgt": 2 ** parameters["WGT_ADDR_BITS"] * parameters["COLS"] * parameters["WGT_BITS"] / 8192,
-            "acc": 2 ** parameters["ACC_ADDR_BITS"] * parameters["COLS"] * parameters["PSUM_BITS"] / 8192}
+            "acc": 2 ** parameters["ACC_ADDR_BITS"] * parameters["COLS"] * parameters["PSUM_BITS"] / 8192,
+            # one lane's requantization constants, {S, B_c, M_c}
+            "const": 2 ** parameters["CONST_ADDR_BITS"] * (6 + parameters["PSUM_BITS"] + 2 * parameters["MULT_BITS"]) / 8192}
     rows = (tiny_workflow / "results/summary.tsv").read_text().splitlines()
     assert rows[0].split("\t")[:2] == ["layer", "dataflow"]
     assert [row.split("\t")[:2] + [row.split("\t")[5]] for row in rows[1:]] == [["27", "ws", "True"], ["27", "os", "True"]]
@@ -253,7 +255,8 @@ def test_a_planted_fault_fails_the_simulate_rule_naming_its_place(copy_of_tiny_w
 
 def test_a_fault_planted_in_the_core_fails_the_layer_and_the_network_naming_where(copy_of_tiny_workflow):
     """sim.mutant builds the core with a planted fault (a wrong adder bit in every PE): the vector
-    check of rule simulate and the network's check against the integer path must both catch it."""
+    check of rule simulate and the network's check against the integer-only path (the core requantizes
+    the faulty sums) must both catch it."""
     workdir = copy_of_tiny_workflow
     faulty = overlay(workdir, "faulty", {"sim": {"simulator": "icarus", "mutant": "MUTANT_PE_ADDER_BIT"}})
     layer = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", faulty), "--cores", "1",
@@ -264,7 +267,8 @@ def test_a_fault_planted_in_the_core_fails_the_layer_and_the_network_naming_wher
     network = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", faulty), "--cores", "1",
                             "--workflow-profile", "none", "results/network/os/shards/images0-0.json", check=False)
     assert network.returncode != 0
-    assert "image 0, layer 0, OS pixel tile " in network.stdout, network.stdout[-3000:]
+    assert re.search(r"image 0, layer 0, pixel \d+ \(y \d+, x \d+\), channel \d+: the backend \d+, integer-only path "
+                     r"\d+", network.stdout), network.stdout[-3000:]
     builds = sorted(path.name for path in (workdir / "resources/sim_build").iterdir())
     assert [name for name in builds if name.endswith("-MUTANT_PE_ADDER_BIT")] == [
         name + "-MUTANT_PE_ADDER_BIT" for name in builds if name.startswith("icarus-") and "MUTANT" not in name]

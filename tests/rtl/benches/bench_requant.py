@@ -1,7 +1,7 @@
 """requant against FORMATS.md's "Integer-only inference", in Python integers, cycle by cycle.
 
-Reference: level = clamp((acc * M + B + 2^(S-1)) >> S, 0, 2^OUT_BITS - 1), no rounding term when
-S = 0, Python's >> being the floor the format asks for. Every cycle may write one constant set
+Reference: level = clamp((acc * M + B + 2^(S-1)) >> S, 0, 2^level_bits - 1), no rounding term when
+S = 0 (level_bits: the clamp's width, OUT_BITS or narrower), Python's >> being the floor the format asks for. Every cycle may write one constant set
 (random tile, random lane mask) and carry one word (random tile among those written); a word uses
 the constants in memory on its cycle, so a write to its tile on the same cycle is not seen. Each
 word must leave exactly LATENCY cycles after it entered, and out_valid is low on every other cycle.
@@ -27,7 +27,7 @@ from unit_common import pack, resolved, resolved_lane, start_and_reset
 
 LATENCY = 6  # rtl/requant.v: in_valid on cycle 0, out_valid on cycle 6
 INPUTS = {"const_wr_en": 0, "const_wr_lanes": 0, "const_wr_tile": 0, "const_wr_mult": 0, "const_wr_bias": 0,
-          "const_wr_shift": 0, "in_valid": 0, "in_tile": 0, "in_acc": 0}
+          "const_wr_shift": 0, "level_bits": 0, "in_valid": 0, "in_tile": 0, "in_acc": 0}
 
 
 def requantize(acc: int, mult: int, bias: int, shift: int, out_bits: int) -> tuple[int, int]:
@@ -46,12 +46,13 @@ class Constants:
 
 
 class Widths:
-    def __init__(self, dut):
+    def __init__(self, dut, level_bits: int | None):
         self.cols = int(dut.COLS.value)
         self.psum = len(dut.in_acc) // self.cols
         self.mult = len(dut.const_wr_mult)
         self.bias = len(dut.const_wr_bias)
-        self.out = len(dut.out_level) // self.cols
+        self.lane = len(dut.out_level) // self.cols  # OUT_BITS
+        self.out = level_bits or self.lane  # the clamp's width
         self.tiles = 1 << len(dut.in_tile)
 
     @staticmethod
@@ -75,7 +76,7 @@ def draw_constants(rng: random.Random, widths: Widths, events: Counter) -> Const
     while True:  # aimed: B puts acc*M + B on (or one off) a rounding tie of the chosen result
         acc = rng.choice([acc_low, acc_high, rng.randint(acc_low, acc_high), rng.randint(-999, 999)])
         mult = rng.choice([rng.randint(mult_low, mult_high), rng.randint(-99, 99)])
-        shift = rng.choice([0, 1, 2, rng.randint(0, 63), rng.randint(0, widths.bias - widths.out - 2)])
+        shift = rng.choice([0, 1, 2, rng.randint(0, 63), rng.randint(0, min(63, widths.bias - widths.out - 2))])
         result = rng.choice([-1, 0, 1, top - 1, top, top + 1, rng.randint(0, top), rng.randint(-9999, 9999)])
         off = rng.choice([-1, 0, 0, 1])
         rounding = (1 << (shift - 1)) if shift > 0 else 0
@@ -86,10 +87,11 @@ def draw_constants(rng: random.Random, widths: Widths, events: Counter) -> Const
 
 
 class Bench:
-    def __init__(self, dut, rng: random.Random):
+    def __init__(self, dut, rng: random.Random, level_bits: int | None = None):
         self.dut = dut
         self.rng = rng
-        self.widths = Widths(dut)
+        self.widths = Widths(dut, level_bits)
+        dut.level_bits.value = self.widths.out
         self.memory: dict[tuple[int, int], Constants] = {}  # (tile, lane) -> constants
         self.expected: deque = deque()  # (cycle due, tile, accs, constants per lane)
         self.cycle = 0
@@ -141,7 +143,7 @@ class Bench:
         for index in range(widths.cols):
             constants = used[index]
             want, unclamped = requantize(accs[index], constants.mult, constants.bias, constants.shift, widths.out)
-            got = resolved_lane(dut.out_level, index, widths.out, "out_level")
+            got = resolved_lane(dut.out_level, index, widths.lane, "out_level")
             assert got == want, (f"cycle {self.cycle}, tile {tile}, lane {index}: acc {accs[index]}, M {constants.mult}, "
                                  f"B {constants.bias}, S {constants.shift}: expected level {want}, got {got}")
             self.count(accs[index], constants, unclamped)
@@ -177,9 +179,20 @@ class Bench:
 
 @cocotb.test()
 async def levels_match_the_integer_only_formula(dut):
+    await random_words(dut, seed=16, level_bits=None)
+
+
+@cocotb.test()
+async def a_narrower_clamp_takes_level_bits(dut):
+    """The same with the clamp at 3 bits (below OUT_BITS): the last conv clamps to feature_bits, the
+    others to a_bits, on one unit."""
+    await random_words(dut, seed=18, level_bits=3)
+
+
+async def random_words(dut, seed: int, level_bits: int | None) -> None:
     await start_and_reset(dut, INPUTS, ["out_valid"])
-    rng = random.Random(16)
-    bench = Bench(dut, rng)
+    rng = random.Random(seed)
+    bench = Bench(dut, rng, level_bits)
     widths = bench.widths
     every_lane = (1 << widths.cols) - 1
     tiles = min(widths.tiles, 6)
