@@ -2,7 +2,7 @@
 // the accumulator (FORMATS.md, "Integer-only inference"). Per lane c, for output channel
 // tile*COLS + c:
 //
-//   level = clamp((acc * M_c + B_c + 2^(S_c-1)) >> S_c, 0, 2^OUT_BITS - 1)
+//   level = clamp((acc * M_c + B_c + 2^(S_c-1)) >> S_c, 0, 2^level_bits - 1)    (level_bits <= OUT_BITS)
 //
 // with an arithmetic (floor) shift and no rounding term when S_c = 0. One word (COLS lanes) per
 // cycle, no stall, fixed latency of 6 cycles: out_valid rises exactly 6 cycles after in_valid.

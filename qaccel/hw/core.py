@@ -10,7 +10,7 @@ TOP = "core"
 CLOCK = "clk"
 KEY_PATTERN = re.compile(r"r(\d+)c(\d+)a(\d+)([su])w(\d+)p(\d+)k(\d+)l(\d+)-(\d+)\.(\d+)\.(\d+)\.(\d+)\.(\d+)"
                          r"(?:-f(\d+))?")
-# A build key's last memory depth belongs to the test bench's monitor, not to the core.
+# A build key's fourth memory depth belongs to the test bench's monitor, not to the core.
 BENCH_ONLY = ("EXPECT_ADDR_BITS",)
 
 

@@ -21,12 +21,14 @@ How the table is applied (each a stated choice, not from the paper):
   and requantization constants written into the core's memories; the accumulator's words read out,
   or the words of levels a DRAIN sends) is priced as DRAM traffic, at the low end of the paper's
   range (1.3 nJ per 64 bits), and as the SRAM accesses that write or read it;
+  For OS the activations are the im2col image the host builds today (Cin x 9 words per pixel tile);
+  the weights and the constants count once per image and layer (one image at a time, the core holds
+  one layer's weights and constants); the levels count as the core sends them, COLS lanes of
+  LEVEL_BITS (16-bit lanes for 4-bit levels: the host does not pack them);
 - a DRAIN's requantization: per accumulator word, each lane's constants read from its own constant
-  memory and one psum_bits x mult_bits multiply and one (psum_bits + mult_bits)-bit add. For OS that is the im2col image the host builds today (Cin x 9 words per
-  pixel tile); the weights count once per image and layer (one image at a time, the core holds one
-  layer's weights);
-- registers, wires, skew buffers, the output FIFO and the clock tree are not counted; nor is
-  the max-pool's compares or the classifier (on the host).
+  memory and one psum_bits x mult_bits multiply and one (psum_bits + mult_bits)-bit add;
+- registers, wires, skew buffers, the output FIFO and the clock tree are not counted; nor are the
+  max-pool's compares (on the core) or the classifier (on the host).
 """
 from __future__ import annotations
 

@@ -19,7 +19,8 @@ from .program import LayerProgram
 
 # The controller's states (rtl/controller.v), for naming where a stuck core stood.
 CONTROLLER_STATES = {0: "IDLE", 1: "FETCH", 2: "DECODE", 3: "RUN (issuing folds)",
-                     4: "FINISH (HALT, waiting for the last results to reach the accumulator)", 5: "DONE"}
+                     4: "FINISH (HALT, waiting for the last results to reach the accumulator)", 5: "DONE",
+                     6: "DRAIN (the read-out sending levels)"}
 STATUS_FLAGS = ("bad_instruction", "fifo_overflow", "acc_overflow")
 
 

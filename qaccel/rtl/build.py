@@ -61,7 +61,7 @@ class BenchParameters:
     ofifo_depth_bits: int | None = None
     mult_bits: int = 24  # the requantizer's (CoreShape)
     level_bits: int = 16
-    const_addr_bits: int = 4  # output-channel tiles of requantization constants
+    const_addr_bits: int = 6  # output-channel tiles of requantization constants (rtl/core.v's default)
 
     @property
     def shape(self) -> CoreShape:

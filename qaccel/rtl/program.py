@@ -34,6 +34,11 @@ if TYPE_CHECKING:  # an annotation only: the builds do not depend on the tiling'
     from qaccel.export.tiling import Operands
 
 
+# The widest map the read-out's max-pool takes: its row buffer's 16 words (rtl/readout.v,
+# POOL_BUF_ADDR_BITS) hold 16 pairs.
+POOL_MAX_WIDTH = 32
+
+
 class ProgramError(ValueError):
     """A layer does not fit the core it is meant to run on."""
 
@@ -164,16 +169,17 @@ def with_readout(program: LayerProgram, readout: Readout, label: str) -> LayerPr
     (``level_words`` words, ``levels_output``). Constants wider than the core's requantizer, or a clamp
     wider than its level lanes, are a ProgramError naming the layer and channel."""
     shape, conv = program.shape, program.conv
-    if readout.level_bits > shape.level_bits:
-        raise ProgramError(f"{label}: levels of {readout.level_bits} bits do not fit the core's {shape.level_bits}-bit "
-                           f"level lanes (built from quant.a_bits and requant.feature_bits)")
+    if not 1 <= readout.level_bits <= shape.level_bits:
+        raise ProgramError(f"{label}: levels of {readout.level_bits} bits: the core's level lanes take 1 to "
+                           f"{shape.level_bits} (built from quant.a_bits and requant.feature_bits)")
     _check_fits(readout.multiplier, shape.mult_bits, True, f"{label} requantization multipliers M_c")
     _check_fits(readout.bias, shape.psum_bits + shape.mult_bits, True, f"{label} requantization biases B_c")
-    if readout.pool and (conv.height % 2 or conv.width % 2):
-        raise ProgramError(f"{label}: a 2x2 max-pool of a {conv.height} x {conv.width} map")
+    if readout.pool and (conv.height % 2 or conv.width % 2 or conv.width > POOL_MAX_WIDTH):
+        raise ProgramError(f"{label}: a 2x2 max-pool of a {conv.height} x {conv.width} map (the core pools even "
+                           f"maps up to {POOL_MAX_WIDTH} wide)")
     run, halt = program.instructions
-    drain = isa.drain(width=conv.width, height=conv.height, out_tiles=program.out_tiles, acc_base=0,
-                      pool=int(readout.pool), level_bits=readout.level_bits)
+    drain = isa.drain(width=conv.width, height=conv.height, out_tiles=program.out_tiles,
+                      acc_base=run.descriptor["acc_base"], pool=int(readout.pool), level_bits=readout.level_bits)
     return replace(program, instructions=[run, drain, halt], readout=readout)
 
 

@@ -24,7 +24,7 @@ from qaccel.rtl.conv_runs import run_convs
 from qaccel.rtl.cycles import core_cycles, drain_cycles, fold_model_cycles
 from qaccel.rtl import isa
 from qaccel.rtl.layer_sim import simulate_layer
-from qaccel.rtl.program import ConvShape, CoreShape, Readout, compile_layer
+from qaccel.rtl.program import ConvShape, CoreShape, Readout, compile_layer, with_readout
 from qaccel.export.tiling import tile
 from rtl_helpers import flip_bit, random_layer, run_unit
 
@@ -367,3 +367,24 @@ def test_the_readout_catches_each_fault_planted_in_it(icarus_builds, tmp_path, m
     readout = Readout(constants.multiplier, constants.bias, constants.shift, level_bits, pool)
     runs = run_convs(build, "ws", act, weight, "readout", tmp_path, readout)
     assert not np.array_equal(runs.outputs, expected), f"{mutant} sent the library's levels"
+
+
+def test_a_drain_at_a_non_zero_accumulator_base_counts_its_events(icarus_builds, tmp_path):
+    """The RUN and its DRAIN at accumulator base 37 (the rest of that memory holds the bench's fill
+    pattern, so a DRAIN reading from elsewhere sends wrong levels): the library's levels; the bench's
+    counts of the read-out's events: one requantized word per accumulator word (tiles x H x W), each
+    reading every lane's constants, and the pooled words sent."""
+    conv, pool, level_bits = READOUT_LAYERS[0]
+    build = icarus_builds(DEFAULT, [conv for conv, _, _ in READOUT_LAYERS], acc_addr_bits=7)
+    act, weight, constants, expected = readout_case(np.random.default_rng(22), conv, pool, level_bits)
+    program = compile_layer("ws", tile("ws", act[0], weight, 8, 8, False), conv, DEFAULT, "based")
+    run, halt = program.instructions
+    program.instructions = [isa.run("ws", **{**run.descriptor, "acc_base": 37}), halt]
+    readout = Readout(constants.multiplier, constants.bias, constants.shift, level_bits, pool)
+    program = with_readout(program, readout, "based")
+    assert program.instructions[1].descriptor["acc_base"] == 37
+    (result,), _ = run_programs(build, program, [program.act_lanes], tmp_path, max_cycles=10**5)
+    assert np.array_equal(program.levels_output(result.levels), expected[0])
+    words = 2 * conv.pixels  # 10 channels: two tiles of 8 lanes
+    assert (result.values["requant_words"], result.values["const_reads"], result.values["levels"]) == (
+        words, 8 * words, 2 * conv.pixels // 4)
