@@ -119,8 +119,11 @@ class LayerProgram:
 
     @property
     def level_words(self) -> int:
-        height, width = self.out_size
-        return self.out_tiles * height * width if self.readout is not None else 0
+        """The words of levels the program's DRAINs send, in all."""
+        def sent(drain: isa.Instruction) -> int:
+            pool = 2 if drain.descriptor["pool"] else 1
+            return drain.descriptor["out_tiles"] * (drain.descriptor["height"] // pool) * (drain.descriptor["width"] // pool)
+        return sum(sent(instruction) for instruction in self.instructions if instruction.opcode == isa.Opcode.DRAIN)
 
     def levels_output(self, level_lanes: np.ndarray) -> np.ndarray:
         """(level_words, cols) words the DRAIN sent, tile by tile in raster order -> (Cout, H', W')."""

@@ -8,6 +8,7 @@ the controller's planted faults."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -388,3 +389,24 @@ def test_a_drain_at_a_non_zero_accumulator_base_counts_its_events(icarus_builds,
     words = 2 * conv.pixels  # 10 channels: two tiles of 8 lanes
     assert (result.values["requant_words"], result.values["const_reads"], result.values["levels"]) == (
         words, 8 * words, 2 * conv.pixels // 4)
+
+
+def test_a_second_drain_of_the_same_sums_takes_its_own_pool_and_clamp(icarus_builds, tmp_path):
+    """RUN, DRAIN (pooled, 4-bit levels), DRAIN (not pooled, 16-bit), HALT: each DRAIN keeps its own
+    fields (nothing left over from the one before), and the sums are read out twice unchanged."""
+    conv, pool, level_bits = READOUT_LAYERS[0]
+    build = icarus_builds(DEFAULT, [conv for conv, _, _ in READOUT_LAYERS])
+    act, weight, constants, pooled = readout_case(np.random.default_rng(23), conv, True, 4)
+    acc = integer_conv2d(torch.from_numpy(act[:1]), torch.from_numpy(weight)).numpy()
+    wide = requantize(acc, replace(constants, out_bits=16))[0]
+    program = compile_layer("ws", tile("ws", act[0], weight, 8, 8, False), conv, DEFAULT, "twice")
+    program = with_readout(program, Readout(constants.multiplier, constants.bias, constants.shift, 4, True), "twice")
+    run, first, halt = program.instructions
+    program.instructions = [run, first, isa.drain(**{**first.descriptor, "pool": 0, "level_bits": 16}), halt]
+    (result,), _ = run_programs(build, program, [program.act_lanes], tmp_path, max_cycles=10**5)
+    pooled_words = 2 * conv.pixels // 4
+    assert len(result.levels) == pooled_words + 2 * conv.pixels
+    got_pooled = result.levels[:pooled_words].reshape(2, -1, 8).transpose(0, 2, 1).reshape(16, 2, 3)[:10]
+    got_wide = result.levels[pooled_words:].reshape(2, -1, 8).transpose(0, 2, 1).reshape(16, 4, 6)[:10]
+    assert np.array_equal(got_pooled, pooled[0]) and np.array_equal(got_wide, wide)
+    assert wide.max() > 15  # the second clamp is the wider one
