@@ -85,11 +85,6 @@ class Memory:
                 "access_pj": self.access_pj}
 
 
-def constant_bits(parameters) -> int:
-    """A requantization constant set {S, B_c, M_c} (rtl/requant.v): 6 + (psum + mult) + mult bits."""
-    return 6 + parameters.psum_bits + 2 * parameters.mult_bits
-
-
 def core_memories(parameters) -> dict[str, Memory]:
     """The core's memories in a build (a ``qaccel.rtl.build.BenchParameters``); ``const`` is one
     lane's constant memory (the read-out has one per column)."""
@@ -99,7 +94,7 @@ def core_memories(parameters) -> dict[str, Memory]:
         "act": Memory("act", 1 << parameters.act_addr_bits, parameters.rows * parameters.act_bits),
         "wgt": Memory("wgt", 1 << parameters.wgt_addr_bits, parameters.cols * parameters.weight_bits),
         "acc": Memory("acc", 1 << parameters.acc_addr_bits, parameters.cols * parameters.psum_bits),
-        "const": Memory("const", 1 << parameters.const_addr_bits, constant_bits(parameters)),
+        "const": Memory("const", 1 << parameters.const_addr_bits, parameters.shape.constant_bits),
     }
 
 

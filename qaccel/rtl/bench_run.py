@@ -88,20 +88,17 @@ def describe_stuck(run: CoreRun, program: LayerProgram, label: str, max_cycles: 
 
 def host_address_bits(parameters) -> int:
     """The core's host port address width (rtl/core.v's derived HOST_ADDR_BITS)."""
-    lane_bits = max(1, (parameters.cols - 1).bit_length())
     return max(parameters.act_addr_bits, parameters.wgt_addr_bits, INSTR_ADDR_BITS,
-               parameters.const_addr_bits + lane_bits)
+               parameters.const_addr_bits + parameters.shape.lane_bits)
 
 
 def write_constants(path: Path, program: LayerProgram, parameters) -> int:
     """The bench's +const file: {host address, data} per output channel; returns the entries."""
-    shape = program.shape
-    data_bits = 6 + 2 * shape.mult_bits + shape.psum_bits
-    entries = program.readout.constant_entries(shape)
-    tiles = -(-program.conv.out_channels // shape.cols)
-    if tiles > 1 << parameters.const_addr_bits:
-        raise SimulationError(f"{program.dataflow} layer {program.conv}: {tiles} output-channel tiles of constants, "
-                              f"the build holds {1 << parameters.const_addr_bits}")
+    data_bits = program.shape.constant_bits
+    entries = program.readout.constant_entries(program.shape)
+    if program.out_tiles > 1 << parameters.const_addr_bits:
+        raise SimulationError(f"{program.dataflow} layer {program.conv}: {program.out_tiles} output-channel tiles of "
+                              f"constants, the build holds {1 << parameters.const_addr_bits}")
     digits = -(-(host_address_bits(parameters) + data_bits) // 4)
     Path(path).write_text("".join(f"{address << data_bits | data:0{digits}x}\n" for address, data in entries))
     return len(entries)

@@ -51,17 +51,16 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
                               f"{label} image {index}")
                 for index, image in enumerate(act_int)]
     formula = core_cycles(dataflow, conv, shape.rows, shape.cols)
-    if readout is not None:
-        programs = [with_readout(program, readout, label) for program in programs]
-        formula += drain_cycles(conv, shape.cols)
     program = programs[0]  # the instructions and weights are the same for every image
+    if readout is not None:
+        program = with_readout(program, readout, label)
+        formula += drain_cycles(conv, shape.cols)
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
         runs, seconds = run_programs(build, program, [p.act_lanes for p in programs], Path(scratch),
                                      watchdog_cycles(formula))
     if len(runs) != images:
         raise SimulationError(f"{label}: the bench reported {len(runs)} of {images} images")
-    outputs = np.empty((images, conv.out_channels, *(program.out_size if readout else (height, width))),
-                       dtype=np.int64)
+    outputs = np.empty((images, conv.out_channels, *program.out_size), dtype=np.int64)
     for index, run in enumerate(runs):
         where = f"{label} image {index}"
         if run.timed_out:

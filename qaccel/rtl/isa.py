@@ -51,18 +51,20 @@ class Instruction:
         return f"{self.opcode.name} {fields}".strip()
 
 
-def run(dataflow: str, **descriptor: int) -> Instruction:
-    unknown = set(descriptor) - set(FIELDS)
+def _instruction(opcode: Opcode, descriptor: dict[str, int]) -> Instruction:
+    instruction = Instruction(opcode, descriptor)
+    unknown = set(descriptor) - set(instruction.fields)
     if unknown:
-        raise ValueError(f"unknown descriptor fields {sorted(unknown)}; fields are {FIELDS}")
-    return Instruction(Opcode.RUN_OS if dataflow == "os" else Opcode.RUN_WS, descriptor)
+        raise ValueError(f"unknown {opcode.name} fields {sorted(unknown)}; fields are {instruction.fields}")
+    return instruction
+
+
+def run(dataflow: str, **descriptor: int) -> Instruction:
+    return _instruction(Opcode.RUN_OS if dataflow == "os" else Opcode.RUN_WS, descriptor)
 
 
 def drain(**descriptor: int) -> Instruction:
-    unknown = set(descriptor) - set(DRAIN_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown DRAIN fields {sorted(unknown)}; fields are {DRAIN_FIELDS}")
-    return Instruction(Opcode.DRAIN, descriptor)
+    return _instruction(Opcode.DRAIN, descriptor)
 
 
 def halt() -> Instruction:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # an annotation only: the builds do not depend on the tiling'
     from qaccel.export.tiling import Operands
 
 
+# S_c's width in the requantizer's constants (rtl/requant.v).
+CONSTANT_SHIFT_BITS = 6
 # The widest map the read-out's max-pool takes: its row buffer's 16 words (rtl/readout.v,
 # POOL_BUF_ADDR_BITS) hold 16 pairs.
 POOL_MAX_WIDTH = 32
@@ -67,6 +69,21 @@ class CoreShape:
                                f"{column_bits}, the width of a column of the array's products")
         if not 1 <= self.level_bits <= 31:  # a DRAIN's level_bits field is 5 bits
             raise ProgramError(f"{self}: level_bits must be 1 to 31")
+
+    @property
+    def bias_bits(self) -> int:
+        """B_c's width in the requantizer: psum_bits + mult_bits (rtl/requant.v)."""
+        return self.psum_bits + self.mult_bits
+
+    @property
+    def constant_bits(self) -> int:
+        """One lane's constant set {S_c, B_c, M_c} (rtl/requant.v)."""
+        return CONSTANT_SHIFT_BITS + self.bias_bits + self.mult_bits
+
+    @property
+    def lane_bits(self) -> int:
+        """The lane field of a constant's host address {tile, lane} (rtl/core.v's LANE_BITS)."""
+        return max(1, (self.cols - 1).bit_length())
 
 
 @dataclass(frozen=True)
@@ -153,17 +170,15 @@ class Readout:
         """(host address, data) per lane of every output-channel tile for the host port's constants
         select: address {tile, lane}, data {S, B_c, M_c} (rtl/core.v). The lanes past the last channel
         take zeros (their levels are dropped, but a level of unknown constants would be X)."""
-        lane_bits = max(1, math.ceil(math.log2(shape.cols)))
-        bias_bits = shape.psum_bits + shape.mult_bits
         padding = -len(self.multiplier) % shape.cols
         constants = [np.concatenate([values, np.zeros(padding, dtype=np.int64)]).tolist()
                      for values in (self.multiplier, self.bias, self.shift)]
         entries = []
         for channel, (m, b, s) in enumerate(zip(*constants)):
             tile, lane = divmod(channel, shape.cols)
-            data = ((m & ((1 << shape.mult_bits) - 1)) | (b & ((1 << bias_bits) - 1)) << shape.mult_bits
-                    | s << (shape.mult_bits + bias_bits))
-            entries.append((tile << lane_bits | lane, data))
+            data = ((m & ((1 << shape.mult_bits) - 1)) | (b & ((1 << shape.bias_bits) - 1)) << shape.mult_bits
+                    | s << (shape.mult_bits + shape.bias_bits))
+            entries.append((tile << shape.lane_bits | lane, data))
         return entries
 
 
@@ -176,7 +191,7 @@ def with_readout(program: LayerProgram, readout: Readout, label: str) -> LayerPr
         raise ProgramError(f"{label}: levels of {readout.level_bits} bits: the core's level lanes take 1 to "
                            f"{shape.level_bits} (built from quant.a_bits and requant.feature_bits)")
     _check_fits(readout.multiplier, shape.mult_bits, True, f"{label} requantization multipliers M_c")
-    _check_fits(readout.bias, shape.psum_bits + shape.mult_bits, True, f"{label} requantization biases B_c")
+    _check_fits(readout.bias, shape.bias_bits, True, f"{label} requantization biases B_c")
     if readout.pool and (conv.height % 2 or conv.width % 2 or conv.width > POOL_MAX_WIDTH):
         raise ProgramError(f"{label}: a 2x2 max-pool of a {conv.height} x {conv.width} map (the core pools even "
                            f"maps up to {POOL_MAX_WIDTH} wide)")
