@@ -255,7 +255,7 @@ def network_accuracy(summaries: list[dict], path: Path) -> None:
     _save(figure, path)
 
 
-ENERGY_PARTS = (("compute", "compute: multiply-adds, accumulator adds", "#3949ab"),
+ENERGY_PARTS = (("compute", "compute: multiply-adds, accumulator adds, requantization", "#3949ab"),
                 ("sram", "on-chip SRAM accesses", "#00897b"),
                 ("dram", "DRAM: what the host moves in and out", "#8d6e63"))
 
