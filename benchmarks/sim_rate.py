@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 
-from qaccel.export.tiling import tile
 from qaccel.model.layers import CONV_LAYERS
 from qaccel.rtl.build import build_bench, network_parameters
 from qaccel.rtl.conv_runs import run_convs
@@ -125,8 +124,7 @@ def main() -> None:
             conv = conv_of(index)
             act, weight = random_layer(conv, 1, shape)
             for dataflow in ("ws", "os"):
-                program = compile_layer(dataflow, tile(dataflow, act[0], weight, shape.rows, shape.cols, False),
-                                        conv, shape, f"layer {index}")
+                program = compile_layer(dataflow, act[0], weight, shape, f"layer {index}")
                 cycles = core_cycles(dataflow, conv, shape.rows, shape.cols)
                 model = fold_model_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"]
                 ideal = ideal_cycles(conv, shape.rows, shape.cols)

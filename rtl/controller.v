@@ -8,7 +8,7 @@
 //   any other opcode stops the program with bad_instruction set.
 //
 // A RUN instruction is a whole layer descriptor: ten fields of FIELD_BITS from bit 8 upward, in
-// order width, row_pitch, tile_pitch, in_tiles, out_tiles, pixel_tiles, pixels, act_base,
+// order width, height, tile_pitch, in_tiles, out_tiles, pixel_tiles, pixels, act_base,
 // wgt_base, acc_base (rtl/README.md, "Instruction set"). Decoding it hands the fields to the
 // sequencer (memory reads) and the accumulator's address sequencer (writes). A DRAIN's fields,
 // from bit 8 upward in FIELD_BITS each: width, height, out_tiles, acc_base, pool (bit 0), level_bits.
@@ -41,7 +41,7 @@ module controller #(
     /* verilator lint_on UNUSEDSIGNAL */
     // the layer of the RUN being decoded (valid with run_start)
     output     [FIELD_BITS-1:0]      width,
-    output     [FIELD_BITS-1:0]      row_pitch,
+    output     [FIELD_BITS-1:0]      height,
     output     [FIELD_BITS-1:0]      tile_pitch,
     output     [FIELD_BITS-1:0]      in_tiles,
     output     [FIELD_BITS-1:0]      out_tiles,
@@ -96,7 +96,7 @@ module controller #(
     /* verilator lint_on UNUSEDSIGNAL */
 
     assign width       = instr_rd_data[FIELD_OFFSET + 0*FIELD_BITS +: FIELD_BITS];
-    assign row_pitch   = instr_rd_data[FIELD_OFFSET + 1*FIELD_BITS +: FIELD_BITS];
+    assign height      = instr_rd_data[FIELD_OFFSET + 1*FIELD_BITS +: FIELD_BITS];
     assign tile_pitch  = instr_rd_data[FIELD_OFFSET + 2*FIELD_BITS +: FIELD_BITS];
     assign in_tiles    = instr_rd_data[FIELD_OFFSET + 3*FIELD_BITS +: FIELD_BITS];
     assign out_tiles   = instr_rd_data[FIELD_OFFSET + 4*FIELD_BITS +: FIELD_BITS];

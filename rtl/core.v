@@ -3,9 +3,9 @@
 // instruction-driven controller. rtl/README.md has the datapath diagram, the instruction set,
 // the memory layouts and the cycle formula.
 //
-//   instr_mem -> controller -> sequencer -> act_mem -> row skew --> mac_array -> ofifo -> accumulator
-//                                        \-> wgt_mem -> col skew -/                (acc memory, ReLU
-//                                                                                   on host read-out)
+//   instr_mem -> controller -> sequencer -> act_mem -(OS: transpose)-> row skew --> mac_array -> ofifo
+//                                        \-> wgt_mem -> col skew ------------------/     -> accumulator
+//                                                              (acc memory, ReLU on host read-out)
 //                         \-> readout: accumulator -> requant -> maxpool -> level_valid/level_data
 // The host port writes the instruction, activation and weight memories and the requantization
 // constants, and reads the accumulator memory (data one cycle after host_rd_en, ReLU'd when
@@ -81,7 +81,7 @@ module core #(
     wire                       instr_rd_en;
     wire [INSTR_ADDR_BITS-1:0] instr_rd_addr;
     wire [INSTR_BITS-1:0]      instr_rd_data;
-    wire [FIELD_BITS-1:0]      width, row_pitch, tile_pitch, in_tiles, out_tiles, pixel_tiles, pixels;
+    wire [FIELD_BITS-1:0]      width, height, tile_pitch, in_tiles, out_tiles, pixel_tiles, pixels;
     wire [ACT_ADDR_BITS-1:0]   act_base;
     wire [WGT_ADDR_BITS-1:0]   wgt_base;
     wire [ACC_ADDR_BITS-1:0]   acc_base;
@@ -95,13 +95,13 @@ module core #(
     wire                       controller_bad_instruction;
 
     // sequencer -> memories
-    wire                       act_rd_en, act_tag, wgt_rd_en;
+    wire                       act_step, act_rd_en, act_pad, act_tag, wgt_rd_en;
     wire [ACT_ADDR_BITS-1:0]   act_rd_addr;
     wire [WGT_ADDR_BITS-1:0]   wgt_rd_addr;
     wire [ACT_WORD-1:0]        act_rd_data;
     wire [WGT_WORD-1:0]        wgt_rd_data;
-    // the memories' read data is valid one cycle after the read
-    reg                        act_word_valid, act_word_tag, wgt_word_valid;
+    // the memories' read data is valid one cycle after the read; a padding step's word is zero
+    reg                        act_word_valid, act_word_pad, act_word_tag, wgt_word_valid;
 
     controller #(
         .INSTR_BITS     (INSTR_BITS),
@@ -124,7 +124,7 @@ module core #(
         .instr_rd_addr  (instr_rd_addr),
         .instr_rd_data  (instr_rd_data),
         .width          (width),
-        .row_pitch      (row_pitch),
+        .height         (height),
         .tile_pitch     (tile_pitch),
         .in_tiles       (in_tiles),
         .out_tiles      (out_tiles),
@@ -159,7 +159,7 @@ module core #(
         .start         (run_start),
         .mode_os       (run_start_os),
         .width_in      (width),
-        .row_pitch_in  (row_pitch),
+        .height_in     (height),
         .tile_pitch_in (tile_pitch),
         .in_tiles_in   (in_tiles),
         .out_tiles_in  (out_tiles),
@@ -168,8 +168,10 @@ module core #(
         .act_base_in   (act_base),
         .wgt_base_in   (wgt_base),
         .busy       (sequencer_busy),
+        .act_step   (act_step),
         .act_rd_en  (act_rd_en),
         .act_rd_addr(act_rd_addr),
+        .act_pad    (act_pad),
         .act_tag    (act_tag),
         .wgt_rd_en  (wgt_rd_en),
         .wgt_rd_addr(wgt_rd_addr),
@@ -209,14 +211,35 @@ module core #(
     always @(posedge clk) begin
         if (rst) begin
             act_word_valid <= 1'b0;
+            act_word_pad   <= 1'b0;
             act_word_tag   <= 1'b0;
             wgt_word_valid <= 1'b0;
         end else begin
-            act_word_valid <= act_rd_en;
-            act_word_tag   <= act_rd_en && act_tag;
+            act_word_valid <= act_step;
+            act_word_pad   <= act_pad;
+            act_word_tag   <= act_step && act_tag;
             wgt_word_valid <= wgt_rd_en;
         end
     end
+    wire [ACT_WORD-1:0] act_word = act_word_pad ? {ACT_WORD{1'b0}} : act_rd_data;
+
+    // OS: each block of ROWS pixel words becomes ROWS channel words (lane = pixel).
+    wire                gather_valid, gather_tag, gather_busy;
+    wire [ACT_WORD-1:0] gather_word;
+    transpose #(.LANES(ROWS), .WIDTH(ACT_BITS)) u_transpose (
+        .clk      (clk),
+        .rst      (rst),
+        .in_valid (act_word_valid && run_os),
+        .in_tag   (act_word_tag),
+        .in_data  (act_word),
+        .out_valid(gather_valid),
+        .out_tag  (gather_tag),
+        .out_data (gather_word),
+        .busy     (gather_busy)
+    );
+    wire                array_word_valid = run_os ? gather_valid : act_word_valid;
+    wire                array_word_tag   = run_os ? gather_tag : act_word_tag;
+    wire [ACT_WORD-1:0] array_word       = run_os ? gather_word : act_word;
 
     // Row skew: every lane carries its activation and the fold tag.
     wire [ROWS*TAGGED-1:0] tagged_act;
@@ -228,7 +251,7 @@ module core #(
     genvar lane;
     generate
         for (lane = 0; lane < ROWS; lane = lane + 1) begin : g_tag
-            assign tagged_act[lane*TAGGED +: TAGGED] = {act_word_tag, act_rd_data[lane*ACT_BITS +: ACT_BITS]};
+            assign tagged_act[lane*TAGGED +: TAGGED] = {array_word_tag, array_word[lane*ACT_BITS +: ACT_BITS]};
             assign row_act[lane*ACT_BITS +: ACT_BITS] = skewed_act[lane*TAGGED +: ACT_BITS];
             assign row_tag[lane] = skewed_act[lane*TAGGED + ACT_BITS];
         end
@@ -237,7 +260,7 @@ module core #(
     skew_buffer #(.LANES(ROWS), .WIDTH(TAGGED)) u_row_skew (
         .clk      (clk),
         .rst      (rst),
-        .in_valid (act_word_valid),
+        .in_valid (array_word_valid),
         .in_data  (tagged_act),
         .out_valid(row_valid),
         .out_data (skewed_act),
@@ -406,6 +429,6 @@ module core #(
     end
     assign acc_overflow = acc_memory_overflow || array_overflow;
 
-    assign datapath_busy = sequencer_busy || act_word_valid || wgt_word_valid || row_skew_busy
+    assign datapath_busy = sequencer_busy || act_word_valid || gather_busy || wgt_word_valid || row_skew_busy
                         || col_skew_busy || array_busy || !ofifo_empty || acc_busy || readout_busy;
 endmodule

@@ -1,22 +1,28 @@
 // Fold sequencer: walks one layer's loop nest and issues the activation and weight memory reads,
 // one word per cycle per memory, with no gap between folds. It keeps the layer descriptor it is
-// started with. Loop order and addresses (rtl/README.md):
+// started with. Both dataflows read the activation map as it is stored (rtl/README.md): word
+// act_base + in_tile*tile_pitch + y*width + x holds the ROWS channels of in_tile at pixel (y, x),
+// unpadded. Zero padding is addressing: a read whose kernel tap falls outside the map is not
+// issued, and `act_pad` says its word is zero.
 //
 // Weight stationary, folds in order (in_tile, out_tile, ki, kj):
-//   activation  act_base + in_tile*tile_pitch + (y + ki)*row_pitch + (x + kj), y < height, x < width
-//               (only the padded positions that output pixels read: height*width words per fold)
+//   activation  pixel p = y*width + x of the fold's tile, tap (y + ki - 1, x + kj - 1), p < pixels
 //   weight      wgt_base + fold*ROWS + r, read one fold ahead: fold f+1's ROWS words are read on the
 //               first ROWS cycles of fold f (the PEs' shadow registers), fold 0's before fold 0
-//   A fold lasts max(height*width, ROWS) cycles; its first activation carries the tag (weight swap).
+//   A fold lasts max(pixels, ROWS) cycles; its first activation carries the tag (weight swap).
 //
-// Output stationary, folds in order (pixel_tile, out_tile):
-//   activation  act_base + pixel_tile*tile_pitch + s,  s < tile_pitch (= in_channels * 9)
-//   weight      wgt_base + out_tile*tile_pitch + s
-//   A fold lasts max(tile_pitch, ROWS) cycles (a PE's drain register must be empty again); its last
-//   step carries the tag (capture into the drain register).
+// Output stationary, folds in order (pixel_tile, out_tile), each a run of blocks in order
+// (in_tile, ki, kj):
+//   activation  a block reads the ROWS pixels of the pixel tile at its tap, one word per pixel;
+//               the core's transpose (transpose.v) turns the block into ROWS steps, one channel
+//               across the ROWS pixels each (im2col by addressing). Pixels past the last are padding.
+//   weight      wgt_base + out_tile*S + s for step s = (in_tile*9 + ki*3 + kj)*ROWS + channel,
+//               S = in_tiles*9*ROWS, read ROWS cycles after step s's activation (the transpose's
+//               delay), so a weight word meets its step.
+//   A fold lasts S cycles; its last activation read carries the tag (capture into the drain register).
 //
 // `fold` counts the folds issued since start (where a stuck core stood, for the watchdog's report);
-// `act_tag` matters only with act_rd_en.
+// `act_tag` and `act_pad` matter only with `act_step`. `act_rd_en` is a step whose word is read.
 module sequencer #(
     parameter ROWS          = 8,
     parameter DIM_BITS      = 24,
@@ -28,7 +34,7 @@ module sequencer #(
     input                          start,
     input                          mode_os,
     input      [DIM_BITS-1:0]      width_in,
-    input      [DIM_BITS-1:0]      row_pitch_in,
+    input      [DIM_BITS-1:0]      height_in,
     input      [DIM_BITS-1:0]      tile_pitch_in,
     input      [DIM_BITS-1:0]      in_tiles_in,
     input      [DIM_BITS-1:0]      out_tiles_in,
@@ -37,15 +43,17 @@ module sequencer #(
     input      [ACT_ADDR_BITS-1:0] act_base_in,
     input      [WGT_ADDR_BITS-1:0] wgt_base_in,
     output                         busy,
+    output                         act_step,
     output                         act_rd_en,
     output     [ACT_ADDR_BITS-1:0] act_rd_addr,
+    output                         act_pad,
     output                         act_tag,
     output                         wgt_rd_en,
     output     [WGT_ADDR_BITS-1:0] wgt_rd_addr,
     output reg [31:0]              fold
 );
-    localparam [DIM_BITS-1:0] ROW_COUNT = ROWS[DIM_BITS-1:0];
-    localparam [DIM_BITS-1:0] ONE       = 1;
+    localparam [DIM_BITS-1:0] ROW_COUNT   = ROWS[DIM_BITS-1:0];
+    localparam [DIM_BITS-1:0] ONE         = 1;
     localparam [DIM_BITS-1:0] KERNEL_LAST = 2;
 
     localparam S_IDLE    = 2'd0;
@@ -56,86 +64,123 @@ module sequencer #(
     reg       os_q;
 
     // The layer descriptor, kept from start.
-    reg [DIM_BITS-1:0]      width, in_tiles, out_tiles, pixel_tiles;
-    // Pitches are added to addresses: bits above the address width do not matter.
+    reg [DIM_BITS-1:0]      width, height, in_tiles, out_tiles, pixel_tiles;
+    // The pitch is added to addresses: bits above the address width do not matter.
     /* verilator lint_off UNUSEDSIGNAL */
-    reg [DIM_BITS-1:0]      row_pitch, tile_pitch;
+    reg [DIM_BITS-1:0]      tile_pitch;
     /* verilator lint_on UNUSEDSIGNAL */
+    reg [ACT_ADDR_BITS-1:0] act_base;
     reg [WGT_ADDR_BITS-1:0] wgt_base;
 
     // The fold: counters of the loop nest, from the outermost.
-    reg [DIM_BITS-1:0] outer;   // WS in_tile, OS pixel_tile
+    reg [DIM_BITS-1:0] outer;    // WS in_tile, OS pixel_tile
     reg [DIM_BITS-1:0] out_tile;
-    reg [DIM_BITS-1:0] ki, kj;  // WS only
-    reg [DIM_BITS-1:0] step;    // cycle within the fold
-    reg [DIM_BITS-1:0] period;  // cycles per fold
-    reg [DIM_BITS-1:0] streamed_words; // words read per fold: WS height*width, OS tile_pitch
-    reg [DIM_BITS-1:0] x;       // WS: position within the output row
+    reg [DIM_BITS-1:0] in_tile;  // OS: the block's (WS: outer)
+    reg [DIM_BITS-1:0] ki, kj;   // the kernel tap: WS the fold's, OS the block's
+    reg [DIM_BITS-1:0] lane;     // OS: read within the block
+    reg [DIM_BITS-1:0] step;     // WS: cycle within the fold
+    reg [DIM_BITS-1:0] period;   // WS: cycles per fold, max(pixels, ROWS)
+    reg [DIM_BITS-1:0] pixels;   // WS: words read per fold
 
-    reg [ACT_ADDR_BITS-1:0] outer_base;  // act_base + outer*tile_pitch
-    reg [ACT_ADDR_BITS-1:0] ki_base;     // WS: outer_base + ki*row_pitch
-    reg [ACT_ADDR_BITS-1:0] row_base;    // WS: address of (y + ki, kj) in the current fold
-    reg [ACT_ADDR_BITS-1:0] act_addr;
+    // The pixel walk: the pixel read, as (y, x) and as the address of its own word in the tile.
+    // OS blocks restart it at the pixel tile's first pixel (first_y, first_x, first_addr).
+    reg [DIM_BITS-1:0]      y, x, first_y, first_x;
+    reg [ACT_ADDR_BITS-1:0] pixel_addr;  // tile base + y*width + x
+    reg [ACT_ADDR_BITS-1:0] tile_base;   // act_base + in_tile*tile_pitch
+    reg [ACT_ADDR_BITS-1:0] first_addr;  // OS: act_base + the pixel tile's first pixel
+    reg [ACT_ADDR_BITS-1:0] tap_offset;  // (ki - 1)*width + kj - 1, modulo the address space
+
     reg [WGT_ADDR_BITS-1:0] wgt_addr;
-    reg [WGT_ADDR_BITS-1:0] out_tile_base; // OS: wgt_base + out_tile*tile_pitch
+    reg [WGT_ADDR_BITS-1:0] os_wgt_addr [0:ROWS-1];  // OS: weight reads waiting for their step
+    reg [ROWS-1:0]          os_wgt_en;
 
     wire last_kj       = kj == KERNEL_LAST;
     wire last_ki       = ki == KERNEL_LAST;
     wire last_out_tile = out_tile == out_tiles - ONE;
+    wire last_in_tile  = in_tile == in_tiles - ONE;
     wire last_outer    = outer == (os_q ? pixel_tiles : in_tiles) - ONE;
     wire last_fold     = last_outer && last_out_tile && (os_q || (last_ki && last_kj));
-    wire last_step     = step == period - ONE;
+    wire last_lane     = lane == ROW_COUNT - ONE;
     wire last_x        = x == width - ONE;
+    // An OS fold ends with the last read of its last block (S = in_tiles*9*ROWS reads, no multiplier).
+    wire os_last_read  = last_lane && last_ki && last_kj && last_in_tile;
+    wire last_step     = os_q ? os_last_read : step == period - ONE;
 `ifdef MUTANT_LOOP_BOUND
     // Mutation: each fold streams one word too few.
-    wire streaming     = state == S_STREAM && step < streamed_words - ONE;
+    wire streaming     = state == S_STREAM && (os_q ? !os_last_read : step < pixels - ONE);
 `else
-    wire streaming     = state == S_STREAM && step < streamed_words;
+    wire streaming     = state == S_STREAM && (os_q || step < pixels);
 `endif
 
-    assign busy        = state != S_IDLE;
-    assign act_rd_en   = streaming;
-    assign act_rd_addr = act_addr;
-    assign act_tag     = os_q ? step == streamed_words - ONE : step == {DIM_BITS{1'b0}};
-    assign wgt_rd_en   = os_q ? streaming
+    // The tap (y + ki - 1, x + kj - 1) lies in the map, and the pixel exists (OS's last tile).
+    wire tap_row_in = (ki != 0 || y != 0) && (ki != KERNEL_LAST || y != height - ONE);
+`ifdef MUTANT_PAD_EDGE
+    // Mutation: the right edge is not padded (the tap reads the next row's first pixel).
+    wire tap_col_in = kj != 0 || x != 0;
+`else
+    wire tap_col_in = (kj != 0 || x != 0) && (kj != KERNEL_LAST || !last_x);
+`endif
+    wire in_map     = y < height && tap_row_in && tap_col_in;
+
+    assign busy        = state != S_IDLE || os_wgt_en != {ROWS{1'b0}};
+    assign act_step    = streaming;
+    assign act_rd_en   = streaming && in_map;
+    assign act_rd_addr = pixel_addr + tap_offset;
+    assign act_pad     = !in_map;
+    assign act_tag     = os_q ? os_last_read : step == {DIM_BITS{1'b0}};
+    assign wgt_rd_en   = os_q ? os_wgt_en[ROWS-1]
                               : state == S_PRELOAD || (state == S_STREAM && step < ROW_COUNT && !last_fold);
-    assign wgt_rd_addr = wgt_addr;
+    assign wgt_rd_addr = os_q ? os_wgt_addr[ROWS-1] : wgt_addr;
 
-    // WS address of the next fold's first activation (its y = x = 0), from the loop counters
-    // before they advance.
-    wire [ACT_ADDR_BITS-1:0] next_outer_base = outer_base + tile_pitch[ACT_ADDR_BITS-1:0];
-    wire [ACT_ADDR_BITS-1:0] next_ki_base    = ki_base + row_pitch[ACT_ADDR_BITS-1:0];
-    wire [ACT_ADDR_BITS-1:0] ws_next_fold_addr =
-        !last_kj       ? ki_base + kj[ACT_ADDR_BITS-1:0] + 1'b1
-      : !last_ki       ? next_ki_base
-      : !last_out_tile ? outer_base
-      :                  next_outer_base;
+    // The walk's next pixel in raster order.
+    wire [DIM_BITS-1:0]      next_y    = last_x ? y + ONE : y;
+    wire [DIM_BITS-1:0]      next_x    = last_x ? {DIM_BITS{1'b0}} : x + ONE;
+    // The tap offset of the next kernel tap (ki, kj advancing in raster order) and of tap (0, 0).
+    localparam [ACT_ADDR_BITS-1:0] TWO = 2;
+    wire [ACT_ADDR_BITS-1:0] next_tap_offset = last_kj ? tap_offset + width[ACT_ADDR_BITS-1:0] - TWO
+                                                       : tap_offset + 1'b1;
+    wire [ACT_ADDR_BITS-1:0] first_tap_offset = {ACT_ADDR_BITS{1'b0}} - width[ACT_ADDR_BITS-1:0] - 1'b1;
+    wire [ACT_ADDR_BITS-1:0] next_tile_base  = tile_base + tile_pitch[ACT_ADDR_BITS-1:0];
+    wire                     last_tap        = last_ki && last_kj;
 
+    integer k;
     always @(posedge clk) begin
+        // OS weight reads wait ROWS cycles behind their step's activation read.
+        os_wgt_en[0]   <= !rst && os_q && streaming;
+        os_wgt_addr[0] <= wgt_addr;
+        for (k = 1; k < ROWS; k = k + 1) begin
+            os_wgt_en[k]   <= !rst && os_wgt_en[k-1];
+            os_wgt_addr[k] <= os_wgt_addr[k-1];
+        end
         if (rst) begin
             state          <= S_IDLE;
             os_q           <= 1'b0;
             width          <= {DIM_BITS{1'b0}};
-            row_pitch      <= {DIM_BITS{1'b0}};
+            height         <= {DIM_BITS{1'b0}};
             tile_pitch     <= {DIM_BITS{1'b0}};
             in_tiles       <= {DIM_BITS{1'b0}};
             out_tiles      <= {DIM_BITS{1'b0}};
             pixel_tiles    <= {DIM_BITS{1'b0}};
+            act_base       <= {ACT_ADDR_BITS{1'b0}};
             wgt_base       <= {WGT_ADDR_BITS{1'b0}};
             outer          <= {DIM_BITS{1'b0}};
             out_tile       <= {DIM_BITS{1'b0}};
             ki             <= {DIM_BITS{1'b0}};
             kj             <= {DIM_BITS{1'b0}};
+            in_tile        <= {DIM_BITS{1'b0}};
+            lane           <= {DIM_BITS{1'b0}};
             step           <= {DIM_BITS{1'b0}};
             period         <= {DIM_BITS{1'b0}};
-            streamed_words <= {DIM_BITS{1'b0}};
+            pixels         <= {DIM_BITS{1'b0}};
+            y              <= {DIM_BITS{1'b0}};
             x              <= {DIM_BITS{1'b0}};
-            outer_base     <= {ACT_ADDR_BITS{1'b0}};
-            ki_base        <= {ACT_ADDR_BITS{1'b0}};
-            row_base       <= {ACT_ADDR_BITS{1'b0}};
-            act_addr       <= {ACT_ADDR_BITS{1'b0}};
+            first_y        <= {DIM_BITS{1'b0}};
+            first_x        <= {DIM_BITS{1'b0}};
+            pixel_addr     <= {ACT_ADDR_BITS{1'b0}};
+            tile_base      <= {ACT_ADDR_BITS{1'b0}};
+            first_addr     <= {ACT_ADDR_BITS{1'b0}};
+            tap_offset     <= {ACT_ADDR_BITS{1'b0}};
             wgt_addr       <= {WGT_ADDR_BITS{1'b0}};
-            out_tile_base  <= {WGT_ADDR_BITS{1'b0}};
             fold           <= 32'd0;
         end else begin
             case (state)
@@ -143,28 +188,32 @@ module sequencer #(
                     if (start) begin
                         os_q           <= mode_os;
                         width          <= width_in;
-                        row_pitch      <= row_pitch_in;
+                        height         <= height_in;
                         tile_pitch     <= tile_pitch_in;
                         in_tiles       <= in_tiles_in;
                         out_tiles      <= out_tiles_in;
                         pixel_tiles    <= pixel_tiles_in;
+                        act_base       <= act_base_in;
                         wgt_base       <= wgt_base_in;
                         outer          <= {DIM_BITS{1'b0}};
                         out_tile       <= {DIM_BITS{1'b0}};
-                        ki             <= {DIM_BITS{1'b0}};
+                                    ki             <= {DIM_BITS{1'b0}};
                         kj             <= {DIM_BITS{1'b0}};
+                        in_tile        <= {DIM_BITS{1'b0}};
+                        lane           <= {DIM_BITS{1'b0}};
                         step           <= {DIM_BITS{1'b0}};
+                        y              <= {DIM_BITS{1'b0}};
                         x              <= {DIM_BITS{1'b0}};
+                        first_y        <= {DIM_BITS{1'b0}};
+                        first_x        <= {DIM_BITS{1'b0}};
                         fold           <= 32'd0;
-                        streamed_words <= mode_os ? tile_pitch_in : pixels_in;
-                        period         <= ((mode_os ? tile_pitch_in : pixels_in) > ROW_COUNT)
-                                          ? (mode_os ? tile_pitch_in : pixels_in) : ROW_COUNT;
-                        outer_base     <= act_base_in;
-                        ki_base        <= act_base_in;
-                        row_base       <= act_base_in;
-                        act_addr       <= act_base_in;
+                        pixels         <= pixels_in;
+                        period         <= pixels_in > ROW_COUNT ? pixels_in : ROW_COUNT;
+                        pixel_addr     <= act_base_in;
+                        tile_base      <= act_base_in;
+                        first_addr     <= act_base_in;
+                        tap_offset     <= {ACT_ADDR_BITS{1'b0}} - width_in[ACT_ADDR_BITS-1:0] - 1'b1;
                         wgt_addr       <= wgt_base_in;
-                        out_tile_base  <= wgt_base_in;
                         state          <= mode_os ? S_STREAM : S_PRELOAD;
                     end
                 end
@@ -178,64 +227,73 @@ module sequencer #(
                 end
                 S_STREAM: begin
                     step <= step + 1'b1;
-                    if (wgt_rd_en) begin
+                    if (os_q ? streaming : wgt_rd_en) begin
                         wgt_addr <= wgt_addr + 1'b1;
                     end
                     if (streaming) begin
-                        if (os_q) begin
-                            act_addr <= act_addr + 1'b1;
-                        end else if (last_x) begin
-                            x        <= {DIM_BITS{1'b0}};
-                            row_base <= row_base + row_pitch[ACT_ADDR_BITS-1:0];
-                            act_addr <= row_base + row_pitch[ACT_ADDR_BITS-1:0];
-                        end else begin
-                            x        <= x + 1'b1;
-                            act_addr <= act_addr + 1'b1;
+                        y          <= next_y;
+                        x          <= next_x;
+                        pixel_addr <= pixel_addr + 1'b1;
+                    end
+                    if (os_q && streaming) begin
+                        lane <= lane + 1'b1;
+                        if (last_lane) begin
+                            // The next block: the next tap of the same pixels, or the next in_tile.
+                            lane       <= {DIM_BITS{1'b0}};
+                            y          <= first_y;
+                            x          <= first_x;
+                            kj         <= last_kj ? {DIM_BITS{1'b0}} : kj + ONE;
+                            ki         <= last_kj ? (last_ki ? {DIM_BITS{1'b0}} : ki + ONE) : ki;
+                            tap_offset <= last_tap ? first_tap_offset : next_tap_offset;
+                            if (last_tap) begin
+                                in_tile    <= in_tile + ONE;
+                                tile_base  <= next_tile_base;
+                                pixel_addr <= first_addr + next_tile_base - act_base;
+                            end else begin
+                                pixel_addr <= first_addr + tile_base - act_base;
+                            end
                         end
                     end
                     if (last_step) begin
                         step <= {DIM_BITS{1'b0}};
-                        x    <= {DIM_BITS{1'b0}};
                         fold <= fold + 1'b1;
                         if (last_fold) begin
                             state <= S_IDLE;
                         end else if (os_q) begin
-                            // Next (pixel_tile, out_tile): the same activations for every out_tile.
+                            // Next (pixel_tile, out_tile): blocks restart at in_tile 0, tap (0, 0).
+                            in_tile   <= {DIM_BITS{1'b0}};
+                            tile_base <= act_base;
                             if (last_out_tile) begin
-                                out_tile      <= {DIM_BITS{1'b0}};
-                                outer         <= outer + 1'b1;
-                                outer_base    <= outer_base + tile_pitch[ACT_ADDR_BITS-1:0];
-                                act_addr      <= outer_base + tile_pitch[ACT_ADDR_BITS-1:0];
-                                out_tile_base <= wgt_base;
-                                wgt_addr      <= wgt_base;
+                                // The next pixel tile starts where this one's walk ended.
+                                out_tile   <= {DIM_BITS{1'b0}};
+                                outer      <= outer + ONE;
+                                first_y    <= next_y;
+                                first_x    <= next_x;
+                                y          <= next_y;
+                                x          <= next_x;
+                                first_addr <= first_addr + ROWS[ACT_ADDR_BITS-1:0];
+                                pixel_addr <= first_addr + ROWS[ACT_ADDR_BITS-1:0];
+                                wgt_addr   <= wgt_base;
                             end else begin
-                                out_tile      <= out_tile + 1'b1;
-                                act_addr      <= outer_base;
-                                out_tile_base <= out_tile_base + tile_pitch[WGT_ADDR_BITS-1:0];
-                                wgt_addr      <= out_tile_base + tile_pitch[WGT_ADDR_BITS-1:0];
+                                out_tile   <= out_tile + ONE;
+                                pixel_addr <= first_addr;
                             end
                         end else begin
                             // Next (in_tile, out_tile, ki, kj); weights continue sequentially.
-                            row_base <= ws_next_fold_addr;
-                            act_addr <= ws_next_fold_addr;
-                            if (!last_kj) begin
-                                kj <= kj + 1'b1;
-                            end else begin
-                                kj <= {DIM_BITS{1'b0}};
-                                if (!last_ki) begin
-                                    ki      <= ki + 1'b1;
-                                    ki_base <= next_ki_base;
+                            y          <= {DIM_BITS{1'b0}};
+                            x          <= {DIM_BITS{1'b0}};
+                            kj         <= last_kj ? {DIM_BITS{1'b0}} : kj + ONE;
+                            ki         <= last_kj ? (last_ki ? {DIM_BITS{1'b0}} : ki + ONE) : ki;
+                            tap_offset <= last_tap ? first_tap_offset : next_tap_offset;
+                            pixel_addr <= tile_base;
+                            if (last_tap) begin
+                                if (!last_out_tile) begin
+                                    out_tile <= out_tile + ONE;
                                 end else begin
-                                    ki <= {DIM_BITS{1'b0}};
-                                    if (!last_out_tile) begin
-                                        out_tile <= out_tile + 1'b1;
-                                        ki_base  <= outer_base;
-                                    end else begin
-                                        out_tile   <= {DIM_BITS{1'b0}};
-                                        outer      <= outer + 1'b1;
-                                        outer_base <= next_outer_base;
-                                        ki_base    <= next_outer_base;
-                                    end
+                                    out_tile   <= {DIM_BITS{1'b0}};
+                                    outer      <= outer + ONE;
+                                    tile_base  <= next_tile_base;
+                                    pixel_addr <= next_tile_base;
                                 end
                             end
                         end

@@ -21,10 +21,12 @@ How the table is applied (each a stated choice, not from the paper):
   and requantization constants written into the core's memories; the accumulator's words read out,
   or the words of levels a DRAIN sends) is priced as DRAM traffic, at the low end of the paper's
   range (1.3 nJ per 64 bits), and as the SRAM accesses that write or read it;
-  For OS the activations are the im2col image the host builds today (Cin x 9 words per pixel tile);
+  Both dataflows take the layer's map (the core pads and gathers it by addressing);
   the weights and the constants count once per image and layer (one image at a time, the core holds
   one layer's weights and constants); the levels count as the core sends them, COLS lanes of
   LEVEL_BITS (16-bit lanes for 4-bit levels: the host does not pack them);
+- a step of the array counts ROWS x COLS multiply-adds (padding steps too: the word is zero, the
+  array still clocks it), but a step whose tap lies in the padding reads no activation word;
 - a DRAIN's requantization: per accumulator word, each lane's constants read from its own constant
   memory and one psum_bits x mult_bits multiply and one (psum_bits + mult_bits)-bit add;
 - registers, wires, skew buffers, the output FIFO and the clock tree are not counted; nor are the
@@ -118,7 +120,7 @@ def run_energy(values: dict[str, int], parameters, moved_words: dict[str, int]) 
     """A run's events and energy (pJ) by part, from its result line's counters ``values`` and the words
     the host moved for it (``host_words``)."""
     memories = core_memories(parameters)
-    macs = values["act_reads"] * parameters.rows * parameters.cols
+    macs = values["act_steps"] * parameters.rows * parameters.cols
     accumulator_adds = values["acc_add_rows"] * parameters.cols
     requantizations = values["requant_words"] * parameters.cols
     mac_pj = multiply_pj(parameters.act_bits + 1, parameters.weight_bits) + add_pj(parameters.psum_bits)

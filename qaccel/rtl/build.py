@@ -26,7 +26,7 @@ BENCH_TOP = "layer_bench"
 # Deliberate faults for the mutation check (rtl/README.md), each selected by its macro.
 MUTANTS = ("MUTANT_PE_ADDER_BIT", "MUTANT_STUCK_WEIGHT", "MUTANT_FIFO_DROP", "MUTANT_LOOP_BOUND",
            "MUTANT_ACC_FIRST", "MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD", "MUTANT_REQUANT_TIES_DOWN",
-           "MUTANT_REQUANT_LANE_CONSTANTS", "MUTANT_POOL_WINDOW")
+           "MUTANT_REQUANT_LANE_CONSTANTS", "MUTANT_POOL_WINDOW", "MUTANT_PAD_EDGE", "MUTANT_TRANSPOSE_ORDER")
 # The read-out's faults (a DRAIN's requantizer and max-pool), each also caught by its block's own
 # cocotb bench (tests/rtl/test_blocks.py).
 BLOCK_MUTANTS = {"MUTANT_REQUANT_TIES_DOWN": "requant", "MUTANT_REQUANT_LANE_CONSTANTS": "requant",
@@ -87,7 +87,7 @@ class BenchParameters:
                 **({"OFIFO_DEPTH_BITS": self.ofifo_depth_bits} if self.ofifo_depth_bits is not None else {})}
 
     def key(self) -> str:
-        """A short directory name: r8c8a8sw4p32k24l16-17.19.13.20.6 (s: signed activations, u: unsigned;
+        """A short directory name: r8c8a8sw4p32k24l16-13.19.13.20.6 (s: signed activations, u: unsigned;
         k, l: the requantizer's M_c and level bits; then the memories' address bits: activations,
         weights, accumulator, the bench's monitor, requantization constants)."""
         sign = "s" if self.act_signed else "u"
@@ -120,11 +120,12 @@ def network_parameters(shape: CoreShape) -> BenchParameters:
 
 def memory_words(conv: ConvShape, shape: CoreShape) -> dict[str, int]:
     """Words each memory needs for one layer, the larger of the two dataflows; `expect` is the
-    bench's monitor memory (rows of partial sums that leave the array)."""
+    bench's monitor memory (rows of partial sums that leave the array). Both dataflows hold the same
+    map (in_tiles x H x W words) and one weight word per (input tile, output tile, tap, row)."""
     n_ict, n_oct = ceil_div(conv.in_channels, shape.rows), ceil_div(conv.out_channels, shape.cols)
-    n_pt, steps = ceil_div(conv.pixels, shape.rows), conv.in_channels * KIJ
+    n_pt = ceil_div(conv.pixels, shape.rows)
     ws_folds = n_ict * n_oct * KIJ
-    return {"act": max(n_ict * conv.padded, n_pt * steps), "wgt": max(ws_folds * shape.rows, n_oct * steps),
+    return {"act": n_ict * conv.pixels, "wgt": ws_folds * shape.rows,
             "acc": n_oct * conv.pixels, "expect": max(ws_folds * conv.pixels, n_pt * n_oct * shape.rows),
             "const": n_oct}
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from qaccel.export.tiling import operands
 from qaccel.hw.energy import host_words, run_energy, split_uj
 
 from .bench_run import SimulationError, describe_stuck, run_programs
@@ -47,8 +46,7 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
     act_int = np.asarray(act_int, dtype=np.int64)
     images, cin, height, width = act_int.shape
     conv = ConvShape(cin, int(weight_int.shape[0]), height, width)
-    programs = [compile_layer(dataflow, operands(dataflow, image, weight_int, shape.rows, shape.cols), conv, shape,
-                              f"{label} image {index}")
+    programs = [compile_layer(dataflow, image, weight_int, shape, f"{label} image {index}")
                 for index, image in enumerate(act_int)]
     formula = core_cycles(dataflow, conv, shape.rows, shape.cols)
     program = programs[0]  # the instructions and weights are the same for every image

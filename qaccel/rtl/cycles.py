@@ -3,12 +3,15 @@ model, and the ideal.
 
   core     WS  5 + 2R + C + (F-1)*max(P, R) + P     F = ceil(Cin/R)*ceil(Cout/C)*9 folds,
                                                     P = H*W pixels streamed per fold
-           OS  4 + 2R + C + (F-1)*max(S, R) + S     F = ceil(H*W/R)*ceil(Cout/C) folds,
-                                                    S = Cin*9 steps per fold
+           OS  4 + 3R + C + (F-1)*S + S             F = ceil(H*W/R)*ceil(Cout/C) folds,
+                                                    S = ceil(Cin/R)*9*R steps per fold
            for a layer program (one RUN, then HALT). Folds follow each other with no gap, each
            lasting max(streamed words, R) cycles (WS: the next fold's R weights preload during it;
-           OS: a PE's drain register empties in at most R cycles). Around them: fetching and
-           decoding the RUN, WS's preload of fold 0 (R), and the last fold's flush: the skew,
+           OS: S >= 9R, so a PE's drain register is always empty again). An OS step is one input
+           channel of a tap across the R pixels: the sequencer reads a block of R pixel words per
+           (input tile, tap) and the transpose turns it into R steps, R cycles later. Around them:
+           fetching and decoding the RUN, WS's preload of fold 0 (R), OS's transpose (R), and the
+           last fold's flush: the skew,
            the array (WS: a row crosses C PEs; OS: a column drains its R results), the output FIFO
            and the accumulator. A program of several RUNs saves NEXT_RUN_SAVES cycles per RUN
            after the first (program_cycles). A DRAIN after the RUN adds drain_cycles.
@@ -36,13 +39,19 @@ def os_folds(conv: ConvShape, rows: int, cols: int) -> int:
     return ceil_div(conv.pixels, rows) * ceil_div(conv.out_channels, cols)
 
 
+def os_steps(conv: ConvShape, rows: int) -> int:
+    """An OS fold's steps: each input-channel tile's 9 taps, R channels each (a partial tile's missing
+    channels take their step too, with zero weights)."""
+    return ceil_div(conv.in_channels, rows) * KIJ * rows
+
+
 def core_cycles(dataflow: str, conv: ConvShape, rows: int, cols: int) -> int:
     """The core's cycles from start to done (perf_cycles) for a layer program (RUN, HALT)."""
     if dataflow == "ws":
-        folds, streamed, overhead = ws_folds(conv, rows, cols), conv.pixels, 5
+        folds, streamed, overhead = ws_folds(conv, rows, cols), conv.pixels, 5 + 2 * rows
     else:
-        folds, streamed, overhead = os_folds(conv, rows, cols), conv.in_channels * KIJ, 4
-    return overhead + 2 * rows + cols + (folds - 1) * max(streamed, rows) + streamed
+        folds, streamed, overhead = os_folds(conv, rows, cols), os_steps(conv, rows), 4 + 3 * rows
+    return overhead + cols + (folds - 1) * max(streamed, rows) + streamed
 
 
 # Cycles a RUN after a RUN saves: its fetch and decode overlap the layer before's drain.

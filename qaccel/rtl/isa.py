@@ -13,7 +13,7 @@ INSTRUCTION_BITS = 256
 FIELD_BITS = 24
 FIELD_OFFSET = 8
 # The layer descriptor of a RUN (rtl/README.md, "Instruction set").
-FIELDS = ("width", "row_pitch", "tile_pitch", "in_tiles", "out_tiles", "pixel_tiles", "pixels", "act_base",
+FIELDS = ("width", "height", "tile_pitch", "in_tiles", "out_tiles", "pixel_tiles", "pixels", "act_base",
           "wgt_base", "acc_base")
 DRAIN_FIELDS = ("width", "height", "out_tiles", "acc_base", "pool", "level_bits")
 

@@ -59,7 +59,8 @@ def simulate_layer(vector_dir: Path, build: BenchBuild, workdir: Path) -> dict:
     """Run one vector set on ``build``; returns the sim.json dict (``passed`` and what failed)."""
     shape = build.parameters.shape
     vector_set = read_vector_set(Path(vector_dir), shape)
-    program = compile_layer(vector_set.dataflow, vector_set.tiles, vector_set.conv, shape, vector_set.label)
+    program = compile_layer(vector_set.dataflow, vector_set.act_int, vector_set.weight_int, shape,
+                            vector_set.label)
     stream = expected_stream(vector_set, program)
     cycles = cycle_report(program, None)
     limit = watchdog_cycles(cycles["cycles_formula"])

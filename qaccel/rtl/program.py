@@ -4,34 +4,30 @@ One RUN instruction covers a whole layer; its descriptor fields describe the loo
 (rtl/README.md).
 Memory layouts (word w of a memory; lanes are fields, lane 0 in the low bits):
 
-  WS  activation  in_tile*T + t          = the padded map of in_tile, position t (T=(H+2)(W+2))
-      weight      fold*ROWS + r          = row r's weights across the columns (lane c = out channel);
+  both activation   in_tile*H*W + o      = lane r: channel in_tile*ROWS + r at pixel o = y*W + x,
+                                           the map as stored, unpadded (the sequencer pads, and for
+                                           OS gathers the im2col, by addressing)
+  WS   weight       fold*ROWS + r        = row r's weights across the columns (lane c = out channel);
                                            fold = (in_tile*n_out + out_tile)*9 + kij
-  OS  activation  pixel_tile*S + s       = lane p: a_pad[ic, pos(pixel p, kij)], s = ic*9 + kij,
-                                           S = Cin*9
-      weight      out_tile*S + s         = lane c: W[out_tile*COLS + c, ic, kij]
+  OS   weight       out_tile*S + s       = lane c: W[out_tile*COLS + c, in_tile*ROWS + ch, kij],
+                                           s = (in_tile*9 + kij)*ROWS + ch, S = in_tiles*9*ROWS
   both accumulator  out_tile*H*W + o     = lane c: the raw sum of output pixel o, channel
                                            out_tile*COLS + c
 
-The images come from the tiling's operand arrays (``qaccel.export.tiling.operands``: the ``activation``
-and ``weight`` of ``WSTiles``/``OSTiles``, which the vector files hold one file per tile;
-qaccel.rtl.vector_set reads them back).
+The images come from the layer's integer map and weights; a DRAIN sends its levels in the
+activation layout, so the next layer's map is the previous layer's levels word for word.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qaccel.export.geometry import KIJ, ceil_div
+from qaccel.export.geometry import KERNEL, KIJ, ceil_div
 from qaccel.export.vectors import field_range
 
 from . import isa
-
-if TYPE_CHECKING:  # an annotation only: the builds do not depend on the tiling's arithmetic
-    from qaccel.export.tiling import Operands
 
 
 # S_c's width in the requantizer's constants (rtl/requant.v).
@@ -211,42 +207,68 @@ def _check_fits(values: np.ndarray, bits: int, signed: bool, what: str) -> None:
                            f"{kind} lanes [{low}, {high}] ({len(bad)} value(s) out of range)")
 
 
-def compile_ws(tiles: Operands, conv: ConvShape, shape: CoreShape, label: str) -> LayerProgram:
-    """The WS program of a layer from its tiling arrays (activation[ict, t, r], weight[ict, oct, k, c, r])."""
-    n_ict, n_oct = tiles.weight.shape[:2]
-    _check_fits(tiles.activation, shape.act_bits, shape.act_signed, f"{label} activations")
-    _check_fits(tiles.weight, shape.weight_bits, True, f"{label} weights")
-    act_lanes = tiles.activation.reshape(n_ict * conv.padded, shape.rows)
-    # A fold's ROWS words: word r holds row r's weight of every column.
-    weight_lanes = tiles.weight.transpose(0, 1, 2, 4, 3).reshape(-1, shape.cols)
+def map_lanes(act_int: np.ndarray, rows: int) -> np.ndarray:
+    """(Cin, H, W) -> (in_tiles * H * W, rows): the activation memory image both dataflows read, word
+    in_tile*H*W + y*W + x = the rows channels of in_tile at pixel (y, x), unpadded (the sequencer pads
+    and, for OS, gathers by addressing)."""
+    cin, height, width = act_int.shape
+    tiles = np.pad(act_int, ((0, -cin % rows), (0, 0), (0, 0))).reshape(-1, rows, height * width)
+    return tiles.transpose(0, 2, 1).reshape(-1, rows)
+
+
+def weight_blocks(weight_int: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """(Cout, Cin, 3, 3) -> (out_tiles, in_tiles, kij, cols lanes c, rows r): W[out_tile*cols + c,
+    in_tile*rows + r, kij], zero past the last channels."""
+    cout, cin = weight_int.shape[:2]
+    w = np.pad(weight_int.reshape(cout, cin, KIJ).astype(np.int64), ((0, -cout % cols), (0, -cin % rows), (0, 0)))
+    return w.reshape(-1, cols, ceil_div(cin, rows), rows, KIJ).transpose(0, 2, 4, 1, 3)
+
+
+def _checked_operands(act_int: np.ndarray, weight_int: np.ndarray, shape: CoreShape, label: str):
+    act_int, weight_int = np.asarray(act_int, dtype=np.int64), np.asarray(weight_int, dtype=np.int64)
+    cin, height, width = act_int.shape
+    if weight_int.shape[1:] != (cin, KERNEL, KERNEL):
+        raise ProgramError(f"{label}: weights of shape {weight_int.shape} for a {cin}-channel map "
+                           f"(expected (Cout, {cin}, {KERNEL}, {KERNEL}))")
+    _check_fits(act_int, shape.act_bits, shape.act_signed, f"{label} activations")
+    _check_fits(weight_int, shape.weight_bits, True, f"{label} weights")
+    return ConvShape(cin, weight_int.shape[0], height, width), map_lanes(act_int, shape.rows), \
+        weight_blocks(weight_int, shape.rows, shape.cols)
+
+
+def compile_ws(act_int: np.ndarray, weight_int: np.ndarray, shape: CoreShape, label: str) -> LayerProgram:
+    """The WS program of a conv of the map ``act_int`` (Cin, H, W) by ``weight_int`` (Cout, Cin, 3, 3)."""
+    conv, act_lanes, blocks = _checked_operands(act_int, weight_int, shape, label)
+    n_oct, n_ict = blocks.shape[:2]
+    # A fold (in_tile, out_tile, kij) is ROWS words: word r holds row r's weight of every column.
+    weight_lanes = blocks.transpose(1, 0, 2, 4, 3).reshape(-1, shape.cols)
     folds = n_ict * n_oct * KIJ
-    instructions = [isa.run("ws", width=conv.width, row_pitch=conv.width + 2, tile_pitch=conv.padded, in_tiles=n_ict,
+    instructions = [isa.run("ws", width=conv.width, height=conv.height, tile_pitch=conv.pixels, in_tiles=n_ict,
                             out_tiles=n_oct, pixels=conv.pixels, act_base=0, wgt_base=0, acc_base=0),
                     isa.halt()]
     return LayerProgram("ws", conv, shape, instructions, act_lanes, weight_lanes,
                         stream_rows=folds * conv.pixels, folds=folds)
 
 
-def compile_os(tiles: Operands, conv: ConvShape, shape: CoreShape, label: str) -> LayerProgram:
-    """The OS program of a layer from its tiling arrays (activation[pt, ic, k, p], weight[oct, ic, k, c])."""
-    n_pt, n_oct = tiles.activation.shape[0], tiles.weight.shape[0]
-    _check_fits(tiles.activation, shape.act_bits, shape.act_signed, f"{label} activations")
-    _check_fits(tiles.weight, shape.weight_bits, True, f"{label} weights")
-    steps = conv.in_channels * KIJ
-    act_lanes = tiles.activation.reshape(n_pt * steps, shape.rows)
-    weight_lanes = tiles.weight.reshape(n_oct * steps, shape.cols)
-    instructions = [isa.run("os", tile_pitch=steps, pixel_tiles=n_pt, out_tiles=n_oct, pixels=conv.pixels,
-                            act_base=0, wgt_base=0, acc_base=0),
+def compile_os(act_int: np.ndarray, weight_int: np.ndarray, shape: CoreShape, label: str) -> LayerProgram:
+    """The OS program of the same conv: per out_tile, one weight word per step (in_tile, kij, channel)."""
+    conv, act_lanes, blocks = _checked_operands(act_int, weight_int, shape, label)
+    n_oct, n_ict = blocks.shape[:2]
+    n_pt = ceil_div(conv.pixels, shape.rows)
+    weight_lanes = blocks.transpose(0, 1, 2, 4, 3).reshape(-1, shape.cols)
+    instructions = [isa.run("os", width=conv.width, height=conv.height, tile_pitch=conv.pixels, in_tiles=n_ict,
+                            pixel_tiles=n_pt, out_tiles=n_oct, pixels=conv.pixels, act_base=0, wgt_base=0,
+                            acc_base=0),
                     isa.halt()]
     folds = n_pt * n_oct
     return LayerProgram("os", conv, shape, instructions, act_lanes, weight_lanes,
                         stream_rows=folds * shape.rows, folds=folds)
 
 
-def compile_layer(dataflow: str, tiles: Operands, conv: ConvShape, shape: CoreShape,
+def compile_layer(dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, shape: CoreShape,
                   label: str) -> LayerProgram:
     if dataflow == "ws":
-        return compile_ws(tiles, conv, shape, label)
+        return compile_ws(act_int, weight_int, shape, label)
     if dataflow == "os":
-        return compile_os(tiles, conv, shape, label)
+        return compile_os(act_int, weight_int, shape, label)
     raise ProgramError(f"{label}: dataflow {dataflow!r}, expected 'ws' or 'os'")

@@ -11,6 +11,10 @@ What the core produces, in the order it produces it:
           files, WS by adding the psum files up (FORMATS.md's out.txt formula), or out.txt itself
           when the layer has no ReLU.
   out     the accumulator read out with the layer's ReLU: out.txt.
+
+The core reads the map and pads and gathers it itself, so the layer's operands are read back as
+the integer map and weights. The activation files' other values must be that map's: zero padding
+(WS) and the im2col of the map (OS); a file that says otherwise is named.
 """
 from __future__ import annotations
 
@@ -19,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qaccel.export.geometry import KERNEL, KIJ, ceil_div
-from qaccel.export.tiling import OSTiles, WSTiles, output_positions
-from qaccel.export.vectors import ManifestError, load_manifest, read_vectors
+from qaccel.export.geometry import KERNEL, KIJ, PADDING, ceil_div
+from qaccel.export.tiling import os_operands, output_positions
+from qaccel.export.vectors import HEADER_LINES, ManifestError, load_manifest, read_vectors
 
 from .program import ConvShape, CoreShape
 
@@ -51,7 +55,8 @@ class VectorSet:
     shape: CoreShape
     act_signed: bool
     relu: bool
-    tiles: WSTiles | OSTiles
+    act_int: np.ndarray     # (Cin, H, W) the map
+    weight_int: np.ndarray  # (Cout, Cin, 3, 3)
     expectations: list[Expectation]
 
     @property
@@ -98,8 +103,15 @@ def _output_expectations(directory: Path, manifest: dict, manifest_path: Path, r
 def _ws(directory: Path, manifest: dict, manifest_path: Path, conv: ConvShape, shape: CoreShape, relu: bool):
     n_ict, n_oct = manifest["tiles"]["ic"], manifest["tiles"]["oc"]
     activation = np.zeros((n_ict, conv.padded, shape.rows), dtype=np.int64)
+    border = np.ones((conv.height + 2 * PADDING, conv.width + 2 * PADDING), dtype=bool)
+    border[PADDING:-PADDING, PADDING:-PADDING] = False
     for entry in _files(manifest, "activation"):
-        activation[entry["ic_tile"]] = _read(directory, entry, manifest_path)
+        values = activation[entry["ic_tile"]] = _read(directory, entry, manifest_path)
+        bad = np.argwhere(border.reshape(-1, 1) & (values != 0))
+        if bad.size:
+            line, lane = (int(i) for i in bad[0])
+            raise ManifestError(f"{directory / entry['path']}: line {line + HEADER_LINES + 1} field {lane} is zero "
+                                f"padding of the map and holds {values[line, lane]}, not 0")
     weight = np.zeros((n_ict, n_oct, KIJ, shape.cols, shape.rows), dtype=np.int64)
     psum = np.zeros((n_ict, n_oct, KIJ, conv.padded, shape.cols), dtype=np.int64)
     positions = output_positions(conv.height, conv.width)  # (O, kij): psum line of output pixel o
@@ -119,7 +131,10 @@ def _ws(directory: Path, manifest: dict, manifest_path: Path, conv: ConvShape, s
         gathered = psum[:, :, np.arange(KIJ)[None, :], positions, :]  # (ict, oct, O, kij, c)
         raw = gathered.sum(axis=(0, 3)).transpose(1, 0, 2).reshape(conv.pixels, -1)[:, : conv.out_channels]
     outputs, _ = _output_expectations(directory, manifest, manifest_path, raw, "the psum files added up")
-    return WSTiles(activation=activation, weight=weight, psum=psum, output=outputs[1].values), expectations + outputs
+    channels = activation.transpose(0, 2, 1).reshape(-1, conv.height + 2 * PADDING, conv.width + 2 * PADDING)
+    act_int = channels[: conv.in_channels, PADDING:-PADDING, PADDING:-PADDING]
+    weight_int = weight.transpose(1, 3, 0, 4, 2).reshape(n_oct * shape.cols, n_ict * shape.rows, KERNEL, KERNEL)
+    return act_int, weight_int[: conv.out_channels, : conv.in_channels], expectations + outputs
 
 
 def _os(directory: Path, manifest: dict, manifest_path: Path, conv: ConvShape, shape: CoreShape, relu: bool):
@@ -129,8 +144,10 @@ def _os(directory: Path, manifest: dict, manifest_path: Path, conv: ConvShape, s
     tile_output = np.zeros((n_pt, n_oct, shape.rows, shape.cols), dtype=np.int64)
     pixels = np.full((n_pt, shape.rows), -1, dtype=np.int64)
     expectations = []
+    activation_files = {}
     for entry in _files(manifest, "activation_os"):
         activation[entry["pixel_tile"], entry["ic"]] = _read(directory, entry, manifest_path)
+        activation_files[entry["pixel_tile"], entry["ic"]] = directory / entry["path"]
     for entry in _files(manifest, "weight_os"):
         weight[entry["oc_tile"], entry["ic"]] = _read(directory, entry, manifest_path)
     for entry in _files(manifest, "output_os"):
@@ -143,9 +160,22 @@ def _os(directory: Path, manifest: dict, manifest_path: Path, conv: ConvShape, s
                                         fold * shape.rows + lines, lanes))
     valid = pixels.reshape(-1) >= 0
     raw = tile_output.transpose(0, 2, 1, 3).reshape(n_pt * shape.rows, -1)[valid][:, : conv.out_channels]
-    outputs, out = _output_expectations(directory, manifest, manifest_path, raw, "the out_os files")
-    tiles = OSTiles(pixels=pixels, activation=activation, weight=weight, tile_output=tile_output, output=out)
-    return tiles, expectations + outputs
+    outputs, _ = _output_expectations(directory, manifest, manifest_path, raw, "the out_os files")
+    # The map is the centre tap (kij 4) of each pixel lane; every other tap must be its im2col.
+    act_int = np.zeros((conv.in_channels, conv.pixels), dtype=np.int64)
+    lane_pixels = pixels.reshape(-1)
+    act_int[:, lane_pixels[valid]] = activation[:, :, KIJ // 2, :].transpose(1, 0, 2).reshape(conv.in_channels, -1)[
+        :, valid]
+    act_int = act_int.reshape(conv.in_channels, conv.height, conv.width)
+    weight_int = weight.transpose(0, 3, 1, 2).reshape(n_oct * shape.cols, conv.in_channels, KERNEL, KERNEL)
+    im2col = os_operands(act_int, weight_int, shape.rows, shape.cols).activation
+    bad = np.argwhere(im2col != activation)
+    if bad.size:
+        pt, ic, kij, lane = (int(i) for i in bad[0])
+        raise ManifestError(f"{activation_files[pt, ic]}: line {kij + HEADER_LINES + 1} field {lane} holds "
+                            f"{activation[pt, ic, kij, lane]}, but the map's im2col (its centre taps, "
+                            f"line {KIJ // 2 + HEADER_LINES + 1}) gives {im2col[pt, ic, kij, lane]}")
+    return act_int, weight_int[: conv.out_channels], expectations + outputs
 
 
 def read_vector_set(directory: Path, shape: CoreShape) -> VectorSet:
@@ -166,9 +196,9 @@ def read_vector_set(directory: Path, shape: CoreShape) -> VectorSet:
         relu = bool(manifest["relu"])
         dataflow = manifest["dataflow"]
         if dataflow == "ws":
-            tiles, expectations = _ws(directory, manifest, manifest_path, conv, shape, relu)
+            act_int, weight_int, expectations = _ws(directory, manifest, manifest_path, conv, shape, relu)
         elif dataflow == "os":
-            tiles, expectations = _os(directory, manifest, manifest_path, conv, shape, relu)
+            act_int, weight_int, expectations = _os(directory, manifest, manifest_path, conv, shape, relu)
         else:
             raise ManifestError(f"{manifest_path}: dataflow {dataflow!r}, expected 'ws' or 'os'")
     except KeyError as error:
@@ -176,5 +206,5 @@ def read_vector_set(directory: Path, shape: CoreShape) -> VectorSet:
     if ceil_div(conv.out_channels, shape.cols) != manifest["tiles"]["oc"]:
         raise ManifestError(f"{manifest_path}: {manifest['tiles']['oc']} output-channel tiles for "
                             f"{conv.out_channels} channels on {shape.cols} columns")
-    return VectorSet(manifest_path, manifest, dataflow, conv, shape, bool(fields["activation"]["signed"]), relu, tiles,
-                     expectations)
+    return VectorSet(manifest_path, manifest, dataflow, conv, shape, bool(fields["activation"]["signed"]), relu,
+                     act_int, weight_int, expectations)

@@ -19,12 +19,17 @@
 // The files' fields are widened into the core's lanes (sign- or zero-extended); a value that does
 // not fit a lane is an error naming its file, line and field.
 //
-// Memories hold one word per lane group (rtl/README.md, "Memories and word layouts"):
-//   WS  activation  in_tile*T + t        <- activation{_ict}.txt line t, T = (H+2)(W+2)
+// Memories hold one word per lane group (rtl/README.md, "Memories and word layouts"). The core reads
+// the map unpadded and pads (and for OS gathers the im2col) by addressing, so the bench loads the map:
+//   WS  activation  in_tile*H*W + o      <- activation{_ict}.txt line t of the interior position
+//                                           t = (y+1)(W+2) + x+1 of pixel o = y*W + x (the padding
+//                                           lines must hold zeros)
 //       weight      fold*ROWS + r        <- weight_kij{k}{_ict}{_oct}.txt field r of every line
 //                                           (line c = column c), fold = (in_tile*n_out + out_tile)*9 + k
-//   OS  activation  pixel_tile*S + ic*9 + k <- activation_os_ic{ic}{_pxt}.txt line k, S = CIN*9
-//       weight      out_tile*S + ic*9 + k   <- weight_os_ic{ic}{_oct}.txt line k
+//   OS  activation  in_tile*H*W + o, lane ic % ROWS <- activation_os_ic{ic}{_pxt}.txt line 4 (the
+//                                           centre tap), field o - pxt*ROWS
+//       weight      out_tile*S + (in_tile*9 + k)*ROWS + ic % ROWS <- weight_os_ic{ic}{_oct}.txt line k,
+//                                           S = in_tiles*9*ROWS (zero for channels past CIN)
 //   accumulator     out_tile*H*W + o     -> out.txt line o, fields out_tile*COLS .. +COLS-1
 // A suffix (_ict1, _oct0, _pxt1) appears only along a dimension with more than one tile.
 module core_tb;
@@ -47,6 +52,7 @@ module core_tb;
     localparam FIELD_OFFSET    = 8;
     localparam KIJ             = 9;
     localparam WGT_WORD        = COLS * WGT_BITS;
+    localparam ACT_WORD        = ROWS * ACT_BITS;
     localparam ACC_WORD        = COLS * PSUM_BITS;
     localparam MAX_REPORTED    = 10;   // mismatches printed one by one
     // The core's host port widths (its derived parameters).
@@ -145,10 +151,11 @@ module core_tb;
     reg [8*256-1:0]    message;
 
     // Loops and results
-    integer ict, oct, pxt, ic, kij, t, r, c, o, cycles, mismatches, checked;
+    integer ict, oct, pxt, ic, kij, t, r, c, o, y, x, cycles, mismatches, checked;
     reg [INSTR_BITS-1:0] instruction;
     reg [WGT_WORD-1:0]   wgt_word;
     reg [WGT_WORD-1:0]   fold_weights [0:ROWS-1];
+    reg [ACT_WORD-1:0]   act_image [0:(1<<ACT_ADDR_BITS)-1];  // OS: the map, gathered lane by lane
     reg [ACC_WORD-1:0]   acc_word;
     reg signed [63:0]    value;
     reg [PSUM_BITS-1:0]  expected, got;
@@ -280,6 +287,18 @@ module core_tb;
     endtask
     /* verilator lint_on UNUSEDSIGNAL */
 
+    // A padding line of the WS map: the core pads by addressing, so it must hold zeros.
+    task skip_padding_line(input integer fields, input integer bits);
+        begin
+            read_line(fields, bits);
+            if (|line) begin
+                $sformat(message, "%0s line %0d: zero padding of the map holds a non-zero field", file_name,
+                         line_index + 3);
+                fail(message);
+            end
+        end
+    endtask
+
     task load_word(input [1:0] sel, input integer address, input integer fields, input integer file_bits,
                    input integer file_signed, input integer lane_bits, input integer lane_signed);
         reg [HOST_DATA_BITS-1:0] data;
@@ -323,23 +342,22 @@ module core_tb;
             end
             pixels      = height * width;
             padded      = (height + 2) * (width + 2);
-            steps       = in_channels * KIJ;
             in_tiles    = (in_channels + ROWS - 1) / ROWS;
+            steps       = in_tiles * KIJ * ROWS;
             out_tiles   = (out_channels + COLS - 1) / COLS;
             pixel_tiles = (pixels + ROWS - 1) / ROWS;
             if (dataflow == "ws") begin
                 folds     = in_tiles * out_tiles * KIJ;
-                act_words = in_tiles * padded;
                 wgt_words = folds * ROWS;
             end else begin
                 folds     = pixel_tiles * out_tiles;
-                act_words = pixel_tiles * steps;
                 wgt_words = out_tiles * steps;
             end
+            act_words = in_tiles * pixels;
             acc_words = out_tiles * pixels;
             // Each fold takes at most its streamed words plus ROWS cycles (rtl/README.md, "Timing").
             if (!$value$plusargs("max_cycles=%d", max_cycles))
-                max_cycles = 2 * (folds * ((dataflow == "ws" ? pixels : steps) + ROWS) + 2 * ROWS + COLS + 16) + 1000;
+                max_cycles = 2 * (folds * ((dataflow == "ws" ? pixels : steps) + ROWS) + 3 * ROWS + COLS + 16) + 1000;
             $display("core_tb: %0s, %0d -> %0d channels, %0dx%0d pixels, ReLU %0d; files: %0d-bit %0s activations, %0d-bit weights, %0d-bit outputs; core %0dx%0d",
                      dataflow, in_channels, out_channels, height, width, relu, act_bits,
                      act_signed != 0 ? "signed" : "unsigned", weight_bits, psum_bits, ROWS, COLS);
@@ -353,7 +371,7 @@ module core_tb;
         end
     endtask
 
-    // Descriptor field `index` (rtl/README.md: width, row_pitch, tile_pitch, in_tiles, out_tiles,
+    // Descriptor field `index` (rtl/README.md: width, height, tile_pitch, in_tiles, out_tiles,
     // pixel_tiles, pixels, act_base, wgt_base, acc_base) of the RUN instruction.
     /* verilator lint_off UNUSEDSIGNAL */
     task set_field(input integer index, input integer field);
@@ -367,17 +385,12 @@ module core_tb;
     task load_program;
         begin
             instruction = {INSTR_BITS{1'b0}};
-            if (dataflow == "ws") begin
-                instruction[3:0] = OP_RUN_WS;
-                set_field(0, width);
-                set_field(1, width + 2);  // row_pitch
-                set_field(2, padded);     // tile_pitch: words per input tile
-                set_field(3, in_tiles);
-            end else begin
-                instruction[3:0] = OP_RUN_OS;
-                set_field(2, steps);      // tile_pitch: steps per fold
-                set_field(5, pixel_tiles);
-            end
+            instruction[3:0] = dataflow == "ws" ? OP_RUN_WS : OP_RUN_OS;
+            set_field(0, width);
+            set_field(1, height);
+            set_field(2, pixels);  // tile_pitch: words per input tile
+            set_field(3, in_tiles);
+            if (dataflow == "os") set_field(5, pixel_tiles);
             set_field(4, out_tiles);
             set_field(6, pixels);
             // act_base, wgt_base, acc_base (fields 7-9) stay 0: every memory is loaded from word 0.
@@ -392,8 +405,15 @@ module core_tb;
                 file_name = "activation";
                 add_suffix("ict", ict, in_tiles);
                 open_vectors;
-                for (t = 0; t < padded; t = t + 1)
-                    load_word(SEL_ACT, ict * padded + t, ROWS, act_bits, act_signed, ACT_BITS, ACT_SIGNED);
+                for (t = 0; t < padded; t = t + 1) begin
+                    y = t / (width + 2) - 1;
+                    x = t % (width + 2) - 1;
+                    if (y >= 0 && y < height && x >= 0 && x < width)
+                        load_word(SEL_ACT, ict * pixels + y * width + x, ROWS, act_bits, act_signed, ACT_BITS,
+                                  ACT_SIGNED);
+                    else
+                        skip_padding_line(ROWS, act_bits);
+                end
                 close_vectors;
             end
             for (ict = 0; ict < in_tiles; ict = ict + 1) begin
@@ -428,25 +448,40 @@ module core_tb;
 
     task load_os;
         begin
+            for (t = 0; t < act_words; t = t + 1) act_image[t] = {ACT_WORD{1'b0}};
             for (pxt = 0; pxt < pixel_tiles; pxt = pxt + 1) begin
                 for (ic = 0; ic < in_channels; ic = ic + 1) begin
                     $sformat(file_name, "activation_os_ic%0d", ic);
                     add_suffix("pxt", pxt, pixel_tiles);
                     open_vectors;
-                    for (kij = 0; kij < KIJ; kij = kij + 1)
-                        load_word(SEL_ACT, pxt * steps + ic * KIJ + kij, ROWS, act_bits, act_signed, ACT_BITS,
-                                  ACT_SIGNED);
+                    for (kij = 0; kij < KIJ; kij = kij + 1) begin
+                        read_line(ROWS, act_bits);
+                        // The centre tap is the map at the tile's pixels; the core gathers the others.
+                        for (r = 0; kij == KIJ / 2 && r < ROWS && pxt * ROWS + r < pixels; r = r + 1) begin
+                            value = field_value(line, r, act_bits, act_signed);
+                            check_fits(r, ACT_BITS, ACT_SIGNED);
+                            o = (ic / ROWS) * pixels + pxt * ROWS + r;
+                            act_image[o][(ic % ROWS)*ACT_BITS +: ACT_BITS] = value[ACT_BITS-1:0];
+                        end
+                    end
                     close_vectors;
                 end
             end
+            for (t = 0; t < act_words; t = t + 1)
+                host_write(SEL_ACT, t, {{(HOST_DATA_BITS-ACT_WORD){1'b0}}, act_image[t]});
             for (oct = 0; oct < out_tiles; oct = oct + 1) begin
-                for (ic = 0; ic < in_channels; ic = ic + 1) begin
-                    $sformat(file_name, "weight_os_ic%0d", ic);
-                    add_suffix("oct", oct, out_tiles);
-                    open_vectors;
-                    for (kij = 0; kij < KIJ; kij = kij + 1)
-                        load_word(SEL_WGT, oct * steps + ic * KIJ + kij, COLS, weight_bits, 1, WGT_BITS, 1);
-                    close_vectors;
+                for (ic = 0; ic < in_tiles * ROWS; ic = ic + 1) begin
+                    if (ic < in_channels) begin
+                        $sformat(file_name, "weight_os_ic%0d", ic);
+                        add_suffix("oct", oct, out_tiles);
+                        open_vectors;
+                    end
+                    for (kij = 0; kij < KIJ; kij = kij + 1) begin
+                        o = oct * steps + ((ic / ROWS) * KIJ + kij) * ROWS + ic % ROWS;
+                        if (ic < in_channels) load_word(SEL_WGT, o, COLS, weight_bits, 1, WGT_BITS, 1);
+                        else host_write(SEL_WGT, o, {HOST_DATA_BITS{1'b0}});
+                    end
+                    if (ic < in_channels) close_vectors;
                 end
             end
         end

@@ -150,7 +150,7 @@ module layer_bench #(
     reg [2:0] state;
     integer   run, counter, cycles, address, result_fd, lane;
     // event counts of the run (see the counters below)
-    integer   instr_reads, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows, requant_words, const_reads;
+    integer   instr_reads, act_steps, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows, requant_words, const_reads;
     reg       timed_out, relu_pass;
     // monitor
     integer   rows, mismatches, first_row, first_lane;
@@ -282,11 +282,11 @@ module layer_bench #(
                     $sformat(file_name, "%0s%0d.hex", level_prefix, run);
                     $writememh(file_name, level_dump, 0, levels - 1);
                 end
-                $fdisplay(result_fd, "run %0d cycles %0d perf_cycles %0d done %0d timeout %0d bad_instruction %0d fifo_overflow %0d acc_overflow %0d rows %0d mismatches %0d first_row %0d first_lane %0d first_expected %0h first_got %0h state %0d pc %0d fold %0d instr_reads %0d act_reads %0d wgt_reads %0d acc_reads %0d acc_writes %0d acc_add_rows %0d requant_words %0d const_reads %0d levels %0d",
+                $fdisplay(result_fd, "run %0d cycles %0d perf_cycles %0d done %0d timeout %0d bad_instruction %0d fifo_overflow %0d acc_overflow %0d rows %0d mismatches %0d first_row %0d first_lane %0d first_expected %0h first_got %0h state %0d pc %0d fold %0d instr_reads %0d act_steps %0d act_reads %0d wgt_reads %0d acc_reads %0d acc_writes %0d acc_add_rows %0d requant_words %0d const_reads %0d levels %0d",
                           run, cycles, perf_cycles, done, timed_out, bad_instruction, fifo_overflow,
                           acc_overflow, rows, mismatches, first_row,
                           first_lane, first_expected, first_got, dbg_state, dbg_pc, dbg_fold,
-                          instr_reads, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows,
+                          instr_reads, act_steps, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows,
                           requant_words, const_reads, levels);
                 $fflush(result_fd);
                 run <= run + 1;
@@ -302,11 +302,13 @@ module layer_bench #(
 
     // Event counters, by reference into the core (so the core carries no counters of its own), while
     // it runs: each memory port's enables, the accumulator's read-modify-write adds (a row of
-    // COLS lanes each), the words the read-out requantizes and the levels it sends. Every activation word read enters all ROWS lanes of the array and passes
-    // every PE of its row: act_reads x ROWS x COLS multiply-adds.
+    // COLS lanes each), the words the read-out requantizes and the levels it sends. Every activation
+    // step enters all ROWS lanes of the array and passes every PE of its row: act_steps x ROWS x COLS
+    // multiply-adds. A step whose tap lies in the zero padding reads no word (act_reads).
     always @(posedge clk) begin
         if (state == S_LOAD) begin
             instr_reads  <= 0;
+            act_steps    <= 0;
             act_reads    <= 0;
             wgt_reads    <= 0;
             acc_reads    <= 0;
@@ -317,6 +319,7 @@ module layer_bench #(
             levels       <= 0;
         end else if (state == S_RUN) begin
             instr_reads  <= instr_reads + dut.instr_rd_en;
+            act_steps    <= act_steps + dut.act_step;
             act_reads    <= act_reads + dut.act_rd_en;
             wgt_reads    <= wgt_reads + dut.wgt_rd_en;
             acc_reads    <= acc_reads + dut.u_accumulator.read_en;

@@ -46,7 +46,7 @@ def test_accumulator(build_root, simulator, psum_bits):
              {"COLS": 4, "PSUM_BITS": psum_bits, "ADDR_BITS": 4})
 
 
-# ROWS 4: WS folds of height*width < ROWS and longer ones; 16: OS folds of tile_pitch = 9 < ROWS too.
+# ROWS 4: WS folds of height*width < ROWS and longer ones; 16: OS pixel tiles spanning several rows.
 @pytest.mark.parametrize("rows", [4, 16])
 def test_sequencer(build_root, rows):
     run_unit(build_root, "icarus", "sequencer", "bench_sequencers",

@@ -17,6 +17,7 @@ import torch
 from qaccel.export.integerize import integer_conv2d
 from qaccel.export.requant import fold_channels, max_pool_levels, requantize
 from qaccel.export.serialize import export_layer
+from qaccel.export.vectors import ManifestError
 from qaccel.model.layers import CONV_LAYERS
 from qaccel.rtl.bench_run import SimulationError, describe_stuck, run_programs
 from qaccel.rtl.build import BLOCK_MUTANTS, MUTANTS, BenchParameters, build_bench
@@ -25,8 +26,8 @@ from qaccel.rtl.conv_runs import run_convs
 from qaccel.rtl.cycles import core_cycles, drain_cycles, fold_model_cycles
 from qaccel.rtl import isa
 from qaccel.rtl.layer_sim import simulate_layer
+from qaccel.rtl.vector_set import read_vector_set
 from qaccel.rtl.program import ConvShape, CoreShape, Readout, compile_layer, with_readout
-from qaccel.export.tiling import tile
 from rtl_helpers import flip_bit, random_layer, run_unit
 
 # (rows, cols, act_bits, act_signed, weight_bits, psum_bits): the seed's core, the default one,
@@ -100,25 +101,27 @@ def assert_exact(result: dict) -> None:
 
 def expected_events(result: dict, shape: CoreShape, cin: int, cout: int, height: int, width: int) -> dict:
     """The energy model's events for one layer (``result``: its sim.json), from the dataflows' loop nests
-    (rtl/README.md): WS streams every output pixel's activation word through each fold (input tile x
-    output tile x kernel offset) after ROWS weight words, and adds each row of sums into the
-    accumulator, reading the word for every row but a sum's first; OS streams Cin x 9 activation and
-    weight words per pixel tile and output tile, and writes each output pixel's row once without
-    reading. Every activation word passes all ROWS x COLS PEs. To these the host's accesses: the RUN
-    and HALT, the memory images it writes and the accumulator words it reads (sim.json's memory). No
-    DRAIN: nothing is requantized."""
-    out_tiles = -(-cout // shape.cols)
+    (rtl/README.md): WS streams every output pixel through each fold (input tile x output tile x kernel
+    tap) after ROWS weight words, and adds each row of sums into the accumulator, reading the word for
+    every row but a sum's first; OS streams in_tiles x 9 x ROWS steps and weight words per pixel tile and
+    output tile, and writes each output pixel's row once without reading. Every step passes all
+    ROWS x COLS PEs. Both read each (pixel, tap) of the map that lies inside it once per input and
+    output tile, (3H - 2)(3W - 2) per tile pair: the padding is not read. To these the host's accesses:
+    the RUN and HALT, the memory images it writes and the accumulator words it reads (sim.json's
+    memory). No DRAIN: nothing is requantized."""
+    out_tiles, in_tiles = -(-cout // shape.cols), -(-cin // shape.rows)
     pixels = height * width
+    act_reads = in_tiles * out_tiles * (3 * height - 2) * (3 * width - 2)
     if result["dataflow"] == "ws":
-        folds = -(-cin // shape.rows) * out_tiles * 9
-        act, weight, rows = folds * pixels, folds * shape.rows, folds * pixels
+        folds = in_tiles * out_tiles * 9
+        steps, weight, rows = folds * pixels, folds * shape.rows, folds * pixels
         acc_reads, adds = rows - out_tiles * pixels, rows
     else:
-        act = weight = -(-pixels // shape.rows) * out_tiles * cin * 9
+        steps = weight = -(-pixels // shape.rows) * out_tiles * in_tiles * 9 * shape.rows
         rows, acc_reads, adds = out_tiles * pixels, 0, 0  # a partial pixel tile's padding rows are not written
     memory = result["memory"]
-    return {"macs": act * shape.rows * shape.cols, "accumulator_adds": adds * shape.cols, "instr_accesses": 2 + 2,
-            "act_accesses": act + memory["act_words"], "wgt_accesses": weight + memory["weight_words"],
+    return {"macs": steps * shape.rows * shape.cols, "accumulator_adds": adds * shape.cols, "instr_accesses": 2 + 2,
+            "act_accesses": act_reads + memory["act_words"], "wgt_accesses": weight + memory["weight_words"],
             "acc_accesses": acc_reads + rows + memory["acc_words"], "requantizations": 0, "const_accesses": 0}
 
 
@@ -150,11 +153,13 @@ def test_the_default_core_under_verilator(verilator_default, tmp_path):
         assert result["simulator"] == "verilator" and result["layer"] == 27
 
 
-def test_the_core_beats_the_per_fold_model_on_every_vgg16_layer_but_layer_0_in_ws():
+def test_the_core_beats_the_per_fold_model_on_every_vgg16_layer_but_layer_0_and_two_fold_os_layers():
     """The formula, which the tests above pin to the RTL, against the per-fold model (SCALE-Sim's
     folds, which tests/unit/test_scalesim.py pins to SCALE-Sim): the core overlaps its folds, but
-    folds WS per kernel offset, so layer 0's 3 input channels fill 3 of 8 rows in each of 72 folds,
-    where SCALE-Sim's im2col packs the 27 rows into 32 folds."""
+    tiles input channels by R per kernel tap, so layer 0's 3 input channels fill 3 of 8 rows in each
+    of 72 WS folds and 3 of 8 steps of each OS block, where SCALE-Sim's im2col packs the 27 (channel,
+    tap) pairs densely. OS layers of two folds (24 and 27: 16 pixels, 8 output channels) lose the
+    transpose's R cycles, which longer layers hide."""
     slower = {}
     for index, layer in CONV_LAYERS.items():
         conv = ConvShape(layer.in_channels, layer.out_channels, layer.height, layer.width)
@@ -163,7 +168,8 @@ def test_the_core_beats_the_per_fold_model_on_every_vgg16_layer_but_layer_0_in_w
             model = fold_model_cycles(dataflow, conv, DEFAULT.rows, DEFAULT.cols)["cycles"]
             if core > model:
                 slower[(index, dataflow)] = (core, model)
-    assert slower == {(0, "ws"): (73757, 33472)}
+    assert slower == {(0, "ws"): (73757, 33472), (0, "os"): (73764, 41984), (24, "os"): (4644, 4636),
+                      (27, "os"): (180, 172)}
 
 
 # psum_kij4_ict1_oct0.txt line 21 is padded position 17 = (2, 3): output pixel (1, 2) reads it at
@@ -186,6 +192,24 @@ def test_a_planted_fault_in_the_vectors_is_named(icarus_builds, tmp_path, datafl
     assert abs(mismatch["expected"] - mismatch["got"]) == 1
 
 
+@pytest.mark.parametrize("dataflow, file, line, field, message", [
+    # padded position 0 of input tile 0's map: a corner
+    ("ws", "activation_ict0.txt", 4, 0, r"activation_ict0\.txt: line 4 field 0 is zero padding of the map and "
+                                        r"holds 1, not 0"),
+    # pixel lane 6 = (1, 1) of pixel tile 0 at tap (0, 0) reads pixel (0, 0): the centre tap of lane 0
+    ("os", "activation_os_ic0_pxt0.txt", 4, 6, r"activation_os_ic0_pxt0\.txt: line 4 field 6 holds -?\d+, but the "
+                                               r"map's im2col \(its centre taps, line 8\) gives -?\d+")])
+def test_activation_files_that_are_not_their_map_are_named(tmp_path, dataflow, file, line, field, message):
+    """The core reads the map and pads and gathers it by addressing: an activation file whose padding
+    or im2col disagrees with its map cannot be run as it is, and the reader names the file, line and field."""
+    directory = export_random(tmp_path / "layer", np.random.default_rng(27), DEFAULT, 12, 10, 3, 5, False)
+    vectors = directory / dataflow
+    read_vector_set(vectors, DEFAULT)  # as exported: consistent
+    flip_bit(vectors / file, line, field, json.loads((vectors / "manifest.json").read_text())["fields"]["activation"]["bits"])
+    with pytest.raises(ManifestError, match=message):
+        read_vector_set(vectors, DEFAULT)
+
+
 # Faults in the controller that a one-layer program (one RUN at base addresses 0) cannot show:
 # the program of several RUNs at non-zero bases catches them (test_the_program_catches_...).
 PROGRAM_MUTANTS = ("MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD")
@@ -204,7 +228,11 @@ def test_the_suite_catches_each_fault_planted_in_the_rtl(icarus_builds, tmp_path
     failures = []
     for dataflow in ("ws", "os"):
         assert_exact(simulate_layer(directory / dataflow, sound, tmp_path / f"sound-{dataflow}"))
-        result = simulate_layer(directory / dataflow, mutated, tmp_path / f"mutant-{dataflow}")
+        try:
+            result = simulate_layer(directory / dataflow, mutated, tmp_path / f"mutant-{dataflow}")
+        except SimulationError as error:  # an X left the core: named, and caught
+            failures.append(str(error))
+            continue
         if not result["passed"]:
             failures.append(result["error"])
     assert failures, f"{mutant} passed both dataflows"
@@ -215,7 +243,7 @@ def test_a_stuck_core_is_stopped_by_the_watchdog_naming_where_it_stood(icarus_bu
     build = icarus_builds(DEFAULT, [conv])
     rng = np.random.default_rng(1)
     act, weight = random_layer(rng, 8, 8, 4, 4)
-    program = compile_layer("ws", tile("ws", act, weight, 8, 8, False), conv, DEFAULT, "layer 27 ws")
+    program = compile_layer("ws", act, weight, DEFAULT, "layer 27 ws")
     # A descriptor with zero output-channel tiles never reaches its last fold.
     program.instructions[0] = isa.run("ws", **{**program.instructions[0].descriptor, "out_tiles": 0})
     (run,), _ = run_programs(build, program, [program.act_lanes], tmp_path, max_cycles=500)
@@ -235,7 +263,7 @@ def test_an_accumulator_overflow_is_reported(icarus_builds, tmp_path):
     act = np.full((64, 3, 3), 15)
     weight = np.full((8, 64, 3, 3), 7)  # the centre pixel: 64 * 9 * 105 = 60480 > 32767
     for dataflow in ("ws", "os"):
-        program = compile_layer(dataflow, tile(dataflow, act, weight, 8, 8, False), conv, shape, "big sums")
+        program = compile_layer(dataflow, act, weight, shape, "big sums")
         (run,), _ = run_programs(build, program, [program.act_lanes], tmp_path / dataflow, max_cycles=10**5)
         assert run.flags["acc_overflow"], dataflow
         assert not run.flags["fifo_overflow"]
@@ -248,15 +276,14 @@ def test_an_accumulator_overflow_is_reported(icarus_builds, tmp_path):
     # an X summed in a PE makes its overflow flag unknown: the result line says so
     ("os", r"\S+/result\.txt line 1: acc_overflow is 'x', unknown bits \(x/z\): an X left the core")])
 def test_an_x_leaving_the_core_is_named(icarus_builds, tmp_path, dataflow, message):
-    """Activation words left unloaded ($readmemh of a short file leaves them X) make X sums. WS:
-    input tile 1 unloaded, whose centre every output pixel reads, so every accumulator word holds
-    an X; OS: all but pixel tile 0's first input channel."""
+    """Activation words left unloaded ($readmemh of a short file leaves them X) make X sums: input
+    tile 1's map unloaded, whose centre every output pixel reads in both dataflows."""
     shape = core_shape(*SHAPES["2x2_a3s_w3_p16"])
     conv = ConvShape(3, 3, 2, 3)
     build = icarus_builds(shape, [conv])
     act, weight = random_layer(np.random.default_rng(4), 3, 3, 2, 3, -4, 3, -4, 3)
-    program = compile_layer(dataflow, tile(dataflow, act, weight, 2, 2, False), conv, shape, "unloaded")
-    loaded = program.act_lanes[:conv.padded] if dataflow == "ws" else program.act_lanes[:9]
+    program = compile_layer(dataflow, act, weight, shape, "unloaded")
+    loaded = program.act_lanes[:conv.pixels]
     stream = [np.zeros((program.stream_rows, shape.cols), dtype=np.int64)] if dataflow == "os" else None
     with pytest.raises(SimulationError, match=message):
         run_programs(build, program, [loaded], tmp_path, max_cycles=10**4, expected_stream=stream)
@@ -378,7 +405,7 @@ def test_a_drain_at_a_non_zero_accumulator_base_counts_its_events(icarus_builds,
     conv, pool, level_bits = READOUT_LAYERS[0]
     build = icarus_builds(DEFAULT, [conv for conv, _, _ in READOUT_LAYERS], acc_addr_bits=7)
     act, weight, constants, expected = readout_case(np.random.default_rng(22), conv, pool, level_bits)
-    program = compile_layer("ws", tile("ws", act[0], weight, 8, 8, False), conv, DEFAULT, "based")
+    program = compile_layer("ws", act[0], weight, DEFAULT, "based")
     run, halt = program.instructions
     program.instructions = [isa.run("ws", **{**run.descriptor, "acc_base": 37}), halt]
     readout = Readout(constants.multiplier, constants.bias, constants.shift, level_bits, pool)
@@ -399,7 +426,7 @@ def test_a_second_drain_of_the_same_sums_takes_its_own_pool_and_clamp(icarus_bui
     act, weight, constants, pooled = readout_case(np.random.default_rng(23), conv, True, 4)
     acc = integer_conv2d(torch.from_numpy(act[:1]), torch.from_numpy(weight)).numpy()
     wide = requantize(acc, replace(constants, out_bits=16))[0]
-    program = compile_layer("ws", tile("ws", act[0], weight, 8, 8, False), conv, DEFAULT, "twice")
+    program = compile_layer("ws", act[0], weight, DEFAULT, "twice")
     program = with_readout(program, Readout(constants.multiplier, constants.bias, constants.shift, 4, True), "twice")
     run, first, halt = program.instructions
     program.instructions = [run, first, isa.drain(**{**first.descriptor, "pool": 0, "level_bits": 16}), halt]

@@ -8,7 +8,6 @@ import pytest
 from qaccel.hw.energy import add_pj, core_memories, host_words, multiply_pj, run_energy, split_uj, sram_access_pj
 from qaccel.rtl.build import BenchParameters
 from qaccel.rtl.program import ConvShape, CoreShape, Readout, compile_layer, with_readout
-from qaccel.export.tiling import operands
 
 
 @pytest.mark.parametrize("size_bytes, pj", [(8 * 1024, 10.0), (32 * 1024, 20.0), (1024 * 1024, 100.0)])
@@ -46,7 +45,7 @@ def test_a_runs_energy_from_its_counts_by_hand():
     # instr: 16 x 256 bits = 512 B; one lane's constants: 16 x (6 + 56 + 24) bits = 172 B.
     assert {name: m.size_bytes for name, m in memories.items()} == {"instr": 512, "act": 2048, "wgt": 256,
                                                                       "acc": 32768, "const": 172}
-    values = {"instr_reads": 2, "act_reads": 50, "wgt_reads": 20, "acc_reads": 10, "acc_writes": 10,
+    values = {"instr_reads": 2, "act_steps": 50, "act_reads": 50, "wgt_reads": 20, "acc_reads": 10, "acc_writes": 10,
               "acc_add_rows": 10, "requant_words": 3, "const_reads": 6}
     moved = {"instr": 2, "act": 40, "wgt": 8, "acc": 6, "const": 4, "levels": 5}
     energy = run_energy(values, parameters, moved)
@@ -78,14 +77,15 @@ def test_the_host_moves_the_program_weights_activations_and_read_out():
     rng = np.random.default_rng(0)
     act = rng.integers(-128, 128, (3, 2, 3))
     weight = rng.integers(-8, 8, (5, 3, 3, 3))
-    program = compile_layer("os", operands("os", act, weight, 2, 2), conv, shape, "test")
-    # OS: 3 pixel tiles x 27 activation words; 3 output tiles x 27 weight words; 3 output tiles x 6
-    # pixels read back; RUN and HALT.
-    assert host_words(program) == {"instr": 2, "act": 3 * 27, "wgt": 3 * 27, "acc": 3 * 6, "const": 0, "levels": 0}
+    program = compile_layer("os", act, weight, shape, "test")
+    # OS: the map, 2 input tiles x 6 pixels; 3 output tiles x 2 input tiles x 9 taps x 2 channels of
+    # weight words; 3 output tiles x 6 pixels read back; RUN and HALT.
+    assert host_words(program) == {"instr": 2, "act": 2 * 6, "wgt": 3 * 2 * 9 * 2, "acc": 3 * 6, "const": 0,
+                                   "levels": 0}
     # With a DRAIN the host writes each lane's constants of the 3 output tiles and takes the levels
     # (3 tiles x 6 pixels) instead of the sums.
     readout = Readout(np.arange(5), np.zeros(5, dtype=np.int64), np.ones(5, dtype=np.int64), 4, pool=False)
     drained = with_readout(program, readout, "test")
     assert [instruction.opcode.name for instruction in drained.instructions] == ["RUN_OS", "DRAIN", "HALT"]
-    assert host_words(drained) == {"instr": 3, "act": 3 * 27, "wgt": 3 * 27, "acc": 0, "const": 3 * 2,
+    assert host_words(drained) == {"instr": 3, "act": 2 * 6, "wgt": 3 * 2 * 9 * 2, "acc": 0, "const": 3 * 2,
                                    "levels": 3 * 6}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qaccel.export.tiling import operands
 from qaccel.rtl.program import ConvShape, CoreShape, ProgramError, Readout, compile_layer, with_readout
 
 SHAPE = CoreShape(2, 2, 8, 4, 32, True, mult_bits=24, level_bits=16)
@@ -15,7 +14,7 @@ def program_for(conv: ConvShape):
     rng = np.random.default_rng(0)
     act = rng.integers(0, 16, (conv.in_channels, conv.height, conv.width))
     weight = rng.integers(-8, 8, (conv.out_channels, conv.in_channels, 3, 3))
-    return compile_layer("ws", operands("ws", act, weight, 2, 2), conv, SHAPE, "layer 7")
+    return compile_layer("ws", act, weight, SHAPE, "layer 7")
 
 
 def readout(channels: int, level_bits: int = 4, pool: bool = False, bias: int = 0) -> Readout:

@@ -120,9 +120,10 @@ def test_an_identical_copy_of_the_checkout_reruns_nothing(tiny_workflow, tmp_pat
     assert planned_jobs_of(checkout_copy(tmp_path), tiny_workflow) == {}
 
 
-# A change of the tiling: what handles tiles (tile, serialize, the checks, the layer figure), the network
-# (its core backend tiles the operands), and what shows their files; not training nor the builds.
-TILING_ONWARD = {"tile": 2, "serialize": 2, **CHECKS, **REPORTED_AFTER_VECTORS, **NETWORK}
+# A change of the tiling: what handles tiles (tile, serialize, the checks, the layer figure) and what
+# shows their files; not training nor the builds, nor the network (the core reads each layer's map
+# itself: its programs do not tile).
+TILING_ONWARD = {"tile": 2, "serialize": 2, **CHECKS, **REPORTED_AFTER_VECTORS}
 
 
 @pytest.mark.parametrize("module,old,new,expected", [
@@ -213,7 +214,10 @@ def test_outputs_include_rtl_results_and_summary(tiny_workflow):
         sim = json.loads((tiny_workflow / f"results/layer27/{dataflow}/sim.json").read_text())
         # sim.simulator auto: Icarus for a layer this small.
         assert sim["passed"] is True and sim["mismatches"] == 0 and sim["simulator"] == "icarus"
-        assert sim["cycles"] == sim["cycles_formula"] and sim["cycles"] <= sim["model"]["cycles"]
+        assert sim["cycles"] == sim["cycles_formula"]
+        # Layer 27 at 8x8 is two OS folds: the core's fixed cycles around them (fetch, the transpose's R,
+        # the drain) are more than the per-fold model's overlap saves (rtl/README.md, "Timing").
+        assert (sim["cycles"] < sim["model"]["cycles"]) == (dataflow == "ws")
         assert sim["values_checked"] > 0 and sim["build"].startswith("resources/sim_build/icarus-")
         # Its energy: at least the layer's MACs; each memory at the build's size (2^address bits words).
         energy, parameters = sim["energy"], sim["parameters"]

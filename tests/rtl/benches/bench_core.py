@@ -16,7 +16,7 @@ from qaccel.rtl import isa
 from qaccel.rtl.bench_run import CONTROLLER_STATES
 from qaccel.rtl.cycles import core_cycles, program_cycles, watchdog_cycles
 from qaccel.rtl.hexfile import words_to_lanes
-from qaccel.export.tiling import operands, tile
+from qaccel.export.tiling import tile
 from qaccel.rtl.program import ConvShape, CoreShape, LayerProgram, compile_layer
 from unit_common import CLOCK_NS, resolved, start_and_reset
 
@@ -39,7 +39,7 @@ def layer(dut):
     act = rng.integers(0, 16, (conv.in_channels, conv.height, conv.width))
     weight = rng.integers(-8, 8, (conv.out_channels, conv.in_channels, 3, 3))
     tiles = tile(spec["dataflow"], act, weight, shape.rows, shape.cols, relu=False)
-    return compile_layer(spec["dataflow"], tiles, conv, shape, "bench_core"), tiles.output
+    return compile_layer(spec["dataflow"], act, weight, shape, "bench_core"), tiles.output
 
 
 def packed(lanes: np.ndarray, bits: int) -> list[int]:
@@ -184,8 +184,7 @@ def placed_program(dut) -> tuple[list[tuple[LayerProgram, dict[str, int], np.nda
                          layer_spec["width"])
         act = rng.integers(act_low, act_high + 1, (conv.in_channels, conv.height, conv.width))
         weight = rng.integers(-weight_limit, weight_limit, (conv.out_channels, conv.in_channels, 3, 3))
-        program = compile_layer(layer_spec["dataflow"], operands(layer_spec["dataflow"], act, weight, shape.rows,
-                                                                 shape.cols), conv, shape, f"layer {index}")
+        program = compile_layer(layer_spec["dataflow"], act, weight, shape, f"layer {index}")
         bases = dict(next_free)
         sizes = {"act_base": len(program.act_lanes), "wgt_base": len(program.weight_lanes),
                  "acc_base": program.acc_words}

@@ -1,8 +1,9 @@
 """sequencer and acc_sequencer against Python models of the loop nests in their header comments.
 
-sequencer: every cycle of a layer (activation read enable and address, the tag of a read, weight
-read enable and address, busy) from the cycle after start until busy falls, for WS and OS layers
-of a few shapes, folds shorter than ROWS included (WS: height*width < ROWS; OS: tile_pitch < ROWS).
+sequencer: every cycle of a layer (activation step, read enable and address, padding and tag of a
+step, weight read enable and address, busy) from the cycle after start until busy falls, for WS
+and OS layers of a few shapes: WS folds shorter than ROWS (height*width < ROWS), OS pixel tiles
+past the map's last pixel and spanning several rows, maps one pixel high, tiles pitched apart.
 Layers run back to back, each started on the cycle busy falls; the descriptor inputs carry noise
 after start (the sequencer keeps what it was started with).
 
@@ -23,78 +24,89 @@ KERNEL = 3  # 3x3 convolutions: a fold per (ki, kj)
 
 @dataclass(frozen=True)
 class Layer:
-    """One conv layer as the sequencers see it. WS: activations of an input-channel tile are a
-    padded (height + 2) x (width + 2) image per channel word; OS: a pixel tile's activations are
-    in_channels * 9 consecutive words (one per step)."""
+    """One conv layer as the sequencers see it: the activation map of an input-channel tile is
+    height x width words (unpadded), tile_pitch words apart."""
     mode_os: bool
-    in_tiles: int     # WS
-    in_channels: int  # OS: steps per fold / 9
+    in_tiles: int
     out_tiles: int
     height: int
     width: int
     act_base: int
     wgt_base: int
     acc_base: int
+    pitch_gap: int = 0  # words between one tile's map and the next
 
     @property
     def pixels(self) -> int:
         return self.height * self.width
 
     @property
-    def row_pitch(self) -> int:
-        return self.width + 2
-
-    @property
     def tile_pitch(self) -> int:
-        return self.in_channels * KERNEL * KERNEL if self.mode_os else (self.height + 2) * self.row_pitch
+        return self.pixels + self.pitch_gap
 
     def pixel_tiles(self, rows: int) -> int:
         return -(-self.pixels // rows)
 
 
-def ws(in_tiles, out_tiles, height, width, act_base=0, wgt_base=0, acc_base=0) -> Layer:
-    return Layer(False, in_tiles, 0, out_tiles, height, width, act_base, wgt_base, acc_base)
+def ws(in_tiles, out_tiles, height, width, act_base=0, wgt_base=0, acc_base=0, pitch_gap=0) -> Layer:
+    return Layer(False, in_tiles, out_tiles, height, width, act_base, wgt_base, acc_base, pitch_gap)
 
 
-def os_(in_channels, out_tiles, height, width, act_base=0, wgt_base=0, acc_base=0) -> Layer:
-    return Layer(True, 0, in_channels, out_tiles, height, width, act_base, wgt_base, acc_base)
+def os_(in_tiles, out_tiles, height, width, act_base=0, wgt_base=0, acc_base=0, pitch_gap=0) -> Layer:
+    return Layer(True, in_tiles, out_tiles, height, width, act_base, wgt_base, acc_base, pitch_gap)
 
 
-LAYERS = [ws(1, 1, 2, 2, act_base=7, wgt_base=3), ws(2, 2, 3, 5, act_base=1, wgt_base=40), ws(1, 3, 4, 4),
-          ws(2, 1, 1, 3, act_base=100, wgt_base=9), os_(1, 2, 4, 4, act_base=5, wgt_base=11),
-          os_(2, 3, 3, 3, act_base=2, wgt_base=1), os_(3, 1, 1, 5, act_base=30, wgt_base=60)]
+LAYERS = [ws(1, 1, 2, 2, act_base=7, wgt_base=3), ws(2, 2, 3, 5, act_base=1, wgt_base=40, pitch_gap=4),
+          ws(1, 3, 4, 4), ws(2, 1, 1, 3, act_base=100, wgt_base=9), os_(1, 2, 4, 4, act_base=5, wgt_base=11),
+          os_(2, 3, 3, 3, act_base=2, wgt_base=1, pitch_gap=3), os_(3, 1, 1, 5, act_base=30, wgt_base=60)]
+
+IDLE = (0, 0, None, None, None, 0, None)
+
+
+def tap_read(layer: Layer, in_tile: int, pixel: int, ki: int, kj: int) -> tuple:
+    """(act_step, act_rd_en, address, pad) of reading ``pixel``'s tap (ki, kj): pixel (y, x) reads
+    (y + ki - 1, x + kj - 1), padding outside the map (and for a pixel past the last), not read."""
+    y, x = divmod(pixel, layer.width)
+    inside = y < layer.height and 0 <= y + ki - 1 < layer.height and 0 <= x + kj - 1 < layer.width
+    address = layer.act_base + in_tile * layer.tile_pitch + pixel + (ki - 1) * layer.width + (kj - 1)
+    return 1, int(inside), address if inside else None, int(not inside)
 
 
 def read_stream(layer: Layer, rows: int) -> list[tuple]:
-    """Per cycle: (act_rd_en, act address, tag, wgt_rd_en, wgt address), None where not enabled."""
-    cycles = []
+    """Per cycle: (act_step, act_rd_en, act address, pad, tag, wgt_rd_en, wgt address), None where
+    it does not matter."""
+    taps = [(ki, kj) for ki in range(KERNEL) for kj in range(KERNEL)]
     if layer.mode_os:
-        period = max(layer.tile_pitch, rows)
+        # Blocks (in_tile, tap) of ROWS pixel reads; weight reads follow their steps ROWS cycles later.
+        steps = layer.in_tiles * len(taps) * rows
+        cycles, weights = [], []
         for pixel_tile in range(layer.pixel_tiles(rows)):
             for out_tile in range(layer.out_tiles):
-                for step in range(period):
-                    if step < layer.tile_pitch:
-                        cycles.append((1, layer.act_base + pixel_tile * layer.tile_pitch + step,
-                                       int(step == layer.tile_pitch - 1),
-                                       1, layer.wgt_base + out_tile * layer.tile_pitch + step))
-                    else:
-                        cycles.append((0, None, None, 0, None))
+                step = 0
+                for in_tile in range(layer.in_tiles):
+                    for ki, kj in taps:
+                        for lane in range(rows):
+                            cycles.append((*tap_read(layer, in_tile, pixel_tile * rows + lane, ki, kj),
+                                           int(step == steps - 1), 0, None))
+                            weights.append(layer.wgt_base + out_tile * steps + step)
+                            step += 1
+        cycles += [IDLE] * rows
+        for index, address in enumerate(weights):
+            cycles[index + rows] = (*cycles[index + rows][:5], 1, address)
         return cycles
     folds = [(in_tile, ki, kj) for in_tile in range(layer.in_tiles) for _ in range(layer.out_tiles)
-             for ki in range(KERNEL) for kj in range(KERNEL)]
+             for ki, kj in taps]
     period = max(layer.pixels, rows)
     # Fold 0's weights before fold 0; fold f+1's on the first ROWS cycles of fold f.
-    cycles += [(0, None, None, 1, layer.wgt_base + r) for r in range(rows)]
+    cycles = [(0, 0, None, None, None, 1, layer.wgt_base + r) for r in range(rows)]
     for fold, (in_tile, ki, kj) in enumerate(folds):
         for step in range(period):
             weight = (1, layer.wgt_base + (fold + 1) * rows + step) if step < rows and fold + 1 < len(folds) \
                 else (0, None)
             if step < layer.pixels:
-                y, x = divmod(step, layer.width)
-                address = layer.act_base + in_tile * layer.tile_pitch + (y + ki) * layer.row_pitch + (x + kj)
-                cycles.append((1, address, int(step == 0), *weight))
+                cycles.append((*tap_read(layer, in_tile, step, ki, kj), int(step == 0), *weight))
             else:
-                cycles.append((0, None, None, *weight))
+                cycles.append((0, 0, None, None, None, *weight))
     return cycles
 
 
@@ -121,7 +133,7 @@ def row_destinations(layer: Layer, rows: int) -> list[tuple]:
 
 def drive_descriptor(dut, layer: Layer, rows: int, rng: random.Random | None = None) -> None:
     """The layer's descriptor on the start inputs; with ``rng``, noise instead."""
-    values = {"mode_os": int(layer.mode_os), "width_in": layer.width, "row_pitch_in": layer.row_pitch,
+    values = {"mode_os": int(layer.mode_os), "width_in": layer.width, "height_in": layer.height,
               "tile_pitch_in": layer.tile_pitch, "in_tiles_in": layer.in_tiles, "out_tiles_in": layer.out_tiles,
               "pixel_tiles_in": layer.pixel_tiles(rows), "pixels_in": layer.pixels, "act_base_in": layer.act_base,
               "wgt_base_in": layer.wgt_base, "acc_base_in": layer.acc_base}
@@ -135,11 +147,11 @@ def drive_descriptor(dut, layer: Layer, rows: int, rng: random.Random | None = N
 async def sequencer_reads_match_loop_nest(dut):
     rows = int(dut.ROWS.value)
     act_mask, wgt_mask = (1 << len(dut.act_rd_addr)) - 1, (1 << len(dut.wgt_rd_addr)) - 1
-    await start_and_reset(dut, {"start": 0, **{name: 0 for name in ("mode_os", "width_in", "row_pitch_in",
+    await start_and_reset(dut, {"start": 0, **{name: 0 for name in ("mode_os", "width_in", "height_in",
                                                                    "tile_pitch_in", "in_tiles_in", "out_tiles_in",
                                                                    "pixel_tiles_in", "pixels_in", "act_base_in",
                                                                    "wgt_base_in")}},
-                          ["busy", "act_rd_en", "wgt_rd_en"])
+                          ["busy", "act_step", "act_rd_en", "wgt_rd_en"])
     rng = random.Random(10)
     for layer in LAYERS:
         assert resolved(dut.busy, "busy") == 0
@@ -147,17 +159,19 @@ async def sequencer_reads_match_loop_nest(dut):
         what = f"{'OS' if layer.mode_os else 'WS'} layer {layer}"
         dut.start.value = 1
         drive_descriptor(dut, layer, rows)
-        for cycle, want in enumerate(expected + [(0, None, None, 0, None)]):
+        for cycle, want in enumerate(expected + [IDLE]):
             await FallingEdge(dut.clk)
             dut.start.value = 0
             drive_descriptor(dut, layer, rows, rng)
-            act_en, act_addr, tag, wgt_en, wgt_addr = want
-            got_act_en = resolved(dut.act_rd_en, "act_rd_en")
+            step, read, act_addr, pad, tag, wgt_en, wgt_addr = want
+            got_step = resolved(dut.act_step, "act_step")
+            got_read = resolved(dut.act_rd_en, "act_rd_en")
             got_wgt_en = resolved(dut.wgt_rd_en, "wgt_rd_en")
-            got = (got_act_en, resolved(dut.act_rd_addr, "act_rd_addr") if got_act_en else None,
-                   resolved(dut.act_tag, "act_tag") if got_act_en else None,
+            got = (got_step, got_read, resolved(dut.act_rd_addr, "act_rd_addr") if got_read else None,
+                   resolved(dut.act_pad, "act_pad") if got_step else None,
+                   resolved(dut.act_tag, "act_tag") if got_step else None,
                    got_wgt_en, resolved(dut.wgt_rd_addr, "wgt_rd_addr") if got_wgt_en else None)
-            want = (act_en, act_addr & act_mask if act_en else None, tag, wgt_en,
+            want = (step, read, act_addr & act_mask if read else None, pad, tag, wgt_en,
                     wgt_addr & wgt_mask if wgt_en else None)
             assert got == want, f"{what}, cycle {cycle} of {len(expected)}: expected {want}, got {got}"
             busy = resolved(dut.busy, "busy")
