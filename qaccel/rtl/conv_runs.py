@@ -71,5 +71,4 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
     return CoreConvs(outputs, [run.cycles for run in runs], formula,
                      fold_model_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"],
                      ideal_cycles(conv, shape.rows, shape.cols), seconds,
-                     [split_uj(run_energy(run.values, build.parameters, host_words(programs[index])))
-                      for index, run in enumerate(runs)])
+                     [split_uj(run_energy(run.values, build.parameters, host_words(program))) for run in runs])

@@ -383,6 +383,14 @@ def test_the_readout_requantizes_and_pools_exactly_as_the_library(icarus_builds,
         assert np.array_equal(runs.outputs, expected), (conv, np.argwhere(runs.outputs != expected)[:5])
         formula = core_cycles(dataflow, conv, 8, 8) + drain_cycles(conv, 8)
         assert runs.cycles == [formula, formula], (runs.cycles, formula)
+        # What the host moves for each image, priced as DRAM (1.3 nJ per 64 bits): the RUN, DRAIN and
+        # HALT (256 bits each), the map (64-bit words), the weights (32-bit), each lane's constants
+        # (6 + 56 + 24 bits) and the levels sent (8 lanes of 16 bits), not the accumulator's sums.
+        in_tiles, out_tiles = -(-conv.in_channels // 8), -(-conv.out_channels // 8)
+        sent = out_tiles * conv.pixels // (4 if pool else 1)
+        bits = (3 * 256 + in_tiles * conv.pixels * 64 + in_tiles * out_tiles * 9 * 8 * 32 + out_tiles * 8 * 86
+                + sent * 8 * 16)
+        assert [energy["dram"] for energy in runs.energy_uj] == pytest.approx([bits / 64 * 1.3e-3] * 2)
 
 
 @pytest.mark.parametrize("mutant", BLOCK_MUTANTS)
