@@ -11,7 +11,8 @@
 // order width, height, tile_pitch, in_tiles, out_tiles, pixel_tiles, pixels, act_base,
 // wgt_base, acc_base (rtl/README.md, "Instruction set"). Decoding it hands the fields to the
 // sequencer (memory reads) and the accumulator's address sequencer (writes). A DRAIN's fields,
-// from bit 8 upward in FIELD_BITS each: width, height, out_tiles, acc_base, pool (bit 0), level_bits.
+// from bit 8 upward in FIELD_BITS each: width, height, out_tiles, acc_base, pool (bit 0), level_bits,
+// const_base, store (bit 0), act_base (where a storing DRAIN writes its levels: the next map).
 // The next instruction
 // is fetched while the layer's last results are still on their way; a RUN after a RUN starts once
 // the datapath is empty.
@@ -61,6 +62,9 @@ module controller #(
     output     [ACC_ADDR_BITS-1:0]   drain_acc_base,
     output                           drain_pool,
     output     [4:0]                 drain_level_bits,
+    output     [FIELD_BITS-1:0]      drain_const_base,
+    output                           drain_store,
+    output     [ACT_ADDR_BITS-1:0]   drain_act_base,
     output                           drain_start,
     input                            readout_busy,
     // high while any word is in flight between the memories and the accumulator memory
@@ -116,6 +120,8 @@ module controller #(
     wire [FIELD_BITS-1:0] drain_acc_base_field = instr_rd_data[FIELD_OFFSET + 3*FIELD_BITS +: FIELD_BITS];
     wire [FIELD_BITS-1:0] drain_pool_field     = instr_rd_data[FIELD_OFFSET + 4*FIELD_BITS +: FIELD_BITS];
     wire [FIELD_BITS-1:0] drain_level_field    = instr_rd_data[FIELD_OFFSET + 5*FIELD_BITS +: FIELD_BITS];
+    wire [FIELD_BITS-1:0] drain_store_field    = instr_rd_data[FIELD_OFFSET + 7*FIELD_BITS +: FIELD_BITS];
+    wire [FIELD_BITS-1:0] drain_act_base_field = instr_rd_data[FIELD_OFFSET + 8*FIELD_BITS +: FIELD_BITS];
     /* verilator lint_on UNUSEDSIGNAL */
     assign drain_width      = instr_rd_data[FIELD_OFFSET + 0*FIELD_BITS +: FIELD_BITS];
     assign drain_height     = instr_rd_data[FIELD_OFFSET + 1*FIELD_BITS +: FIELD_BITS];
@@ -123,6 +129,9 @@ module controller #(
     assign drain_acc_base   = drain_acc_base_field[ACC_ADDR_BITS-1:0];
     assign drain_pool       = drain_pool_field[0];
     assign drain_level_bits = drain_level_field[4:0];
+    assign drain_const_base = instr_rd_data[FIELD_OFFSET + 6*FIELD_BITS +: FIELD_BITS];
+    assign drain_store      = drain_store_field[0];
+    assign drain_act_base   = drain_act_base_field[ACT_ADDR_BITS-1:0];
     assign drain_start      = decoding && is_drain && !datapath_busy;
 
     assign instr_rd_en   = state == S_FETCH;

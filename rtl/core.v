@@ -10,7 +10,8 @@
 // The host port writes the instruction, activation and weight memories and the requantization
 // constants, and reads the accumulator memory (data one cycle after host_rd_en, ReLU'd when
 // host_rd_relu; only while the core is not busy). A DRAIN instruction sends a layer's sums out
-// requantized and pooled, one word of COLS levels per level_valid. psum_row_valid/psum_row show every row of partial sums that leaves the array, as the
+// requantized and pooled, one word of COLS levels per level_valid; a storing DRAIN also writes them
+// into the activation memory as the next layer's map (ROWS = COLS only: a level word is a map word). psum_row_valid/psum_row show every row of partial sums that leaves the array, as the
 // accumulator receives it, for monitors. Status flags are sticky until reset.
 module core #(
     parameter ROWS            = 8,
@@ -92,6 +93,11 @@ module core #(
     wire [ACC_ADDR_BITS-1:0]   drain_acc_base;
     wire                       drain_pool, drain_start, readout_busy;
     wire [4:0]                 drain_level_bits;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [FIELD_BITS-1:0]      drain_const_base;  // the bits that address the constant memories
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire                       drain_store;
+    wire [ACT_ADDR_BITS-1:0]   drain_act_base;
     wire                       controller_bad_instruction;
 
     // sequencer -> memories
@@ -143,6 +149,9 @@ module core #(
         .drain_acc_base (drain_acc_base),
         .drain_pool     (drain_pool),
         .drain_level_bits(drain_level_bits),
+        .drain_const_base(drain_const_base),
+        .drain_store    (drain_store),
+        .drain_act_base (drain_act_base),
         .drain_start    (drain_start),
         .readout_busy   (readout_busy),
         .datapath_busy  (datapath_busy)
@@ -188,11 +197,15 @@ module core #(
         .rd_data(instr_rd_data)
     );
 
+    // The activation memory's write port: a storing DRAIN's levels, the host otherwise.
+    wire                     store_wr_en;
+    wire [ACT_ADDR_BITS-1:0] store_wr_addr;
+    wire [ACT_WORD-1:0]      store_wr_data;
     sdp_ram #(.WIDTH(ACT_WORD), .ADDR_BITS(ACT_ADDR_BITS)) u_act_mem (
         .clk    (clk),
-        .wr_en  (host_wr_en && host_wr_sel == SEL_ACT),
-        .wr_addr(host_wr_addr[ACT_ADDR_BITS-1:0]),
-        .wr_data(host_wr_data[ACT_WORD-1:0]),
+        .wr_en  (store_wr_en || (host_wr_en && host_wr_sel == SEL_ACT)),
+        .wr_addr(store_wr_en ? store_wr_addr : host_wr_addr[ACT_ADDR_BITS-1:0]),
+        .wr_data(store_wr_en ? store_wr_data : host_wr_data[ACT_WORD-1:0]),
         .rd_en  (act_rd_en),
         .rd_addr(act_rd_addr),
         .rd_data(act_rd_data)
@@ -370,6 +383,28 @@ module core #(
 
     assign host_rd_data = acc_rd_data;
 
+    // A stored level lane is the low ACT_BITS of its level lane: the clamp must keep levels within an
+    // activation lane (a_bits <= ACT_BITS, one less for signed lanes), and a level word must be a map
+    // word (ROWS = COLS). A storing DRAIN that breaks either is refused.
+    localparam STORE_LEVEL_BITS = ACT_BITS - ACT_SIGNED;
+    localparam CAN_STORE        = ROWS == COLS;
+    genvar store_lane;
+    generate
+        for (store_lane = 0; store_lane < ROWS; store_lane = store_lane + 1) begin : g_store
+            if (CAN_STORE && store_lane < COLS) begin : g_level
+                if (LEVEL_BITS >= ACT_BITS) begin : g_low
+                    assign store_wr_data[store_lane*ACT_BITS +: ACT_BITS] =
+                        level_data[store_lane*LEVEL_BITS +: ACT_BITS];
+                end else begin : g_widen
+                    assign store_wr_data[store_lane*ACT_BITS +: ACT_BITS] =
+                        {{(ACT_BITS-LEVEL_BITS){1'b0}}, level_data[store_lane*LEVEL_BITS +: LEVEL_BITS]};
+                end
+            end else begin : g_none
+                assign store_wr_data[store_lane*ACT_BITS +: ACT_BITS] = {ACT_BITS{1'b0}};
+            end
+        end
+    endgenerate
+    wire store_allowed = CAN_STORE && {27'd0, drain_level_bits} <= STORE_LEVEL_BITS;
     wire const_wr_en = host_wr_en && host_wr_sel == SEL_CONST;
     wire [LANE_BITS-1:0] const_wr_lane = host_wr_addr[LANE_BITS-1:0];
     wire readout_bad_shape;
@@ -381,7 +416,8 @@ module core #(
         .LEVEL_BITS   (LEVEL_BITS),
         .TILE_BITS    (CONST_ADDR_BITS),
         .DIM_BITS     (FIELD_BITS),
-        .ACC_ADDR_BITS(ACC_ADDR_BITS)
+        .ACC_ADDR_BITS(ACC_ADDR_BITS),
+        .ACT_ADDR_BITS(ACT_ADDR_BITS)
     ) u_readout (
         .clk           (clk),
         .rst           (rst),
@@ -392,6 +428,9 @@ module core #(
         .acc_base_in   (drain_acc_base),
         .pool_in       (drain_pool),
         .level_bits_in (drain_level_bits),
+        .const_base_in (drain_const_base[CONST_ADDR_BITS-1:0]),
+        .store_in      (drain_store && store_allowed),
+        .act_base_in   (drain_act_base),
         .const_wr_en   (const_wr_en),
         .const_wr_lanes({{(COLS-1){1'b0}}, 1'b1} << const_wr_lane),
         .const_wr_tile (host_wr_addr[LANE_BITS +: CONST_ADDR_BITS]),
@@ -403,20 +442,25 @@ module core #(
         .acc_rd_data   (acc_rd_data),
         .level_valid   (level_valid),
         .level_data    (level_data),
+        .store_wr_en   (store_wr_en),
+        .store_wr_addr (store_wr_addr),
         .bad_shape     (readout_bad_shape),
         .busy          (readout_busy)
     );
 
-    // A DRAIN whose map the max-pool refuses (odd, empty or too wide) is a bad instruction.
-    reg pool_refused;
+    wire store_refused = drain_start && drain_store && !store_allowed;
+
+    // A DRAIN whose map the max-pool refuses (odd, empty or too wide), or a store refused, is a bad
+    // instruction.
+    reg drain_refused;
     always @(posedge clk) begin
         if (rst) begin
-            pool_refused <= 1'b0;
-        end else if (readout_bad_shape) begin
-            pool_refused <= 1'b1;
+            drain_refused <= 1'b0;
+        end else if (readout_bad_shape || store_refused) begin
+            drain_refused <= 1'b1;
         end
     end
-    assign bad_instruction = controller_bad_instruction || pool_refused;
+    assign bad_instruction = controller_bad_instruction || drain_refused;
 
     // Accumulations that overflowed: the accumulator memory's adds, and the PEs' OS accumulators.
     reg acc_memory_overflow;

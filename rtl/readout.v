@@ -7,8 +7,10 @@
 // so each output-channel tile is one map for the pool, and the levels leave (level_valid,
 // level_data: COLS lanes of LEVEL_BITS, channel out_tile*COLS + c in lane c) in the same order,
 // pooled where `pool` is set. The requantizer's constants of out_tile are its constant memory's
-// word out_tile. `level_bits` (1 to LEVEL_BITS) is the clamp's width: the next layer's a_bits, or
-// the classifier's feature bits after the last conv.
+// word const_base + out_tile. `level_bits` (1 to LEVEL_BITS) is the clamp's width: the next layer's
+// a_bits, or the classifier's feature bits after the last conv. With `store`, the k-th word of
+// levels is also written to activation word act_base + k (store_wr_*): the levels leave in the
+// activation memory's layout, so they are the next layer's map.
 //
 // The accumulator's read port is taken while busy (acc_rd_en, acc_rd_addr; the word is on
 // acc_rd_data one cycle later), so a DRAIN runs only once the sums are complete (the controller
@@ -22,6 +24,7 @@ module readout #(
     parameter TILE_BITS  = 6,
     parameter DIM_BITS   = 24,
     parameter ACC_ADDR_BITS = 10,
+    parameter ACT_ADDR_BITS = 10,
     parameter POOL_BUF_ADDR_BITS = 4
 ) (
     input                             clk,
@@ -33,6 +36,9 @@ module readout #(
     input      [ACC_ADDR_BITS-1:0]    acc_base_in,
     input                             pool_in,
     input      [4:0]                  level_bits_in,
+    input      [TILE_BITS-1:0]        const_base_in,
+    input                             store_in,
+    input      [ACT_ADDR_BITS-1:0]    act_base_in,
     // requantization constants, from the host port
     input                             const_wr_en,
     input      [COLS-1:0]             const_wr_lanes,
@@ -46,6 +52,8 @@ module readout #(
     input      [COLS*PSUM_BITS-1:0]   acc_rd_data,
     output                            level_valid,
     output     [COLS*LEVEL_BITS-1:0]  level_data,
+    output                            store_wr_en,
+    output reg [ACT_ADDR_BITS-1:0]    store_wr_addr,
     output                            bad_shape,
     output                            busy
 );
@@ -53,6 +61,8 @@ module readout #(
     reg [DIM_BITS-1:0]      width, height, x, y, out_tiles, out_tile;
     reg [ACC_ADDR_BITS-1:0] address;
     reg [4:0]               level_bits;
+    reg [TILE_BITS-1:0]     const_base;
+    reg                     store;
     reg                     word_valid;     // the accumulator word read last cycle is on acc_rd_data
     reg [TILE_BITS-1:0]     word_tile;
 
@@ -67,9 +77,21 @@ module readout #(
         if (rst) begin
             issuing    <= 1'b0;
             word_valid <= 1'b0;
+            store      <= 1'b0;
         end else begin
             word_valid <= issuing;
-            word_tile  <= out_tile[TILE_BITS-1:0];
+            word_tile  <= const_base + out_tile[TILE_BITS-1:0];
+            if (start) begin
+                store         <= store_in;
+`ifdef MUTANT_STORE_OFFSET
+                // Mutation: a storing DRAIN writes its levels one word past act_base.
+                store_wr_addr <= act_base_in + 1'b1;
+`else
+                store_wr_addr <= act_base_in;
+`endif
+            end else if (store_wr_en) begin
+                store_wr_addr <= store_wr_addr + 1'b1;
+            end
             if (start) begin
                 // An empty layer (no tiles or pixels) issues nothing.
                 issuing    <= out_tiles_in != {DIM_BITS{1'b0}} && width_in != {DIM_BITS{1'b0}}
@@ -82,6 +104,7 @@ module readout #(
                 out_tile   <= {DIM_BITS{1'b0}};
                 address    <= acc_base_in;
                 level_bits <= level_bits_in;
+                const_base <= const_base_in;
             end else if (issuing) begin
                 address <= address + 1'b1;  // the tiles' words are consecutive
                 x       <= last_x ? {DIM_BITS{1'b0}} : x + 1'b1;
@@ -145,5 +168,6 @@ module readout #(
         .bad_shape(bad_shape)
     );
 
+    assign store_wr_en = store && level_valid;
     assign busy = issuing || word_valid || requant_busy || requant_valid || level_valid;
 endmodule

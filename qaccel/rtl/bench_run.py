@@ -15,7 +15,7 @@ import numpy as np
 
 from . import hexfile
 from .build import INSTR_ADDR_BITS, BenchBuild
-from .program import LayerProgram
+from .program import ChainProgram, LayerProgram
 
 # The controller's states (rtl/controller.v), for naming where a stuck core stood.
 CONTROLLER_STATES = {0: "IDLE", 1: "FETCH", 2: "DECODE", 3: "RUN (issuing folds)",
@@ -66,17 +66,17 @@ def parse_result_line(line: str, where: str) -> dict[str, int]:
     return values
 
 
-def _read_levels(path: Path, sent: int, program: LayerProgram) -> np.ndarray:
+def _read_levels(path: Path, sent: int, program: LayerProgram | ChainProgram) -> np.ndarray:
     """The words of levels a run's DRAIN sent (unsigned lanes); a count other than the program's is an error."""
     if sent != program.level_words:
-        raise SimulationError(f"{path.parent}: the core sent {sent} words of levels, the program's DRAIN "
+        raise SimulationError(f"{path.parent}: the core sent {sent} words of levels, the program's DRAINs "
                               f"{program.level_words}")
     bits = program.shape.level_bits
     words = hexfile.read_words(path, program.shape.cols, bits, "the levels the core sent")
     return np.where(words < 0, words + (1 << bits), words)
 
 
-def describe_stuck(run: CoreRun, program: LayerProgram, label: str, max_cycles: int) -> str:
+def describe_stuck(run: CoreRun, program: LayerProgram | ChainProgram, label: str, max_cycles: int) -> str:
     """Where the controller stood when the watchdog fired."""
     values = run.values
     state = CONTROLLER_STATES.get(values["state"], f"state {values['state']}")
@@ -92,19 +92,19 @@ def host_address_bits(parameters) -> int:
                parameters.const_addr_bits + parameters.shape.lane_bits)
 
 
-def write_constants(path: Path, program: LayerProgram, parameters) -> int:
+def write_constants(path: Path, program: LayerProgram | ChainProgram, parameters) -> int:
     """The bench's +const file: {host address, data} per output channel; returns the entries."""
     data_bits = program.shape.constant_bits
-    entries = program.readout.constant_entries(program.shape)
-    if program.out_tiles > 1 << parameters.const_addr_bits:
-        raise SimulationError(f"{program.dataflow} layer {program.conv}: {program.out_tiles} output-channel tiles of "
-                              f"constants, the build holds {1 << parameters.const_addr_bits}")
+    entries = program.constant_entries()
+    if program.constant_tiles > 1 << parameters.const_addr_bits:
+        raise SimulationError(f"{program.where}: {program.constant_tiles} output-channel tiles of constants, the "
+                              f"build holds {1 << parameters.const_addr_bits}")
     digits = -(-(host_address_bits(parameters) + data_bits) // 4)
     Path(path).write_text("".join(f"{address << data_bits | data:0{digits}x}\n" for address, data in entries))
     return len(entries)
 
 
-def run_programs(build: BenchBuild, program: LayerProgram, activations: list[np.ndarray], workdir: Path,
+def run_programs(build: BenchBuild, program: LayerProgram | ChainProgram, activations: list[np.ndarray], workdir: Path,
                  max_cycles: int, expected_stream: list[np.ndarray] | None = None, read_relu: bool = False,
                  timeout_s: float | None = None) -> tuple[list[CoreRun], float]:
     """Run ``program`` once per activation image (each (words, rows) lanes); returns the runs and
@@ -114,19 +114,20 @@ def run_programs(build: BenchBuild, program: LayerProgram, activations: list[np.
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     parameters = build.parameters
-    for memory, words, bits in (("act", max(len(a) for a in activations), parameters.act_addr_bits),
+    for memory, words, bits in (("act", max(program.act_words, *(len(a) for a in activations)),
+                                 parameters.act_addr_bits),
                                 ("wgt", len(program.weight_lanes), parameters.wgt_addr_bits),
                                 ("acc", program.acc_words, parameters.acc_addr_bits)):
         if words > 1 << bits:
-            raise SimulationError(f"{program.dataflow} layer {program.conv}: needs {words} {memory} memory words, "
-                                  f"the build in {build.directory} has {1 << bits}")
+            raise SimulationError(f"{program.where}: needs {words} {memory} memory words, the build in "
+                                  f"{build.directory} has {1 << bits}")
     (workdir / "instr.hex").write_text("".join(instruction.hex() + "\n" for instruction in program.instructions))
     hexfile.write_words(workdir / "wgt.hex", program.weight_lanes, shape.weight_bits)
     for index, act in enumerate(activations):
         hexfile.write_words(workdir / f"act_{index}.hex", act, shape.act_bits)
     plusargs = [f"+instr={workdir / 'instr.hex'}", f"+wgt={workdir / 'wgt.hex'}", f"+act={workdir / 'act_'}",
                 f"+runs={len(activations)}", f"+max_cycles={max_cycles}", f"+result={workdir / 'result.txt'}"]
-    if program.readout is None:  # the sums, read back through the host port
+    if not program.drains:  # the sums, read back through the host port
         plusargs += [f"+acc_words={program.acc_words}", f"+acc_out={workdir / 'acc_'}"]
         if read_relu:
             plusargs.append(f"+relu_out={workdir / 'relu_'}")
@@ -166,7 +167,7 @@ def run_programs(build: BenchBuild, program: LayerProgram, activations: list[np.
         if not run.timed_out:
             index = values["run"]
             try:
-                if program.readout is not None:
+                if program.drains:
                     run.levels = _read_levels(workdir / f"levels_{index}.hex", values["levels"], program)
                 else:
                     run.raw = hexfile.read_words(workdir / f"acc_{index}.hex", shape.cols, shape.psum_bits,

@@ -78,6 +78,18 @@ def drain_cycles(conv: ConvShape, cols: int) -> int:
     return ceil_div(conv.out_channels, cols) * conv.pixels + DRAIN_OVERHEAD
 
 
+# Cycles a layer after a layer saves in a chain: drain_cycles counts the HALT's fetch, decode and finish
+# (3) after the DRAIN; in a chain the next RUN is fetched and decoded there instead, and core_cycles
+# counts that RUN's fetch and decode already.
+CHAINED_LAYER_SAVES = 3
+
+
+def chain_cycles(layers: list[tuple[str, ConvShape]], rows: int, cols: int) -> int:
+    """A chain (qaccel.rtl.program.compile_chain): each layer's RUN and DRAIN, then a HALT."""
+    return (sum(core_cycles(dataflow, conv, rows, cols) + drain_cycles(conv, cols) for dataflow, conv in layers)
+            - CHAINED_LAYER_SAVES * (len(layers) - 1))
+
+
 def fold_model_cycles(dataflow: str, conv: ConvShape, rows: int, cols: int) -> dict:
     """The per-fold model: SCALE-Sim's im2col folds x cycles per fold, folds back to back."""
     if dataflow == "ws":

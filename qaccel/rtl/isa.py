@@ -15,7 +15,7 @@ FIELD_OFFSET = 8
 # The layer descriptor of a RUN (rtl/README.md, "Instruction set").
 FIELDS = ("width", "height", "tile_pitch", "in_tiles", "out_tiles", "pixel_tiles", "pixels", "act_base",
           "wgt_base", "acc_base")
-DRAIN_FIELDS = ("width", "height", "out_tiles", "acc_base", "pool", "level_bits")
+DRAIN_FIELDS = ("width", "height", "out_tiles", "acc_base", "pool", "level_bits", "const_base", "store", "act_base")
 
 
 class Opcode(IntEnum):

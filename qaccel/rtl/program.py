@@ -121,6 +121,26 @@ class LayerProgram:
         return ceil_div(self.conv.out_channels, self.shape.cols)
 
     @property
+    def where(self) -> str:
+        return f"{self.dataflow} layer {self.conv}"
+
+    @property
+    def act_words(self) -> int:
+        return len(self.act_lanes)
+
+    @property
+    def drains(self) -> bool:
+        return self.readout is not None
+
+    @property
+    def constant_tiles(self) -> int:
+        """Output-channel tiles of requantization constants the program needs in the core."""
+        return self.out_tiles if self.drains else 0
+
+    def constant_entries(self) -> list[tuple[int, int]]:
+        return self.readout.constant_entries(self.shape) if self.drains else []
+
+    @property
     def acc_words(self) -> int:
         return self.out_tiles * self.conv.pixels
 
@@ -162,10 +182,10 @@ class Readout:
     level_bits: int
     pool: bool
 
-    def constant_entries(self, shape: CoreShape) -> list[tuple[int, int]]:
+    def constant_entries(self, shape: CoreShape, tile_base: int = 0) -> list[tuple[int, int]]:
         """(host address, data) per lane of every output-channel tile for the host port's constants
-        select: address {tile, lane}, data {S, B_c, M_c} (rtl/core.v). The lanes past the last channel
-        take zeros (their levels are dropped, but a level of unknown constants would be X)."""
+        select: address {tile_base + tile, lane}, data {S, B_c, M_c} (rtl/core.v). The lanes past the
+        last channel take zeros (their levels are dropped, but a level of unknown constants would be X)."""
         padding = -len(self.multiplier) % shape.cols
         constants = [np.concatenate([values, np.zeros(padding, dtype=np.int64)]).tolist()
                      for values in (self.multiplier, self.bias, self.shift)]
@@ -174,7 +194,7 @@ class Readout:
             tile, lane = divmod(channel, shape.cols)
             data = ((m & ((1 << shape.mult_bits) - 1)) | (b & ((1 << shape.bias_bits) - 1)) << shape.mult_bits
                     | s << (shape.mult_bits + shape.bias_bits))
-            entries.append((tile << shape.lane_bits | lane, data))
+            entries.append(((tile_base + tile) << shape.lane_bits | lane, data))
         return entries
 
 
@@ -224,51 +244,138 @@ def weight_blocks(weight_int: np.ndarray, rows: int, cols: int) -> np.ndarray:
     return w.reshape(-1, cols, ceil_div(cin, rows), rows, KIJ).transpose(0, 2, 4, 1, 3)
 
 
-def _checked_operands(act_int: np.ndarray, weight_int: np.ndarray, shape: CoreShape, label: str):
-    act_int, weight_int = np.asarray(act_int, dtype=np.int64), np.asarray(weight_int, dtype=np.int64)
-    cin, height, width = act_int.shape
-    if weight_int.shape[1:] != (cin, KERNEL, KERNEL):
-        raise ProgramError(f"{label}: weights of shape {weight_int.shape} for a {cin}-channel map "
-                           f"(expected (Cout, {cin}, {KERNEL}, {KERNEL}))")
-    _check_fits(act_int, shape.act_bits, shape.act_signed, f"{label} activations")
+def compile_conv(dataflow: str, conv: ConvShape, weight_int: np.ndarray, shape: CoreShape, label: str,
+                 act_base: int = 0, wgt_base: int = 0) -> LayerProgram:
+    """A conv of shape ``conv`` by ``weight_int`` (Cout, Cin, 3, 3): its RUN (reading the map at
+    ``act_base``, the weights at ``wgt_base``) and HALT, and its weight image; no map (act_lanes empty).
+    WS: a fold (in_tile, out_tile, kij) is ROWS words, word r holding row r's weight of every column.
+    OS: per out_tile, one weight word per step (in_tile, kij, channel)."""
+    weight_int = np.asarray(weight_int, dtype=np.int64)
+    if weight_int.shape != (conv.out_channels, conv.in_channels, KERNEL, KERNEL):
+        raise ProgramError(f"{label}: weights of shape {weight_int.shape} for a {conv.in_channels}-channel map "
+                           f"(expected (Cout, {conv.in_channels}, {KERNEL}, {KERNEL}))")
     _check_fits(weight_int, shape.weight_bits, True, f"{label} weights")
-    return ConvShape(cin, weight_int.shape[0], height, width), map_lanes(act_int, shape.rows), \
-        weight_blocks(weight_int, shape.rows, shape.cols)
-
-
-def compile_ws(act_int: np.ndarray, weight_int: np.ndarray, shape: CoreShape, label: str) -> LayerProgram:
-    """The WS program of a conv of the map ``act_int`` (Cin, H, W) by ``weight_int`` (Cout, Cin, 3, 3)."""
-    conv, act_lanes, blocks = _checked_operands(act_int, weight_int, shape, label)
+    blocks = weight_blocks(weight_int, shape.rows, shape.cols)
     n_oct, n_ict = blocks.shape[:2]
-    # A fold (in_tile, out_tile, kij) is ROWS words: word r holds row r's weight of every column.
-    weight_lanes = blocks.transpose(1, 0, 2, 4, 3).reshape(-1, shape.cols)
-    folds = n_ict * n_oct * KIJ
-    instructions = [isa.run("ws", width=conv.width, height=conv.height, tile_pitch=conv.pixels, in_tiles=n_ict,
-                            out_tiles=n_oct, pixels=conv.pixels, act_base=0, wgt_base=0, acc_base=0),
-                    isa.halt()]
-    return LayerProgram("ws", conv, shape, instructions, act_lanes, weight_lanes,
-                        stream_rows=folds * conv.pixels, folds=folds)
-
-
-def compile_os(act_int: np.ndarray, weight_int: np.ndarray, shape: CoreShape, label: str) -> LayerProgram:
-    """The OS program of the same conv: per out_tile, one weight word per step (in_tile, kij, channel)."""
-    conv, act_lanes, blocks = _checked_operands(act_int, weight_int, shape, label)
-    n_oct, n_ict = blocks.shape[:2]
-    n_pt = ceil_div(conv.pixels, shape.rows)
-    weight_lanes = blocks.transpose(0, 1, 2, 4, 3).reshape(-1, shape.cols)
-    instructions = [isa.run("os", width=conv.width, height=conv.height, tile_pitch=conv.pixels, in_tiles=n_ict,
-                            pixel_tiles=n_pt, out_tiles=n_oct, pixels=conv.pixels, act_base=0, wgt_base=0,
-                            acc_base=0),
-                    isa.halt()]
-    folds = n_pt * n_oct
-    return LayerProgram("os", conv, shape, instructions, act_lanes, weight_lanes,
-                        stream_rows=folds * shape.rows, folds=folds)
+    bases = {"act_base": act_base, "wgt_base": wgt_base, "acc_base": 0}
+    common = {"width": conv.width, "height": conv.height, "tile_pitch": conv.pixels, "in_tiles": n_ict,
+              "out_tiles": n_oct, "pixels": conv.pixels, **bases}
+    if dataflow == "ws":
+        weight_lanes = blocks.transpose(1, 0, 2, 4, 3).reshape(-1, shape.cols)
+        folds = n_ict * n_oct * KIJ
+        run, stream_rows = isa.run("ws", **common), folds * conv.pixels
+    elif dataflow == "os":
+        weight_lanes = blocks.transpose(0, 1, 2, 4, 3).reshape(-1, shape.cols)
+        n_pt = ceil_div(conv.pixels, shape.rows)
+        folds = n_pt * n_oct
+        run, stream_rows = isa.run("os", pixel_tiles=n_pt, **common), folds * shape.rows
+    else:
+        raise ProgramError(f"{label}: dataflow {dataflow!r}, expected 'ws' or 'os'")
+    return LayerProgram(dataflow, conv, shape, [run, isa.halt()], np.zeros((0, shape.rows), dtype=np.int64),
+                        weight_lanes, stream_rows=stream_rows, folds=folds)
 
 
 def compile_layer(dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, shape: CoreShape,
                   label: str) -> LayerProgram:
-    if dataflow == "ws":
-        return compile_ws(act_int, weight_int, shape, label)
-    if dataflow == "os":
-        return compile_os(act_int, weight_int, shape, label)
-    raise ProgramError(f"{label}: dataflow {dataflow!r}, expected 'ws' or 'os'")
+    """The program of a conv of the map ``act_int`` (Cin, H, W) by ``weight_int``, with its map."""
+    act_int = np.asarray(act_int, dtype=np.int64)
+    cin, height, width = act_int.shape
+    program = compile_conv(dataflow, ConvShape(cin, len(weight_int), height, width), weight_int, shape, label)
+    _check_fits(act_int, shape.act_bits, shape.act_signed, f"{label} activations")
+    return replace(program, act_lanes=map_lanes(act_int, shape.rows))
+
+
+@dataclass
+class ChainProgram:
+    """Convs one after another in one program, the map passing on chip: each layer's DRAIN stores its
+    levels into one half of the activation memory (ping-pong) and the next layer's RUN reads them
+    there; only the first map comes from the host, and every DRAIN also sends its levels out. Each
+    layer has its own weights and constants (its bases); the accumulator is reused at base 0."""
+
+    dataflow: str
+    shape: CoreShape
+    layers: list[LayerProgram]  # each with its Readout and its RUN's bases
+    instructions: list[isa.Instruction]
+    act_lanes: np.ndarray     # the first layer's map, at activation word 0
+    weight_lanes: np.ndarray  # every layer's weights, at its wgt_base
+    half_words: int           # one half of the activation memory: the largest map
+
+    @property
+    def where(self) -> str:
+        return f"{self.dataflow} program of {len(self.layers)} layers"
+
+    drains = True
+
+    @property
+    def act_words(self) -> int:
+        return 2 * self.half_words
+
+    @property
+    def acc_words(self) -> int:
+        return max(layer.acc_words for layer in self.layers)
+
+    @property
+    def level_words(self) -> int:
+        return sum(layer.level_words for layer in self.layers)
+
+    @property
+    def folds(self) -> int:
+        return sum(layer.folds for layer in self.layers)
+
+    @property
+    def constant_tiles(self) -> int:
+        return sum(layer.out_tiles for layer in self.layers)
+
+    def constant_entries(self) -> list[tuple[int, int]]:
+        entries, base = [], 0
+        for layer in self.layers:
+            entries += layer.readout.constant_entries(self.shape, base)
+            base += layer.out_tiles
+        return entries
+
+    def levels_outputs(self, level_lanes: np.ndarray) -> list[np.ndarray]:
+        """The words every DRAIN sent, in order -> each layer's (Cout, H', W') levels."""
+        outputs, start = [], 0
+        for layer in self.layers:
+            outputs.append(layer.levels_output(level_lanes[start : start + layer.level_words]))
+            start += layer.level_words
+        return outputs
+
+
+def compile_chain(dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndarray, Readout]], shape: CoreShape,
+                  label: str) -> ChainProgram:
+    """One program for ``layers`` ((weights, readout) each) from the map ``act_int``: layer i reads
+    activation half i % 2 and its DRAIN stores into the other, except the last, which only sends.
+    Needs ROWS = COLS (a word of levels is a word of the next map) and stored levels that fit the
+    activation lanes; a ProgramError names the layer otherwise."""
+    if shape.rows != shape.cols:
+        raise ProgramError(f"{label}: a {shape.rows}x{shape.cols} core cannot pass maps on chip (a word of COLS "
+                           f"levels is a map word of ROWS channels only when ROWS = COLS)")
+    first = compile_layer(dataflow, act_int, layers[0][0], shape, f"{label} layer 0")
+    convs = [first.conv]
+    for (weight_int, _), (_, previous) in zip(layers[1:], layers):
+        convs.append(ConvShape(convs[-1].out_channels, len(weight_int), *_pooled(convs[-1], previous)))
+    half = max(ceil_div(conv.in_channels, shape.rows) * conv.pixels for conv in convs)  # the largest map
+    programs, instructions, weights, wgt_base, const_base = [], [], [], 0, 0
+    for index, ((weight_int, readout), conv) in enumerate(zip(layers, convs)):
+        where, last = f"{label} layer {index}", index == len(layers) - 1
+        if not last and readout.level_bits > shape.act_bits - shape.act_signed:
+            raise ProgramError(f"{where}: its {readout.level_bits}-bit levels are the next layer's map, and the "
+                               f"core's {shape.act_bits}-bit {'signed' if shape.act_signed else 'unsigned'} "
+                               f"activation lanes hold {shape.act_bits - shape.act_signed} bits")
+        program = with_readout(compile_conv(dataflow, conv, weight_int, shape, where, act_base=(index % 2) * half,
+                                            wgt_base=wgt_base), readout, where)
+        run, drain, _ = program.instructions
+        drain = isa.drain(**drain.descriptor, const_base=const_base, store=int(not last),
+                          act_base=((index + 1) % 2) * half)
+        programs.append(replace(program, instructions=[run, drain, isa.halt()]))
+        instructions += [run, drain]
+        weights.append(program.weight_lanes)
+        wgt_base += len(program.weight_lanes)
+        const_base += program.out_tiles
+    return ChainProgram(dataflow, shape, programs, instructions + [isa.halt()], first.act_lanes,
+                        np.concatenate(weights), half)
+
+
+def _pooled(conv: ConvShape, readout: Readout) -> tuple[int, int]:
+    return (conv.height // 2, conv.width // 2) if readout.pool else (conv.height, conv.width)

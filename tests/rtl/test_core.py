@@ -23,11 +23,11 @@ from qaccel.rtl.bench_run import SimulationError, describe_stuck, run_programs
 from qaccel.rtl.build import BLOCK_MUTANTS, MUTANTS, BenchParameters, build_bench
 from qaccel.rtl.check import describe
 from qaccel.rtl.conv_runs import run_convs
-from qaccel.rtl.cycles import core_cycles, drain_cycles, fold_model_cycles
+from qaccel.rtl.cycles import chain_cycles, core_cycles, drain_cycles, fold_model_cycles
 from qaccel.rtl import isa
 from qaccel.rtl.layer_sim import simulate_layer
 from qaccel.rtl.vector_set import read_vector_set
-from qaccel.rtl.program import ConvShape, CoreShape, Readout, compile_layer, with_readout
+from qaccel.rtl.program import ConvShape, CoreShape, ProgramError, Readout, compile_chain, compile_layer, with_readout
 from rtl_helpers import flip_bit, random_layer, run_unit
 
 # (rows, cols, act_bits, act_signed, weight_bits, psum_bits): the seed's core, the default one,
@@ -213,8 +213,11 @@ def test_activation_files_that_are_not_their_map_are_named(tmp_path, dataflow, f
 # Faults in the controller that a one-layer program (one RUN at base addresses 0) cannot show:
 # the program of several RUNs at non-zero bases catches them (test_the_program_catches_...).
 PROGRAM_MUTANTS = ("MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD")
+# A fault in storing levels as the next map, which only a chain shows (test_the_chain_catches_...).
+CHAIN_MUTANTS = ("MUTANT_STORE_OFFSET",)
 # Faults in the read-out, which only a DRAIN shows (test_the_readout_catches_each_fault_...).
-LAYER_MUTANTS = [mutant for mutant in MUTANTS if mutant not in PROGRAM_MUTANTS and mutant not in BLOCK_MUTANTS]
+LAYER_MUTANTS = [mutant for mutant in MUTANTS
+                 if mutant not in PROGRAM_MUTANTS and mutant not in BLOCK_MUTANTS and mutant not in CHAIN_MUTANTS]
 
 
 @pytest.mark.parametrize("mutant", LAYER_MUTANTS)
@@ -359,14 +362,20 @@ def readout_case(rng, conv: ConvShape, pool: bool, level_bits: int):
     weight[0] = 0
     weight[0, 0, 1, 1] = 1
     acc = integer_conv2d(torch.from_numpy(act), torch.from_numpy(weight)).numpy()
-    top = 2**level_bits - 1
-    spread = np.maximum(acc.max(axis=(0, 2, 3)) - acc.min(axis=(0, 2, 3)), 1)
-    m = top / spread * rng.choice([-1.0, 1.0], conv.out_channels) * rng.uniform(0.7, 1.3, conv.out_channels)
-    b = np.where(m > 0, -m * acc.min(axis=(0, 2, 3)), -m * acc.max(axis=(0, 2, 3)))
-    constants = fold_channels(0, m, b, DEFAULT.mult_bits, level_bits)
+    constants = spread_constants(rng, acc, level_bits)
     constants.multiplier[0], constants.shift[0], constants.bias[0] = 1, 1, 0
     levels = requantize(acc, constants)
     return act, weight, constants, max_pool_levels(levels) if pool else levels
+
+
+def spread_constants(rng, acc: np.ndarray, level_bits: int):
+    """Constants that spread each channel's sums ``acc`` (N, C, H, W) over the levels, some multipliers
+    negative (qaccel.export.requant.fold_channels)."""
+    channels = acc.shape[1]
+    spread = np.maximum(acc.max(axis=(0, 2, 3)) - acc.min(axis=(0, 2, 3)), 1)
+    m = (2**level_bits - 1) / spread * rng.choice([-1.0, 1.0], channels) * rng.uniform(0.7, 1.3, channels)
+    b = np.where(m > 0, -m * acc.min(axis=(0, 2, 3)), -m * acc.max(axis=(0, 2, 3)))
+    return fold_channels(0, m, b, DEFAULT.mult_bits, level_bits)
 
 
 @pytest.mark.parametrize("dataflow", ["ws", "os"])
@@ -445,3 +454,86 @@ def test_a_second_drain_of_the_same_sums_takes_its_own_pool_and_clamp(icarus_bui
     got_wide = result.levels[pooled_words:].reshape(2, -1, 8).transpose(0, 2, 1).reshape(16, 4, 6)[:10]
     assert np.array_equal(got_pooled, pooled[0]) and np.array_equal(got_wide, wide)
     assert wide.max() > 15  # the second clamp is the wider one
+
+
+# A chain of three convs in one program: 12 -> 10 channels on 4x6, pooled to 2x3 (two output tiles,
+# the next layer's two input tiles); 10 -> 9 on 2x3; 9 -> 5 on 2x3 with 16-bit levels (the last).
+CHAIN_LAYERS = [(10, True, 4), (9, False, 4), (5, False, 16)]
+
+
+def chain_case(rng):
+    """The first map, each layer's (weights, readout), and the library's levels of each layer, every
+    layer computed from the library's levels of the one before."""
+    act = rng.integers(0, 16, (12, 4, 6))
+    levels, layers, expected = act[None], [], []
+    for out_channels, pool, level_bits in CHAIN_LAYERS:
+        weight = rng.integers(-8, 8, (out_channels, levels.shape[1], 3, 3))
+        acc = integer_conv2d(torch.from_numpy(levels), torch.from_numpy(weight)).numpy()
+        constants = spread_constants(rng, acc, level_bits)
+        levels = requantize(acc, constants)
+        levels = max_pool_levels(levels) if pool else levels
+        layers.append((weight, Readout(constants.multiplier, constants.bias, constants.shift, level_bits, pool)))
+        expected.append(levels[0])
+    return act, layers, expected
+
+
+def chain_build(icarus_builds, program, mutant=None):
+    """Memories for the whole chain: both activation halves, every layer's weights and constants."""
+    convs = [layer.conv for layer in program.layers]
+    bits = lambda words: max(1, (words - 1).bit_length())  # noqa: E731
+    return icarus_builds(DEFAULT, convs, mutant, act_addr_bits=bits(program.act_words),
+                         wgt_addr_bits=bits(len(program.weight_lanes)), const_addr_bits=bits(program.constant_tiles))
+
+
+@pytest.mark.parametrize("dataflow", ["ws", "os"])
+def test_a_chain_of_convs_passes_its_maps_on_chip(icarus_builds, tmp_path, dataflow):
+    """One program of three convs from one start to one done: each DRAIN but the last stores its levels
+    into the other half of the activation memory, where the next RUN reads them as its map; the host
+    writes only the first map. Every layer's levels the core sends equal the library's integer-only
+    path, and the run takes exactly the chain's cycles (chain_cycles)."""
+    act, layers, expected = chain_case(np.random.default_rng(31))
+    program = compile_chain(dataflow, act, layers, DEFAULT, "chain")
+    assert [instruction.descriptor["store"] for instruction in program.instructions[1::2]] == [1, 1, 0]
+    build = chain_build(icarus_builds, program)
+    (result,), _ = run_programs(build, program, [program.act_lanes], tmp_path, max_cycles=10**5)
+    assert not any(result.flags.values()), result.flags
+    for index, (got, want) in enumerate(zip(program.levels_outputs(result.levels), expected)):
+        assert np.array_equal(got, want), (index, np.argwhere(got != want)[:5])
+    assert len(np.unique(expected[1])) > 8  # the stored levels carry information into layer 2
+    assert result.cycles == chain_cycles([(dataflow, layer.conv) for layer in program.layers], 8, 8)
+
+
+def test_the_chain_catches_a_store_at_the_wrong_address(icarus_builds, tmp_path):
+    """MUTANT_STORE_OFFSET: layer 1 reads a map shifted by a word, whose word 0 no one wrote (X under
+    Icarus): its levels, from word 12 on (layer 0 sent 12), are unknown, and the run says so."""
+    act, layers, _ = chain_case(np.random.default_rng(31))
+    program = compile_chain("ws", act, layers, DEFAULT, "chain")
+    with pytest.raises(SimulationError, match=r"the levels the core sent in \S+/levels_0\.hex: word 12 \(line 14\) "
+                                              r"is 'x+', not a number"):
+        run_programs(chain_build(icarus_builds, program, "MUTANT_STORE_OFFSET"), program, [program.act_lanes],
+                     tmp_path, max_cycles=10**5)
+
+
+def test_a_chain_needs_a_square_array_and_levels_that_fit_the_map():
+    act, layers, _ = chain_case(np.random.default_rng(31))
+    with pytest.raises(ProgramError, match=r"chain: a 8x4 core cannot pass maps on chip"):
+        compile_chain("ws", act, layers, replace(DEFAULT, cols=4), "chain")
+    weight, readout = layers[0]
+    with pytest.raises(ProgramError, match=r"chain layer 0: its 8-bit levels are the next layer's map, and the "
+                                           r"core's 8-bit signed activation lanes hold 7 bits"):
+        compile_chain("ws", act, [(weight, replace(readout, level_bits=8)), *layers[1:]], DEFAULT, "chain")
+
+
+def test_the_core_refuses_a_store_of_levels_wider_than_its_activation_lanes(icarus_builds, tmp_path):
+    """Layer 0 of the chain alone, its DRAIN storing 8-bit levels into 8-bit signed lanes (7 bits): the
+    core raises bad_instruction (and stores nothing) where the program compiler would have refused it
+    (the test above); the levels still leave, clamped at 8 bits."""
+    act, layers, _ = chain_case(np.random.default_rng(31))
+    program = compile_chain("ws", act, layers, DEFAULT, "chain")
+    run, drain = program.instructions[:2]
+    program.layers = program.layers[:1]
+    program.instructions = [run, isa.drain(**{**drain.descriptor, "level_bits": 8}), isa.halt()]
+    (result,), _ = run_programs(chain_build(icarus_builds, program), program, [program.act_lanes], tmp_path,
+                                max_cycles=10**5)
+    assert result.flags == {"bad_instruction": True, "fifo_overflow": False, "acc_overflow": False}
+    assert result.values["done"] == 1
