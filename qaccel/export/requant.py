@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from qaccel.model.layers import CONV_LAYERS, FEATURES
+from qaccel.model.layers import CONV_LAYERS, following_kinds
 from qaccel.model.quant import act_levels, weight_levels
 
 BIAS_BITS = 64  # B_c and the requantizer's sum
@@ -157,23 +157,13 @@ def max_pool_levels(levels: np.ndarray) -> np.ndarray:
     return levels.reshape(n, c, height // 2, 2, width // 2, 2).max(axis=(3, 5))
 
 
-def _following(index: int) -> list[str]:
-    """The kinds of the modules after conv ``index`` up to the next conv (or the end of ``features``)."""
-    kinds = []
-    for feature in FEATURES[index + 1:]:
-        if feature.kind == "conv":
-            break
-        kinds.append(feature.kind)
-    return kinds
-
-
 def fold_model(model, widths: RequantWidths) -> dict[int, RequantConstants]:
     """Every QuantConv2d's constants, by its index in ``model.features``."""
     layers = sorted(CONV_LAYERS)
     constants = {}
     for position, index in enumerate(layers):
         conv = model.features[index]
-        following = _following(index)
+        following = following_kinds(index)
         batchnorm = BatchNormStatistics.of(model.features[index + 1]) if following[0] == "batchnorm" else None
         last = position == len(layers) - 1
         next_alpha = None if last else float(model.features[layers[position + 1]].act_alpha.detach().double())
@@ -184,7 +174,3 @@ def fold_model(model, widths: RequantWidths) -> dict[int, RequantConstants]:
         constants[index] = fold_channels(index, m, b, widths.mult_bits, out_bits)
     return constants
 
-
-def pooled_after(index: int) -> bool:
-    """Whether a 2x2 max-pool follows conv ``index`` before the next conv (or the classifier)."""
-    return "maxpool" in _following(index)

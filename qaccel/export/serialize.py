@@ -25,13 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
+from qaccel.model.layers import pooled_after
+
 from .geometry import KERNEL, PADDING
 from .requant import (
     BIAS_BITS,
     SHIFT_BITS,
     RequantConstants,
     max_pool_levels,
-    pooled_after,
 )
 from .tiling import OSTiles, WSTiles, tile
 from .vectors import write_vectors

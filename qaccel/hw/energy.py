@@ -116,6 +116,18 @@ def host_words(program) -> dict[str, int]:
             "levels": program.level_words}
 
 
+def chain_host_words(program) -> list[dict[str, int]]:
+    """The words the host moves for one image of a chain (``qaccel.rtl.program.ChainProgram``), layer by
+    layer: each layer's RUN and DRAIN (the last its HALT too), weights and constants; the first map in
+    (layer 0) and the last layer's levels out. The maps between layers stay on chip (the bench still
+    takes every DRAIN's levels from the level port to check them; they are not priced as DRAM)."""
+    last = len(program.layers) - 1
+    return [{"instr": 2 + (index == last), "act": len(program.act_lanes) if index == 0 else 0,
+             "wgt": len(layer.weight_lanes), "acc": 0, "const": layer.out_tiles * program.shape.cols,
+             "levels": layer.level_words if index == last else 0}
+            for index, layer in enumerate(program.layers)]
+
+
 def run_energy(values: dict[str, int], parameters, moved_words: dict[str, int]) -> dict:
     """A run's events and energy (pJ) by part, from its result line's counters ``values`` and the words
     the host moved for it (``host_words``)."""

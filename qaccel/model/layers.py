@@ -86,3 +86,18 @@ def conv_layer(index: int) -> ConvLayer:
     else:
         found = f"model.features[{index}] is a {FEATURES[index].kind}"
     raise ValueError(f"layer {index} is not a QuantConv2d: {found}; QuantConv2d layers are {sorted(CONV_LAYERS)}")
+
+
+def following_kinds(index: int) -> list[str]:
+    """The kinds of the modules after conv ``index`` up to the next conv (or the end of ``features``)."""
+    kinds = []
+    for feature in FEATURES[index + 1:]:
+        if feature.kind == "conv":
+            break
+        kinds.append(feature.kind)
+    return kinds
+
+
+def pooled_after(index: int) -> bool:
+    """Whether a 2x2 max-pool follows conv ``index`` before the next conv (or the classifier)."""
+    return "maxpool" in following_kinds(index)

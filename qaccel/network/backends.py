@@ -8,10 +8,11 @@ rtl/bench/layer_bench.v). ``BACKENDS`` maps the config's ``network.backend`` nam
 all take ``(build_dir, dataflow, hardware)``.
 
 A backend whose ``requantizes`` is true also turns a layer's sums into the next layer's levels,
-pooled where the model pools (``convolve_requantized``): whole-network runs then take it through the
-integer-only path (FORMATS.md, "Integer-only inference") and check its levels layer by layer. The
-software backend does, with the library's requantizer; the core does, on its read-out path (a DRAIN:
-rtl/readout.v), and sends the levels out.
+pooled where the model pools: whole-network runs then take it through the integer-only path
+(FORMATS.md, "Integer-only inference") and check its levels layer by layer. The software backend does,
+with the library's requantizer, a layer at a time (``convolve_requantized``); the core runs the whole
+network as one program per image (``run_network``: each conv a RUN and a DRAIN on its read-out path,
+rtl/readout.v, the maps passing on chip) and sends every layer's levels out.
 """
 from __future__ import annotations
 
@@ -25,11 +26,11 @@ from qaccel.export.integerize import integer_conv2d
 from qaccel.export.requant import (
     RequantConstants,
     max_pool_levels,
-    pooled_after,
     requantize,
 )
+from qaccel.model.layers import pooled_after
 from qaccel.rtl.build import BenchBuild
-from qaccel.rtl.conv_runs import run_convs
+from qaccel.rtl.conv_runs import run_chain
 from qaccel.rtl.program import Readout
 
 
@@ -70,8 +71,8 @@ class SoftwareBackend(IntegerConvBackend):
 
 
 class CoreConvBackend:
-    """The simulated core: a layer's images in one run of the built bench (qaccel.rtl.conv_runs), its sums
-    requantized and pooled on the core."""
+    """The simulated core: the whole network as one program per image, a batch in one run of the built
+    bench (qaccel.rtl.conv_runs.run_chain), every layer's sums requantized and pooled on the core."""
 
     requantizes = True
 
@@ -84,14 +85,20 @@ class CoreConvBackend:
             raise ValueError(f"{build_dir} holds a {built.key()} core; the hardware config asks for rows, cols, "
                              f"act_bits, act_signed, psum_bits = {wanted}")
 
-    def convolve_requantized(self, layer: int, act_int: np.ndarray, weight_int: np.ndarray, act_signed: bool,
-                             constants: RequantConstants) -> ConvResult:
-        readout = Readout(constants.multiplier, constants.bias, constants.shift, constants.out_bits,
-                          pooled_after(layer))
-        runs = run_convs(self.build, self.dataflow, act_int, weight_int, f"layer {layer} {self.dataflow}",
-                         readout=readout)
-        return ConvResult(outputs=runs.outputs, cycles=runs.cycles, model_cycles=runs.model_cycles,
-                          ideal_cycles=runs.ideal_cycles, sim_seconds=runs.sim_seconds, energy_uj=runs.energy_uj)
+    def run_network(self, weights: dict[int, np.ndarray], constants: dict[int, RequantConstants],
+                    act_int: np.ndarray) -> dict[int, ConvResult]:
+        """Every conv (``weights`` and ``constants`` by layer index) on the first layer's levels
+        ``act_int`` (N, Cin, H, W): each layer's levels and figures, by layer index."""
+        order = sorted(weights)
+        layers = [(weights[index], Readout(constants[index].multiplier, constants[index].bias, constants[index].shift,
+                                           constants[index].out_bits, pooled_after(index)))
+                  for index in order]
+        results = run_chain(self.build, self.dataflow, act_int, layers, f"network {self.dataflow}",
+                            names=[f"layer {index}" for index in order])
+        return {index: ConvResult(outputs=runs.outputs, cycles=runs.cycles, model_cycles=runs.model_cycles,
+                                  ideal_cycles=runs.ideal_cycles, sim_seconds=runs.sim_seconds,
+                                  energy_uj=runs.energy_uj)
+                for index, runs in zip(order, results)}
 
 
 # The software backend has no array: it ignores the dataflow and the hardware.

@@ -22,10 +22,9 @@ from qaccel.export.requant import (
     RequantWidths,
     fold_model,
     max_pool_levels,
-    pooled_after,
     requantize,
 )
-from qaccel.model.layers import conv_layer
+from qaccel.model.layers import conv_layer, pooled_after
 
 from .backends import ConvResult
 from .checks import first_difference
@@ -78,11 +77,16 @@ class IntegerOnlyNetwork:
     def run(self, images: torch.Tensor, backend=None,
             after_layer: Callable[[int, np.ndarray, ConvResult | None], None] | None = None) -> IntegerOnlyResult:
         """``images``: normalised (N, 3, H, W). ``after_layer`` sees each conv's levels (and the backend's
-        result) as soon as they exist."""
+        result) as soon as they exist: a backend with ``run_network`` (the core) runs every conv at once,
+        the others a conv at a time."""
         levels = self.input_levels(images)
+        whole = backend.run_network(self.weights, self.constants, levels) if hasattr(backend, "run_network") else None
         outputs = {}
         for index in sorted(self.weights):
-            levels, result = self.layer(index, levels, backend)
+            if whole is not None:
+                levels, result = whole[index].outputs, whole[index]
+            else:
+                levels, result = self.layer(index, levels, backend)
             if after_layer is not None:
                 after_layer(index, levels, result)
             outputs[index] = levels

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import hexfile
-from .build import INSTR_ADDR_BITS, BenchBuild
+from .build import BenchBuild
 from .program import ChainProgram, LayerProgram
 
 # The controller's states (rtl/controller.v), for naming where a stuck core stood.
@@ -37,6 +37,15 @@ class CoreRun:
     relu: np.ndarray | None = None   # the same read out with ReLU
     levels: np.ndarray | None = None  # (level_words, cols) the words of levels a DRAIN sent, unsigned
     flags: dict[str, bool] = field(default_factory=dict)
+    # A chain's: the counts (perf_cycles and the events) as they stood at the end of each DRAIN.
+    drain_ends: list[dict[str, int]] | None = None
+
+    def layer_values(self) -> list[dict[str, int]]:
+        """A chain's counts layer by layer: what each layer's RUN and DRAIN added (the last layer also
+        its HALT's), from the counts at each DRAIN's end and the run's totals."""
+        ends = [*self.drain_ends[:-1], self.values]
+        before = [dict.fromkeys(ends[0], 0), *ends[:-1]]
+        return [{key: end[key] - start[key] for key in self.drain_ends[0]} for start, end in zip(before, ends)]
 
     @property
     def cycles(self) -> int:
@@ -76,6 +85,15 @@ def _read_levels(path: Path, sent: int, program: LayerProgram | ChainProgram) ->
     return np.where(words < 0, words + (1 << bits), words)
 
 
+def _read_drain_ends(path: Path, drains: int) -> list[dict[str, int]]:
+    """The bench's +layer_out file: the counts at the end of each DRAIN, one line each."""
+    ends = [parse_result_line(line, f"{path} line {number}")
+            for number, line in enumerate(path.read_text().splitlines(), start=1)]
+    if len(ends) != drains:
+        raise SimulationError(f"{path}: {len(ends)} DRAINs ended, the program has {drains}")
+    return ends
+
+
 def describe_stuck(run: CoreRun, program: LayerProgram | ChainProgram, label: str, max_cycles: int) -> str:
     """Where the controller stood when the watchdog fired."""
     values = run.values
@@ -88,7 +106,7 @@ def describe_stuck(run: CoreRun, program: LayerProgram | ChainProgram, label: st
 
 def host_address_bits(parameters) -> int:
     """The core's host port address width (rtl/core.v's derived HOST_ADDR_BITS)."""
-    return max(parameters.act_addr_bits, parameters.wgt_addr_bits, INSTR_ADDR_BITS,
+    return max(parameters.act_addr_bits, parameters.wgt_addr_bits, parameters.instr_addr_bits,
                parameters.const_addr_bits + parameters.shape.lane_bits)
 
 
@@ -114,13 +132,17 @@ def run_programs(build: BenchBuild, program: LayerProgram | ChainProgram, activa
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     parameters = build.parameters
-    for memory, words, bits in (("act", max(program.act_words, *(len(a) for a in activations)),
+    for memory, words, bits in (("instr", len(program.instructions), parameters.instr_addr_bits),
+                                ("act", max(program.act_words, *(len(a) for a in activations)),
                                  parameters.act_addr_bits),
                                 ("wgt", len(program.weight_lanes), parameters.wgt_addr_bits),
                                 ("acc", program.acc_words, parameters.acc_addr_bits)):
         if words > 1 << bits:
             raise SimulationError(f"{program.where}: needs {words} {memory} memory words, the build in "
                                   f"{build.directory} has {1 << bits}")
+    if program.level_words > parameters.level_words:
+        raise SimulationError(f"{program.where}: its DRAINs send {program.level_words} words of levels, the bench in "
+                              f"{build.directory} keeps {parameters.level_words}")
     (workdir / "instr.hex").write_text("".join(instruction.hex() + "\n" for instruction in program.instructions))
     hexfile.write_words(workdir / "wgt.hex", program.weight_lanes, shape.weight_bits)
     for index, act in enumerate(activations):
@@ -137,6 +159,9 @@ def run_programs(build: BenchBuild, program: LayerProgram | ChainProgram, activa
         entries = write_constants(workdir / "const.hex", program, parameters)
         plusargs += [f"+const={workdir / 'const.hex'}", f"+const_entries={entries}",
                      f"+level_out={workdir / 'levels_'}"]
+    chained = isinstance(program, ChainProgram)
+    if chained:
+        plusargs.append(f"+layer_out={workdir / 'layers_'}")
     if expected_stream is not None:
         rows = len(expected_stream[0])
         if rows > 1 << parameters.expect_addr_bits:
@@ -167,6 +192,8 @@ def run_programs(build: BenchBuild, program: LayerProgram | ChainProgram, activa
         if not run.timed_out:
             index = values["run"]
             try:
+                if chained:
+                    run.drain_ends = _read_drain_ends(workdir / f"layers_{index}.txt", len(program.layers))
                 if program.drains:
                     run.levels = _read_levels(workdir / f"levels_{index}.hex", values["levels"], program)
                 else:

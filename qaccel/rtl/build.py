@@ -13,12 +13,12 @@ import os
 import shutil
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from qaccel.export.geometry import KIJ, ceil_div
 
-from .program import ConvShape, CoreShape
+from .program import ConvShape, CoreShape, chain_words
 
 SIMULATORS = ("icarus", "verilator")
 RTL_DIR = Path(__file__).resolve().parents[2] / "rtl"
@@ -62,6 +62,9 @@ class BenchParameters:
     mult_bits: int = 24  # the requantizer's (CoreShape)
     level_bits: int = 16
     const_addr_bits: int = 6  # output-channel tiles of requantization constants (rtl/core.v's default)
+    instr_addr_bits: int = INSTR_ADDR_BITS
+    # The bench's store of the levels a run sends (words); None: as deep as the accumulator.
+    level_addr_bits: int | None = None
 
     @property
     def shape(self) -> CoreShape:
@@ -80,18 +83,27 @@ class BenchParameters:
     def verilog(self) -> dict[str, int]:
         return {"ROWS": self.rows, "COLS": self.cols, "ACT_BITS": self.act_bits, "ACT_SIGNED": int(self.act_signed),
                 "WGT_BITS": self.weight_bits,
-                "PSUM_BITS": self.psum_bits, "INSTR_ADDR_BITS": INSTR_ADDR_BITS,
+                "PSUM_BITS": self.psum_bits, "INSTR_ADDR_BITS": self.instr_addr_bits,
                 "ACT_ADDR_BITS": self.act_addr_bits, "WGT_ADDR_BITS": self.wgt_addr_bits,
                 "ACC_ADDR_BITS": self.acc_addr_bits, "MULT_BITS": self.mult_bits, "LEVEL_BITS": self.level_bits,
                 "CONST_ADDR_BITS": self.const_addr_bits, "EXPECT_ADDR_BITS": self.expect_addr_bits,
-                **({"OFIFO_DEPTH_BITS": self.ofifo_depth_bits} if self.ofifo_depth_bits is not None else {})}
+                **({"OFIFO_DEPTH_BITS": self.ofifo_depth_bits} if self.ofifo_depth_bits is not None else {}),
+                **({"LEVEL_ADDR_BITS": self.level_addr_bits} if self.level_addr_bits is not None else {})}
+
+    @property
+    def level_words(self) -> int:
+        """The words of levels the bench takes from one run."""
+        return 1 << (self.acc_addr_bits if self.level_addr_bits is None else self.level_addr_bits)
 
     def key(self) -> str:
         """A short directory name: r8c8a8sw4p32k24l16-13.19.13.20.6 (s: signed activations, u: unsigned;
         k, l: the requantizer's M_c and level bits; then the memories' address bits: activations,
-        weights, accumulator, the bench's monitor, requantization constants)."""
+        weights, accumulator, the bench's monitor, requantization constants; where not the default, -f the
+        output FIFO's, -i the instruction memory's and -v the bench's store of levels)."""
         sign = "s" if self.act_signed else "u"
         fifo = f"-f{self.ofifo_depth_bits}" if self.ofifo_depth_bits is not None else ""
+        fifo += f"-i{self.instr_addr_bits}" if self.instr_addr_bits != INSTR_ADDR_BITS else ""
+        fifo += f"-v{self.level_addr_bits}" if self.level_addr_bits is not None else ""
         return (f"r{self.rows}c{self.cols}a{self.act_bits}{sign}w{self.weight_bits}p{self.psum_bits}"
                 f"k{self.mult_bits}l{self.level_bits}-{self.act_addr_bits}.{self.wgt_addr_bits}.{self.acc_addr_bits}."
                 f"{self.expect_addr_bits}.{self.const_addr_bits}{fifo}")
@@ -114,8 +126,19 @@ def vgg16_convs() -> list[ConvShape]:
 
 
 def network_parameters(shape: CoreShape) -> BenchParameters:
-    """The build every layer of the network runs on: memories deep enough for all 13 convs."""
-    return BenchParameters.for_layers(shape, vgg16_convs())
+    """The build the network runs on: each conv's own program (the layer simulations; the bench's
+    monitor), and the whole network as one program per image (qaccel.rtl.program.compile_chain: both
+    halves of the activation memory, every layer's weights and constants, every level its DRAINs
+    send, every instruction)."""
+    from qaccel.model.layers import CONV_LAYERS, pooled_after
+
+    convs = vgg16_convs()
+    layers = BenchParameters.for_layers(shape, convs)
+    chain = {memory: address_bits(words)
+             for memory, words in chain_words(convs, [pooled_after(index) for index in CONV_LAYERS], shape).items()}
+    return replace(layers, **{f"{memory}_addr_bits": max(getattr(layers, f"{memory}_addr_bits"), chain[memory])
+                              for memory in ("act", "wgt", "acc", "const")},
+                   instr_addr_bits=max(INSTR_ADDR_BITS, chain["instr"]), level_addr_bits=chain["levels"])
 
 
 def memory_words(conv: ConvShape, shape: CoreShape) -> dict[str, int]:

@@ -1,9 +1,14 @@
 """Convolutions of a batch of images on the simulated core, from integer arrays in memory (no vector
-files): what the whole-network run uses for every QuantConv2d.
+files).
 
-One simulator process runs a layer for the whole batch (the program and the weights are loaded once;
-each image brings its activations); each image's raw sums are read back from the accumulator, or,
-with a ``Readout``, the levels the core's DRAIN sent out (requantized and pooled on the core).
+``run_convs``: one layer. One simulator process runs it for the whole batch (the program and the
+weights are loaded once; each image brings its map); each image's raw sums are read back from the
+accumulator, or, with a ``Readout``, the levels the core's DRAIN sent out (requantized and pooled on
+the core).
+
+``run_chain``: several layers as one program per image (qaccel.rtl.program.compile_chain: the maps
+pass on chip), what the whole-network run uses. Each image brings its first map; every layer's levels
+come back from the level port, and its cycles and events from the counts at the end of its DRAIN.
 """
 from __future__ import annotations
 
@@ -13,12 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from qaccel.hw.energy import host_words, run_energy, split_uj
+from qaccel.hw.energy import chain_host_words, host_words, run_energy, split_uj
 
-from .bench_run import SimulationError, describe_stuck, run_programs
+from .bench_run import CoreRun, SimulationError, describe_stuck, run_programs
 from .build import BenchBuild
-from .cycles import core_cycles, drain_cycles, ideal_cycles, fold_model_cycles, watchdog_cycles
-from .program import ConvShape, Readout, compile_layer, with_readout
+from .cycles import (CHAINED_LAYER_SAVES, chain_cycles, core_cycles, drain_cycles, fold_model_cycles, ideal_cycles,
+                     watchdog_cycles)
+from .program import ConvShape, Readout, compile_chain, compile_layer, map_images, with_readout
 
 
 @dataclass
@@ -56,9 +62,56 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
         runs, seconds = run_programs(build, program, [p.act_lanes for p in programs], Path(scratch),
                                      watchdog_cycles(formula))
+    _check_runs(runs, images, program, label, formula)
+    outputs = np.empty((images, conv.out_channels, *program.out_size), dtype=np.int64)
+    for index, run in enumerate(runs):
+        outputs[index] = (program.levels_output(run.levels) if readout is not None
+                          else program.raw_output(run.raw).T.reshape(conv.out_channels, height, width))
+    return CoreConvs(outputs, [run.cycles for run in runs], formula,
+                     fold_model_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"],
+                     ideal_cycles(conv, shape.rows, shape.cols), seconds,
+                     [split_uj(run_energy(run.values, build.parameters, host_words(program))) for run in runs])
+
+
+def run_chain(build: BenchBuild, dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndarray, Readout]],
+              label: str, names: list[str] | None = None, workdir: Path | None = None) -> list[CoreConvs]:
+    """``act_int`` (N, Cin, H, W), the first layer's maps, through ``layers`` ((weights, readout) each) as
+    one program per image; per layer a CoreConvs of its levels (N, Cout, H', W'). Its cycles and energy
+    are what the core took from the end of the DRAIN before to the end of the layer's own (the last
+    layer's: to done, with the HALT); its formula cycles the chain formula's share of them (each layer's
+    RUN and DRAIN, less the HALT's CHAINED_LAYER_SAVES but for the last); the simulator ran all layers in
+    one process, so each layer's sim_seconds is its share of the run's seconds by cycles. Errors as
+    run_convs's, naming the image."""
+    shape = build.parameters.shape
+    act_int = np.asarray(act_int, dtype=np.int64)
+    program = compile_chain(dataflow, act_int[0], layers, shape, label, names)
+    convs = [(dataflow, layer.conv) for layer in program.layers]
+    formula = chain_cycles(convs, shape.rows, shape.cols)
+    with tempfile.TemporaryDirectory(dir=workdir) as scratch:
+        runs, seconds = run_programs(build, program, map_images(act_int, shape, label), Path(scratch),
+                                     watchdog_cycles(formula))
+    _check_runs(runs, len(act_int), program, label, formula)
+    per_image = [run.layer_values() for run in runs]
+    moved = chain_host_words(program)
+    total_cycles = sum(run.cycles for run in runs)
+    results = []
+    for index, layer in enumerate(program.layers):
+        conv = layer.conv
+        outputs = np.stack([program.levels_outputs(run.levels)[index] for run in runs])
+        cycles = [values[index]["perf_cycles"] for values in per_image]
+        share = (core_cycles(dataflow, conv, shape.rows, shape.cols) + drain_cycles(conv, shape.cols)
+                 - (CHAINED_LAYER_SAVES if index < len(program.layers) - 1 else 0))
+        results.append(CoreConvs(
+            outputs, cycles, share, fold_model_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"],
+            ideal_cycles(conv, shape.rows, shape.cols), seconds * sum(cycles) / total_cycles,
+            [split_uj(run_energy(values[index], build.parameters, moved[index])) for values in per_image]))
+    return results
+
+
+def _check_runs(runs: list[CoreRun], images: int, program, label: str, formula: int) -> None:
+    """Every image ran to done with no status flag raised, or a SimulationError naming it."""
     if len(runs) != images:
         raise SimulationError(f"{label}: the bench reported {len(runs)} of {images} images")
-    outputs = np.empty((images, conv.out_channels, *program.out_size), dtype=np.int64)
     for index, run in enumerate(runs):
         where = f"{label} image {index}"
         if run.timed_out:
@@ -66,9 +119,3 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
         raised = [name for name, value in run.flags.items() if value]
         if raised:
             raise SimulationError(f"{where}: the core raised {', '.join(raised)}")
-        outputs[index] = (program.levels_output(run.levels) if readout is not None
-                          else program.raw_output(run.raw).T.reshape(conv.out_channels, height, width))
-    return CoreConvs(outputs, [run.cycles for run in runs], formula,
-                     fold_model_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"],
-                     ideal_cycles(conv, shape.rows, shape.cols), seconds,
-                     [split_uj(run_energy(run.values, build.parameters, host_words(program))) for run in runs])

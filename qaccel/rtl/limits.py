@@ -18,11 +18,16 @@ def core_shape(config: dict) -> CoreShape:
 
 
 def core_problem(config: dict) -> str | None:
-    """Why the configured core cannot be built, or None."""
+    """Why the configured core cannot be built, or cannot run the network it is asked to, or None."""
     try:
-        core_shape(config)
+        shape = core_shape(config)
     except ProgramError as error:
         return f"config key hardware.psum_bits: {error}"
+    if config["network"]["backend"] == "core" and shape.rows != shape.cols:
+        return (f"config key hardware.cols: the network runs on the core as one program per image, each conv's "
+                f"levels stored as the next one's map, which needs a square array (a word of COLS levels is a map "
+                f"word of ROWS channels); hardware.rows is {shape.rows}, hardware.cols {shape.cols} (or set "
+                f"network.backend: software)")
     return None
 
 

@@ -299,12 +299,11 @@ class ChainProgram:
     act_lanes: np.ndarray     # the first layer's map, at activation word 0
     weight_lanes: np.ndarray  # every layer's weights, at its wgt_base
     half_words: int           # one half of the activation memory: the largest map
+    drains = True             # every layer has its DRAIN
 
     @property
     def where(self) -> str:
         return f"{self.dataflow} program of {len(self.layers)} layers"
-
-    drains = True
 
     @property
     def act_words(self) -> int:
@@ -343,22 +342,23 @@ class ChainProgram:
 
 
 def compile_chain(dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndarray, Readout]], shape: CoreShape,
-                  label: str) -> ChainProgram:
+                  label: str, names: list[str] | None = None) -> ChainProgram:
     """One program for ``layers`` ((weights, readout) each) from the map ``act_int``: layer i reads
     activation half i % 2 and its DRAIN stores into the other, except the last, which only sends.
     Needs ROWS = COLS (a word of levels is a word of the next map) and stored levels that fit the
-    activation lanes; a ProgramError names the layer otherwise."""
+    activation lanes; a ProgramError names the layer (``names``, or its position) otherwise."""
+    names = names or [f"layer {index}" for index in range(len(layers))]
     if shape.rows != shape.cols:
         raise ProgramError(f"{label}: a {shape.rows}x{shape.cols} core cannot pass maps on chip (a word of COLS "
                            f"levels is a map word of ROWS channels only when ROWS = COLS)")
-    first = compile_layer(dataflow, act_int, layers[0][0], shape, f"{label} layer 0")
+    first = compile_layer(dataflow, act_int, layers[0][0], shape, f"{label} {names[0]}")
     convs = [first.conv]
     for (weight_int, _), (_, previous) in zip(layers[1:], layers):
         convs.append(ConvShape(convs[-1].out_channels, len(weight_int), *_pooled(convs[-1], previous)))
-    half = max(ceil_div(conv.in_channels, shape.rows) * conv.pixels for conv in convs)  # the largest map
+    half = chain_words(convs, [readout.pool for _, readout in layers], shape)["act"] // 2
     programs, instructions, weights, wgt_base, const_base = [], [], [], 0, 0
     for index, ((weight_int, readout), conv) in enumerate(zip(layers, convs)):
-        where, last = f"{label} layer {index}", index == len(layers) - 1
+        where, last = f"{label} {names[index]}", index == len(layers) - 1
         if not last and readout.level_bits > shape.act_bits - shape.act_signed:
             raise ProgramError(f"{where}: its {readout.level_bits}-bit levels are the next layer's map, and the "
                                f"core's {shape.act_bits}-bit {'signed' if shape.act_signed else 'unsigned'} "
@@ -375,6 +375,29 @@ def compile_chain(dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndar
         const_base += program.out_tiles
     return ChainProgram(dataflow, shape, programs, instructions + [isa.halt()], first.act_lanes,
                         np.concatenate(weights), half)
+
+
+def chain_words(convs: list[ConvShape], pools: list[bool], shape: CoreShape) -> dict[str, int]:
+    """The words each memory needs for a chain of ``convs`` (each pooled after or not): two halves of the
+    largest map a layer reads, every layer's weights, the largest layer's sums, every layer's constant
+    tiles, the levels every DRAIN sends, and the instructions (a RUN and a DRAIN per layer, a HALT)."""
+    in_tiles = [ceil_div(conv.in_channels, shape.rows) for conv in convs]
+    out_tiles = [ceil_div(conv.out_channels, shape.cols) for conv in convs]
+    return {"act": 2 * max(tiles * conv.pixels for tiles, conv in zip(in_tiles, convs)),
+            "wgt": sum(i * o * KIJ * shape.rows for i, o in zip(in_tiles, out_tiles)),
+            "acc": max(tiles * conv.pixels for tiles, conv in zip(out_tiles, convs)),
+            "const": sum(out_tiles),
+            "levels": sum(tiles * conv.pixels // (4 if pool else 1) for tiles, conv, pool in zip(out_tiles, convs, pools)),
+            "instr": 2 * len(convs) + 1}
+
+
+def map_images(act_int: np.ndarray, shape: CoreShape, label: str) -> list[np.ndarray]:
+    """(N, Cin, H, W) maps -> each image's activation memory image (map_lanes); a value that does not fit
+    the core's lanes is a ProgramError naming ``label``, the image and where."""
+    act_int = np.asarray(act_int, dtype=np.int64)
+    for index, image in enumerate(act_int):
+        _check_fits(image, shape.act_bits, shape.act_signed, f"{label} image {index} activations")
+    return [map_lanes(image, shape.rows) for image in act_int]
 
 
 def _pooled(conv: ConvShape, readout: Readout) -> tuple[int, int]:

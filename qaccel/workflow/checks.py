@@ -93,6 +93,10 @@ def check_core(config: dict) -> None:
     problem = core_problem(config)
     if problem:
         raise ConfigError(problem)
+    for position, array in enumerate(config["dse"]["arrays"]):
+        if array["rows"] != array["cols"]:
+            raise ConfigError(f"config key dse.arrays[{position}]: the sweep runs the network on each array as one "
+                              f"program per image, which needs a square array; got {array['rows']} x {array['cols']}")
 
 
 def check_workflow(config: dict, data_path: str | Path) -> None:

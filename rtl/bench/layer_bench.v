@@ -13,7 +13,9 @@
 //   5. append one line of `key value` pairs to +result: cycles, status flags, monitor counts, the
 //      first mismatch, on a timeout where the controller stood, and the run's event counts (the
 //      energy model's inputs, qaccel/hw/energy.py): each memory port's accesses while the core
-//      runs, the accumulator's adds.
+//      runs, the accumulator's adds. With +layer_out, <prefix><i>.txt gets the same counts (and
+//      perf_cycles) as they stand at the end of each DRAIN: a program of several layers is split
+//      into its layers by them.
 // Before the first run the accumulator memory is filled with a pattern, as an SRAM holds garbage at
 // power-up: a sum that is never started or never written does not read back as a plausible zero.
 //
@@ -34,6 +36,7 @@ module layer_bench #(
     parameter LEVEL_BITS      = 16,
     parameter CONST_ADDR_BITS = 6,
     parameter EXPECT_ADDR_BITS = 10,
+    parameter LEVEL_ADDR_BITS = ACC_ADDR_BITS,  // the words of levels a run's DRAINs may send
     parameter OFIFO_DEPTH_BITS = $clog2(COLS) + 1
 ) (
 `ifndef QACCEL_SELF_CLOCK
@@ -60,6 +63,7 @@ module layer_bench #(
                               ? (ROWS*ACT_BITS > 256 ? ROWS*ACT_BITS : 256)
                               : (COLS*WGT_BITS > 256 ? COLS*WGT_BITS : 256);
     localparam ACC_WORDS = 1 << ACC_ADDR_BITS;
+    localparam LEVEL_WORDS = 1 << LEVEL_ADDR_BITS;
     localparam RESET_CYCLES = 3;
     localparam [31:0] FILL_PATTERN = 32'hA5C3_96E1;
 
@@ -134,13 +138,14 @@ module layer_bench #(
 
     // Plusargs
     reg [8*512-1:0] instr_file, wgt_file, act_prefix, expect_prefix, acc_prefix, relu_prefix, result_file;
-    reg [8*512-1:0] const_file, level_prefix;
+    reg [8*512-1:0] const_file, level_prefix, layer_prefix;
     reg [8*512-1:0] file_name;
     integer runs, max_cycles, acc_words, expect_rows, const_entries;
-    reg     monitor_on, dump_acc, dump_relu, dump_levels;
+    reg     monitor_on, dump_acc, dump_relu, dump_levels, dump_layers;
+    reg     drain_ended;  // the controller left a DRAIN on the cycle before
 
     reg [HOST_ADDR_BITS+CONST_BITS-1:0] constants [0:CONST_ENTRIES-1];
-    reg [LEVEL_WORD-1:0] level_dump [0:ACC_WORDS-1];
+    reg [LEVEL_WORD-1:0] level_dump [0:LEVEL_WORDS-1];
     integer levels;
 
     reg [ROW_WORD-1:0] expected [0:(1<<EXPECT_ADDR_BITS)-1];
@@ -148,7 +153,7 @@ module layer_bench #(
     reg [ROW_WORD-1:0] relu_dump [0:ACC_WORDS-1];
 
     reg [2:0] state;
-    integer   run, counter, cycles, address, result_fd, lane;
+    integer   run, counter, cycles, address, result_fd, layer_fd, lane;
     // event counts of the run (see the counters below)
     integer   instr_reads, act_steps, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows, requant_words, const_reads;
     reg       timed_out, relu_pass;
@@ -170,6 +175,7 @@ module layer_bench #(
         dump_acc  = $value$plusargs("acc_out=%s", acc_prefix);
         dump_relu = $value$plusargs("relu_out=%s", relu_prefix);
         dump_levels = $value$plusargs("level_out=%s", level_prefix);
+        dump_layers = $value$plusargs("layer_out=%s", layer_prefix);
         if (!$value$plusargs("const_entries=%d", const_entries)) const_entries = 0;
         if (acc_words > ACC_WORDS || expect_rows > (1 << EXPECT_ADDR_BITS) || const_entries > CONST_ENTRIES) begin
             $display("layer_bench: +acc_words, +expect_rows or +const_entries exceeds the bench's memories");
@@ -237,10 +243,23 @@ module layer_bench #(
                 cycles    <= 0;
                 timed_out <= 1'b0;
                 state     <= S_RUN;
+                drain_ended <= 1'b0;
+                if (dump_layers) begin
+                    $sformat(file_name, "%0s%0d.txt", layer_prefix, run);
+                    layer_fd = $fopen(file_name, "w");
+                end
             end
             S_RUN: begin
                 start  <= 1'b0;
                 cycles <= cycles + 1;
+                // The controller leaves a DRAIN (S_DRAIN, the read-out idle): on the next cycle the counts
+                // (registered) include the DRAIN's last cycle.
+                drain_ended <= dut.u_controller.state == 3'd6 && !dut.readout_busy;
+                if (dump_layers && drain_ended) begin
+                    $fdisplay(layer_fd, "perf_cycles %0d instr_reads %0d act_steps %0d act_reads %0d wgt_reads %0d acc_reads %0d acc_writes %0d acc_add_rows %0d requant_words %0d const_reads %0d levels %0d",
+                              perf_cycles, instr_reads, act_steps, act_reads, wgt_reads, acc_reads, acc_writes,
+                              acc_add_rows, requant_words, const_reads, levels);
+                end
                 if (done && !start) begin
                     counter   <= 0;
                     relu_pass <= 1'b0;
@@ -270,6 +289,9 @@ module layer_bench #(
                 end
             end
             S_REPORT: begin
+                if (dump_layers) begin
+                    $fclose(layer_fd);
+                end
                 if (dump_acc && !timed_out && acc_words > 0) begin
                     $sformat(file_name, "%0s%0d.hex", acc_prefix, run);
                     $writememh(file_name, raw_dump, 0, acc_words - 1);
@@ -330,7 +352,7 @@ module layer_bench #(
             const_reads  <= const_reads + (dut.u_readout.word_valid ? COLS : 0);
             if (level_valid) begin
                 // The levels leave in order; more than the bench holds is an error, not a wrap.
-                if (levels < ACC_WORDS) level_dump[levels] <= level_data;
+                if (levels < LEVEL_WORDS) level_dump[levels] <= level_data;
                 levels <= levels + 1;
             end
         end

@@ -22,7 +22,7 @@ from qaccel.model.layers import CONV_LAYERS
 from qaccel.rtl.bench_run import SimulationError, describe_stuck, run_programs
 from qaccel.rtl.build import BLOCK_MUTANTS, MUTANTS, BenchParameters, build_bench
 from qaccel.rtl.check import describe
-from qaccel.rtl.conv_runs import run_convs
+from qaccel.rtl.conv_runs import run_chain, run_convs
 from qaccel.rtl.cycles import chain_cycles, core_cycles, drain_cycles, fold_model_cycles
 from qaccel.rtl import isa
 from qaccel.rtl.layer_sim import simulate_layer
@@ -487,20 +487,33 @@ def chain_build(icarus_builds, program, mutant=None):
 
 @pytest.mark.parametrize("dataflow", ["ws", "os"])
 def test_a_chain_of_convs_passes_its_maps_on_chip(icarus_builds, tmp_path, dataflow):
-    """One program of three convs from one start to one done: each DRAIN but the last stores its levels
-    into the other half of the activation memory, where the next RUN reads them as its map; the host
-    writes only the first map. Every layer's levels the core sends equal the library's integer-only
-    path, and the run takes exactly the chain's cycles (chain_cycles)."""
+    """One program of three convs from one start to one done (run_chain): each DRAIN but the last stores
+    its levels into the other half of the activation memory, where the next RUN reads them as its map;
+    the host writes only the first map. Every layer's levels the core sends equal the library's
+    integer-only path; the run takes exactly the chain's cycles (chain_cycles), each layer from the end
+    of the DRAIN before it to the end of its own exactly its RUN's and DRAIN's less the HALT's 3 that
+    drain_cycles counts (the last layer to done, with its HALT); the host moves the first map in and the
+    last layer's levels out, each layer its instructions, weights and constants."""
     act, layers, expected = chain_case(np.random.default_rng(31))
     program = compile_chain(dataflow, act, layers, DEFAULT, "chain")
     assert [instruction.descriptor["store"] for instruction in program.instructions[1::2]] == [1, 1, 0]
-    build = chain_build(icarus_builds, program)
-    (result,), _ = run_programs(build, program, [program.act_lanes], tmp_path, max_cycles=10**5)
-    assert not any(result.flags.values()), result.flags
-    for index, (got, want) in enumerate(zip(program.levels_outputs(result.levels), expected)):
-        assert np.array_equal(got, want), (index, np.argwhere(got != want)[:5])
+    results = run_chain(chain_build(icarus_builds, program), dataflow, act[None], layers, "chain", workdir=tmp_path)
+    for index, (result, want) in enumerate(zip(results, expected)):
+        assert np.array_equal(result.outputs[0], want), (index, np.argwhere(result.outputs[0] != want)[:5])
     assert len(np.unique(expected[1])) > 8  # the stored levels carry information into layer 2
-    assert result.cycles == chain_cycles([(dataflow, layer.conv) for layer in program.layers], 8, 8)
+    convs = [layer.conv for layer in program.layers]
+    shares = [core_cycles(dataflow, conv, 8, 8) + drain_cycles(conv, 8) - 3 * (index < 2)
+              for index, conv in enumerate(convs)]
+    assert [result.cycles[0] for result in results] == shares
+    assert sum(shares) == chain_cycles([(dataflow, conv) for conv in convs], 8, 8)
+    # DRAM, 1.3 nJ per 64 bits: instructions 256 bits, the map 64-bit words, weights 32-bit, constants
+    # 86 bits per lane, levels 8 lanes of 16 bits.
+    in_tiles, out_tiles = [-(-conv.in_channels // 8) for conv in convs], [-(-conv.out_channels // 8) for conv in convs]
+    bits = [(2 + (index == 2)) * 256 + in_tiles[index] * out_tiles[index] * 9 * 8 * 32 + out_tiles[index] * 8 * 86
+            for index in range(3)]
+    bits[0] += 2 * 24 * 64  # 12 channels (two tiles) of 4 x 6
+    bits[2] += 1 * 6 * 8 * 16  # 5 channels (one tile) of 2 x 3
+    assert [result.energy_uj[0]["dram"] for result in results] == pytest.approx([b / 64 * 1.3e-3 for b in bits])
 
 
 def test_the_chain_catches_a_store_at_the_wrong_address(icarus_builds, tmp_path):

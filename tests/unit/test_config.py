@@ -55,6 +55,11 @@ def test_the_shipped_config_is_valid():
     ({"hardware__rows": 32, "hardware__psum_bits": 16, "quant__w_bits": 8},
      r"config key hardware\.psum_bits: .* psum_bits must be at least act_bits \+ 1 \+ weight_bits \+ log2\(rows\) = "
      r"22, the width of a column of the array's products"),
+    ({"hardware__cols": 4}, r"config key hardware\.cols: the network runs on the core as one program per image, .* "
+                            r"hardware\.rows is 8, hardware\.cols 4 \(or set network\.backend: software\)"),
+    ({"dse__arrays": [{"rows": 4, "cols": 4}, {"rows": 2, "cols": 8}]},
+     r"config key dse\.arrays\[1\]: the sweep runs the network on each array as one program per image, which needs "
+     r"a square array; got 2 x 8"),
     ({"export__dataflows": ["ws", "xs"]}, r"config key export\.dataflows\[1\]: 'xs' is not one of"),
     ({"train__recipe": "turbo"}, r"config key train\.recipe: 'turbo' is not one of train\.recipes"),
     ({"export__layers": [27, 26]}, r"config key export\.layers\[1\]: layer 26 is not a QuantConv2d: "

@@ -9,7 +9,7 @@ import yaml
 from support import REPO, tiny_settings
 
 from qaccel.model.layers import CONV_LAYERS
-from qaccel.rtl.cycles import core_cycles, drain_cycles
+from qaccel.rtl.cycles import chain_cycles
 from qaccel.rtl.program import ConvShape
 
 pytestmark = pytest.mark.slow
@@ -114,9 +114,9 @@ def test_network_rate_benchmark_times_both_dataflows_and_estimates_a_cluster(cop
     assert lines[0] == "running 1 images x 2 dataflows, shards of 1, --cores 2 ..."
     assert lines[1].startswith("wall time ") and "(target 3.6 s: " in lines[1]
     for dataflow, line in zip(("ws", "os"), lines[2:4]):
-        # the timing formula over the 13 convs (each a RUN and a DRAIN), which tests/rtl pins to the core
-        cycles = sum(core_cycles(dataflow, conv, 8, 8) + drain_cycles(conv, 8) for conv in
-                     (ConvShape(c.in_channels, c.out_channels, c.height, c.width) for c in CONV_LAYERS.values()))
+        # the chain's timing formula over the 13 convs (one program per image), which tests/rtl pins
+        cycles = chain_cycles([(dataflow, ConvShape(c.in_channels, c.out_channels, c.height, c.width))
+                               for c in CONV_LAYERS.values()], 8, 8)
         assert line.startswith(f"{dataflow}: 1 images, ") and f" s per image; {cycles:,} core cycles per image, " in line
         assert " simulated cycles/s (target 2,000,000: " in line
     # one image per dataflow, 200 shard slots: one round

@@ -18,7 +18,7 @@ from qaccel.export.requant import RequantWidths
 from qaccel.network.backends import IntegerConvBackend
 from qaccel.network.integer_only import IntegerOnlyNetwork
 from qaccel.network.paths import IntegerNetwork
-from qaccel.rtl.cycles import core_cycles, drain_cycles
+from qaccel.rtl.cycles import chain_cycles, core_cycles, drain_cycles
 from qaccel.rtl.program import ConvShape
 
 pytestmark = pytest.mark.slow
@@ -86,11 +86,14 @@ def test_the_workflow_writes_every_path_per_image(tiny_workflow):
             expected_integer_only = IntegerOnlyNetwork(model, WIDTHS, 1e-3).run(images).predictions[0]
             assert (label, float_class, rtl, integer_only) == (int(test["test_labels"][image]), expected_float,
                                                                expected_integer_only, expected_integer_only)
-            # The core's cycles per layer are its timing formula's (rtl/README.md: the RUN's and the
-            # DRAIN's), and add up.
-            formula = [core_cycles(dataflow, conv, 8, 8) + drain_cycles(conv, 8) for conv in
-                       (ConvShape(c.in_channels, c.out_channels, c.height, c.width) for c in CONV_LAYERS.values())]
-            assert [int(value) for value in row[7:20]] == formula and int(row[6]) == sum(formula)
+            # The network is one program per image; each layer's cycles, from the end of the DRAIN before to
+            # the end of its own, are its timing formula's (rtl/README.md: the RUN's and the DRAIN's, less
+            # the HALT's 3 but for the last layer's), and add up to the chain's.
+            convs = [ConvShape(c.in_channels, c.out_channels, c.height, c.width) for c in CONV_LAYERS.values()]
+            formula = [core_cycles(dataflow, conv, 8, 8) + drain_cycles(conv, 8) - 3 * (position < len(convs) - 1)
+                       for position, conv in enumerate(convs)]
+            assert [int(value) for value in row[7:20]] == formula
+            assert int(row[6]) == sum(formula) == chain_cycles([(dataflow, conv) for conv in convs], 8, 8)
         summary = json.loads((tiny_workflow / f"results/network/{dataflow}/summary.json").read_text())
         for path, column in (("rtl", 2), ("integer", 3), ("float", 4), ("integer_only", 5)):
             assert summary["correct"][path] == sum(row[column] == row[1] for row in rows)

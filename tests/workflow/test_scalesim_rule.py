@@ -14,7 +14,8 @@ def planned(workdir, *args):
 
 def test_scalesim_all_runs_each_dataflow_on_the_configured_array(tiny_config):
     workdir = tiny_config.parent
-    array = overlay(workdir, "array", {"hardware": {"rows": 4, "cols": 16}})
+    # A non-square array: SCALE-Sim takes it (the network on the core would not: run it in software).
+    array = overlay(workdir, "array", {"hardware": {"rows": 4, "cols": 16}, "network": {"backend": "software"}})
     assert planned(workdir, array, "scalesim_all") == {
         ("scalesim_venv", "resources/scalesim-venv"),
         ("scalesim", "results/scalesim/4x16/ws.json, results/scalesim/4x16/ws"),

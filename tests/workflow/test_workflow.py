@@ -8,6 +8,7 @@ import pytest
 import torch
 import yaml
 from support import (
+    DEFAULTS,
     REPO,
     checkout_copy,
     config_args,
@@ -22,6 +23,8 @@ from support import (
 from qaccel.export.tile_check import reference_output
 from qaccel.export.vectors import read_vectors
 from qaccel.model.checkpoint import load_model
+from qaccel.rtl.build import network_parameters
+from qaccel.rtl.limits import core_shape
 
 pytestmark = pytest.mark.slow
 
@@ -70,8 +73,9 @@ NETWORK = {"network_shard": 4, "network_merge": 2, "network_report": 1, "network
 
 
 @pytest.mark.parametrize("change,expected", [
-    ({"hardware": {"rows": 4}}, {"tile": 2, "serialize": 2, **CHECKS, **CORE_REBUILT, **REPORTED_AFTER_VECTORS,
-                                 **NETWORK}),
+    # A 4x4 array (the network runs on square arrays only).
+    ({"hardware": {"rows": 4, "cols": 4}}, {"tile": 2, "serialize": 2, **CHECKS, **CORE_REBUILT, **REPORTED_AFTER_VECTORS,
+                                            **NETWORK}),
     # The core's accumulator width: the same vector files, checked on a new core.
     ({"hardware": {"psum_bits": 20}}, {**CORE_REBUILT, **CHECKS, "summary": 1, "rtl_figures": 1, "jobs_figure": 1,
                                        **NETWORK}),
@@ -104,7 +108,7 @@ def test_a_changed_parameter_reruns_exactly_the_stages_that_depend_on_it(tiny_wo
 
 
 def test_nested_values_on_the_command_line_work_as_config_yaml_documents(tiny_workflow):
-    jobs = planned_jobs(tiny_workflow, options=("--config", "hardware={rows: 4}"))
+    jobs = planned_jobs(tiny_workflow, options=("--config", "hardware={rows: 4, cols: 4}"))
     jobs.pop("all", None)
     assert jobs == {"tile": 2, "serialize": 2, **CHECKS, **CORE_REBUILT, **REPORTED_AFTER_VECTORS, **NETWORK}
 
@@ -259,23 +263,28 @@ def test_a_planted_fault_fails_the_simulate_rule_naming_its_place(copy_of_tiny_w
 
 def test_a_fault_planted_in_the_core_fails_the_layer_and_the_network_naming_where(copy_of_tiny_workflow):
     """sim.mutant builds the core with a planted fault (a wrong adder bit in every PE): the vector
-    check of rule simulate and the network's check against the integer-only path (the core requantizes
-    the faulty sums) must both catch it."""
+    check of rule simulate (Icarus) and the network's check against the integer-only path (Verilator:
+    the network is one program of 4M cycles per image; the core requantizes the faulty sums) must both
+    catch it, each on a faulty build beside the sound one."""
     workdir = copy_of_tiny_workflow
     faulty = overlay(workdir, "faulty", {"sim": {"simulator": "icarus", "mutant": "MUTANT_PE_ADDER_BIT"}})
+    faulty_network = overlay(workdir, "faulty_network", {"sim": {"simulator": "verilator",
+                                                                 "mutant": "MUTANT_PE_ADDER_BIT"}})
     layer = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", faulty), "--cores", "1",
                           "--workflow-profile", "none", "results/layer27/os/sim.json", check=False)
     assert layer.returncode != 0
     mismatch = r"first mismatch: results/layer27/os/vectors/out_os_pxt\d\.txt:\d+ field \d+ \(output_os\): expected -?\d+, got"
     assert re.search(mismatch, layer.stdout), layer.stdout[-3000:]
-    network = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", faulty), "--cores", "1",
+    network = run_snakemake(workdir, *config_args(workdir / "tiny.yaml", faulty_network), "--cores", "1",
                             "--workflow-profile", "none", "results/network/os/shards/images0-0.json", check=False)
     assert network.returncode != 0
     assert re.search(r"image 0, layer 0, pixel \d+ \(y \d+, x \d+\), channel \d+: the backend \d+, integer-only path "
                      r"\d+", network.stdout), network.stdout[-3000:]
-    builds = sorted(path.name for path in (workdir / "resources/sim_build").iterdir())
-    assert [name for name in builds if name.endswith("-MUTANT_PE_ADDER_BIT")] == [
-        name + "-MUTANT_PE_ADDER_BIT" for name in builds if name.startswith("icarus-") and "MUTANT" not in name]
+    builds = {path.name for path in (workdir / "resources/sim_build").iterdir()}
+    key = network_parameters(core_shape(DEFAULTS)).key()
+    assert {name for name in builds if "MUTANT" in name} == {
+        f"{simulator}-{key}-MUTANT_PE_ADDER_BIT" for simulator in ("icarus", "verilator")}
+    assert {f"icarus-{key}", f"verilator-{key}"} <= builds
 
 
 def test_the_real_first_and_deep_layers_pass_on_a_16x16_core(copy_of_tiny_workflow):
