@@ -22,8 +22,7 @@ from qaccel.hw.energy import chain_host_words, host_words, run_energy, split_uj
 
 from .bench_run import CoreRun, SimulationError, describe_stuck, run_programs
 from .build import BenchBuild
-from .cycles import (CHAINED_LAYER_SAVES, chain_cycles, core_cycles, drain_cycles, fold_model_cycles, ideal_cycles,
-                     watchdog_cycles)
+from .cycles import chain_layer_cycles, core_cycles, drain_cycles, fold_model_cycles, ideal_cycles, watchdog_cycles
 from .program import ConvShape, Readout, compile_chain, compile_layer, map_images, with_readout
 
 
@@ -52,15 +51,15 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
     act_int = np.asarray(act_int, dtype=np.int64)
     images, cin, height, width = act_int.shape
     conv = ConvShape(cin, int(weight_int.shape[0]), height, width)
-    programs = [compile_layer(dataflow, image, weight_int, shape, f"{label} image {index}")
-                for index, image in enumerate(act_int)]
+    # The instructions and weights are the same for every image (compiled once, with image 0's map, which
+    # the host's words count); each image brings its map.
+    program = compile_layer(dataflow, act_int[0], weight_int, shape, f"{label} image 0")
     formula = core_cycles(dataflow, conv, shape.rows, shape.cols)
-    program = programs[0]  # the instructions and weights are the same for every image
     if readout is not None:
         program = with_readout(program, readout, label)
         formula += drain_cycles(conv, shape.cols)
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
-        runs, seconds = run_programs(build, program, [p.act_lanes for p in programs], Path(scratch),
+        runs, seconds = run_programs(build, program, map_images(act_int, shape, label), Path(scratch),
                                      watchdog_cycles(formula))
     _check_runs(runs, images, program, label, formula)
     outputs = np.empty((images, conv.out_channels, *program.out_size), dtype=np.int64)
@@ -78,29 +77,27 @@ def run_chain(build: BenchBuild, dataflow: str, act_int: np.ndarray, layers: lis
     """``act_int`` (N, Cin, H, W), the first layer's maps, through ``layers`` ((weights, readout) each) as
     one program per image; per layer a CoreConvs of its levels (N, Cout, H', W'). Its cycles and energy
     are what the core took from the end of the DRAIN before to the end of the layer's own (the last
-    layer's: to done, with the HALT); its formula cycles the chain formula's share of them (each layer's
-    RUN and DRAIN, less the HALT's CHAINED_LAYER_SAVES but for the last); the simulator ran all layers in
-    one process, so each layer's sim_seconds is its share of the run's seconds by cycles. Errors as
-    run_convs's, naming the image."""
+    layer's: to done, with the HALT); its formula cycles the chain formula's share of them
+    (chain_layer_cycles); the simulator ran all layers in one process, so each layer's sim_seconds is its
+    share of the run's seconds by cycles. Errors as run_convs's, naming the image."""
     shape = build.parameters.shape
     act_int = np.asarray(act_int, dtype=np.int64)
     program = compile_chain(dataflow, act_int[0], layers, shape, label, names)
-    convs = [(dataflow, layer.conv) for layer in program.layers]
-    formula = chain_cycles(convs, shape.rows, shape.cols)
+    shares = chain_layer_cycles([(dataflow, layer.conv) for layer in program.layers], shape.rows, shape.cols)
+    formula = sum(shares)
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
         runs, seconds = run_programs(build, program, map_images(act_int, shape, label), Path(scratch),
                                      watchdog_cycles(formula))
     _check_runs(runs, len(act_int), program, label, formula)
     per_image = [run.layer_values() for run in runs]
+    levels = [program.levels_outputs(run.levels) for run in runs]  # per image, per layer
     moved = chain_host_words(program)
     total_cycles = sum(run.cycles for run in runs)
     results = []
-    for index, layer in enumerate(program.layers):
+    for index, (layer, share) in enumerate(zip(program.layers, shares)):
         conv = layer.conv
-        outputs = np.stack([program.levels_outputs(run.levels)[index] for run in runs])
+        outputs = np.stack([image_levels[index] for image_levels in levels])
         cycles = [values[index]["perf_cycles"] for values in per_image]
-        share = (core_cycles(dataflow, conv, shape.rows, shape.cols) + drain_cycles(conv, shape.cols)
-                 - (CHAINED_LAYER_SAVES if index < len(program.layers) - 1 else 0))
         results.append(CoreConvs(
             outputs, cycles, share, fold_model_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"],
             ideal_cycles(conv, shape.rows, shape.cols), seconds * sum(cycles) / total_cycles,

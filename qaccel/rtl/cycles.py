@@ -84,10 +84,18 @@ def drain_cycles(conv: ConvShape, cols: int) -> int:
 CHAINED_LAYER_SAVES = 3
 
 
+def chain_layer_cycles(layers: list[tuple[str, ConvShape]], rows: int, cols: int) -> list[int]:
+    """Each layer's share of a chain (qaccel.rtl.program.compile_chain), from the end of the DRAIN before
+    to the end of its own: its RUN and DRAIN less the HALT's CHAINED_LAYER_SAVES, the last layer to done
+    (with the HALT)."""
+    last = len(layers) - 1
+    return [core_cycles(dataflow, conv, rows, cols) + drain_cycles(conv, cols)
+            - (CHAINED_LAYER_SAVES if position < last else 0) for position, (dataflow, conv) in enumerate(layers)]
+
+
 def chain_cycles(layers: list[tuple[str, ConvShape]], rows: int, cols: int) -> int:
-    """A chain (qaccel.rtl.program.compile_chain): each layer's RUN and DRAIN, then a HALT."""
-    return (sum(core_cycles(dataflow, conv, rows, cols) + drain_cycles(conv, cols) for dataflow, conv in layers)
-            - CHAINED_LAYER_SAVES * (len(layers) - 1))
+    """A chain: each layer's RUN and DRAIN, then a HALT."""
+    return sum(chain_layer_cycles(layers, rows, cols))
 
 
 def fold_model_cycles(dataflow: str, conv: ConvShape, rows: int, cols: int) -> dict:

@@ -351,8 +351,9 @@ def compile_chain(dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndar
     if shape.rows != shape.cols:
         raise ProgramError(f"{label}: a {shape.rows}x{shape.cols} core cannot pass maps on chip (a word of COLS "
                            f"levels is a map word of ROWS channels only when ROWS = COLS)")
-    first = compile_layer(dataflow, act_int, layers[0][0], shape, f"{label} {names[0]}")
-    convs = [first.conv]
+    act_int = np.asarray(act_int, dtype=np.int64)
+    _check_fits(act_int, shape.act_bits, shape.act_signed, f"{label} {names[0]} activations")
+    convs = [ConvShape(act_int.shape[0], len(layers[0][0]), *act_int.shape[1:])]
     for (weight_int, _), (_, previous) in zip(layers[1:], layers):
         convs.append(ConvShape(convs[-1].out_channels, len(weight_int), *_pooled(convs[-1], previous)))
     half = chain_words(convs, [readout.pool for _, readout in layers], shape)["act"] // 2
@@ -373,7 +374,7 @@ def compile_chain(dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndar
         weights.append(program.weight_lanes)
         wgt_base += len(program.weight_lanes)
         const_base += program.out_tiles
-    return ChainProgram(dataflow, shape, programs, instructions + [isa.halt()], first.act_lanes,
+    return ChainProgram(dataflow, shape, programs, instructions + [isa.halt()], map_lanes(act_int, shape.rows),
                         np.concatenate(weights), half)
 
 
