@@ -96,7 +96,7 @@ def main() -> None:
               f"{formula * len(indices) / sim_seconds / 1e6:.2f}M cycles/s")
         memories = {"activation (two halves)": (program.act_words, shape.rows * shape.act_bits),
                     "weights (every layer)": (len(program.weight_lanes), shape.cols * shape.weight_bits),
-                    "accumulator (largest layer)": (program.acc_words, shape.cols * shape.psum_bits),
+                    "accumulator (ring: two tiles)": (program.acc_words, shape.cols * shape.psum_bits),
                     "constants (every layer)": (program.constant_tiles * shape.cols, shape.constant_bits),
                     "instructions": (len(program.instructions), 256)}
         total = 0.0

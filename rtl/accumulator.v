@@ -8,12 +8,14 @@
 // may follow each other with no gap. A signed overflow of any lane's add pulses `overflow`.
 // With `direct` (OS: every row is a whole sum) a row is written on the cycle it arrives.
 //
-// The memory is an sdp_ram: one write port and one synchronous read port, the shape of an SRAM
-// macro (a block RAM on an FPGA). The pipeline and the host share the read port: a row that
-// arrives to be added to the word takes it (a sum's first row and a direct row replace the word:
-// they read nothing, which saves the access's energy), and the host reads only while no row
-// arrives (the core is not busy). The host
-// gets the word at host_rd_addr one cycle after host_rd_en, from the memory's read register, with
+// The memory is two banks, its halves by the top address bit, each an sdp_ram: one write port and
+// one synchronous read port, the shape of an SRAM macro (a block RAM on an FPGA). In each bank the
+// pipeline and the host share the read port: a row that arrives to be added to a word of the bank
+// takes it (a sum's first row and a direct row replace the word: they read nothing, which saves the
+// access's energy), and the host (or the read-out) reads a bank no row adds to on that cycle: the
+// other bank while a layer's tiles alternate between them (ring, acc_sequencer.v), any bank while
+// the core is not busy. The host
+// gets the word at host_rd_addr one cycle after host_rd_en, from the bank's read register, with
 // ReLU applied lane by lane after that register when host_rd_relu was set with the request; the
 // memory itself keeps the raw sums.
 module accumulator #(
@@ -52,32 +54,44 @@ module accumulator #(
     reg                 host_relu;
     wire [WORD-1:0]     sum;  // stage 2's result
 
-    // The memory's one read port: the word a row adds to, or else the host's.
+    // Each bank's one read port: the word a row adds to, or else the host's.
 `ifdef MUTANT_ACC_FIRST
     // Mutation (with the sum below): a sum's first row reads the word, to be added to it.
     wire                 reads_word = row_valid && !direct;
 `else
     wire                 reads_word = row_valid && !direct && !row_first;
 `endif
-    wire                 read_en   = reads_word || host_rd_en;
-    wire [ADDR_BITS-1:0] read_addr = row_valid ? row_addr : host_rd_addr;
-    wire [WORD-1:0]      read_word;
+    wire                 row_bank  = row_addr[ADDR_BITS-1];
+    wire                 host_bank = host_rd_addr[ADDR_BITS-1];
     // Its one write port: a direct row as it arrives, or the sum of stage 2 (never both: rows are
     // direct for a whole layer, and the layer before has left stage 2 when the next one starts).
     wire                 write_direct = row_valid && row_write && direct;
     wire                 write_en     = write_direct || add_valid;
     wire [ADDR_BITS-1:0] write_addr   = write_direct ? row_addr : add_addr;
     wire [WORD-1:0]      write_data   = write_direct ? row_data : sum;
+    wire [WORD-1:0]      bank_word [0:1];
+    reg                  host_bank_q;  // the bank of the host's word in the read registers
+    wire [1:0]           bank_reads;   // each bank's read port in use (for the benches' counts)
 
-    sdp_ram #(.WIDTH(WORD), .ADDR_BITS(ADDR_BITS)) u_mem (
-        .clk    (clk),
-        .wr_en  (write_en),
-        .wr_addr(write_addr),
-        .wr_data(write_data),
-        .rd_en  (read_en),
-        .rd_addr(read_addr),
-        .rd_data(read_word)
-    );
+    genvar bank;
+    generate
+        for (bank = 0; bank < 2; bank = bank + 1) begin : g_bank
+            wire row_reads  = reads_word && row_bank == bank;
+            wire host_reads = host_rd_en && host_bank == bank;
+            assign bank_reads[bank] = row_reads || host_reads;
+            sdp_ram #(.WIDTH(WORD), .ADDR_BITS(ADDR_BITS-1)) u_mem (
+                .clk    (clk),
+                .wr_en  (write_en && write_addr[ADDR_BITS-1] == bank),
+                .wr_addr(write_addr[ADDR_BITS-2:0]),
+                .wr_data(write_data),
+                .rd_en  (bank_reads[bank]),
+                .rd_addr(row_reads ? row_addr[ADDR_BITS-2:0] : host_rd_addr[ADDR_BITS-2:0]),
+                .rd_data(bank_word[bank])
+            );
+        end
+    endgenerate
+    wire [WORD-1:0] read_word = bank_word[add_addr[ADDR_BITS-1]];
+    wire [WORD-1:0] host_word = bank_word[host_bank_q];
 
     wire [WORD-1:0] stored = (last_valid && last_addr == add_addr) ? last_sum : read_word;
     wire [COLS-1:0] lane_overflow;
@@ -97,7 +111,7 @@ module accumulator #(
             wire [PSUM_BITS-1:0] overflow_bits = (a ^ s) & (b ^ s);
             assign lane_overflow[lane] = overflow_bits[PSUM_BITS-1];
             // The host's read-out: with ReLU, a lane whose sign bit is set reads as zero.
-            wire [PSUM_BITS-1:0] word_lane = read_word[lane*PSUM_BITS +: PSUM_BITS];
+            wire [PSUM_BITS-1:0] word_lane = host_word[lane*PSUM_BITS +: PSUM_BITS];
             assign host_rd_data[lane*PSUM_BITS +: PSUM_BITS] = (host_relu && word_lane[PSUM_BITS-1])
                                                              ? {PSUM_BITS{1'b0}} : word_lane;
         end
@@ -113,8 +127,9 @@ module accumulator #(
             last_addr <= add_addr;
             last_sum  <= sum;
         end
-        if (read_en) begin
-            host_relu <= !row_valid && host_rd_relu;
+        if (host_rd_en) begin
+            host_relu   <= host_rd_relu;
+            host_bank_q <= host_bank;
         end
         if (rst) begin
             add_valid  <= 1'b0;

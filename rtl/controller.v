@@ -6,6 +6,10 @@
 //                  3 DRAIN   once the datapath is empty, read the accumulator out through the
 //                            requantizer and the max-pool (readout.v) and wait until it is done
 //   any other opcode stops the program with bad_instruction set.
+//   Bit 4 (ring) of a RUN and of its DRAIN: the layer's output-channel tiles alternate between the
+//   accumulator's two banks and the DRAIN reads each tile out while the RUN computes the next. The
+//   controller fetches the DRAIN as soon as the RUN has started, and starts it once the read-out is
+//   idle (without ring: once the datapath is empty); a ring RUN must be followed by its DRAIN.
 //
 // A RUN instruction is a whole layer descriptor: ten fields of FIELD_BITS from bit 8 upward, in
 // order width, height, tile_pitch, in_tiles, out_tiles, pixel_tiles, pixels, act_base,
@@ -36,7 +40,7 @@ module controller #(
     // instruction memory
     output                           instr_rd_en,
     output     [INSTR_ADDR_BITS-1:0] instr_rd_addr,
-    // Bits [7:4] and those past the last field are reserved (zero).
+    // Bits [7:5] and those past the last field are reserved (zero).
     /* verilator lint_off UNUSEDSIGNAL */
     input      [INSTR_BITS-1:0]      instr_rd_data,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -54,6 +58,7 @@ module controller #(
     output                           run_start,
     output                           run_start_os,
     output reg                       run_os,
+    output                           run_ring,
     input                            sequencer_busy,
     // the DRAIN being decoded (valid with drain_start)
     output     [FIELD_BITS-1:0]      drain_width,
@@ -64,6 +69,7 @@ module controller #(
     output     [4:0]                 drain_level_bits,
     output     [FIELD_BITS-1:0]      drain_const_base,
     output                           drain_store,
+    output                           drain_ring,
     output     [ACT_ADDR_BITS-1:0]   drain_act_base,
     output                           drain_start,
     input                            readout_busy,
@@ -87,6 +93,7 @@ module controller #(
     reg [INSTR_ADDR_BITS-1:0] pc;
 
     wire [3:0] opcode   = instr_rd_data[3:0];
+    wire       ring     = instr_rd_data[4];
     wire       decoding = state == S_DECODE;
     wire       is_run   = opcode == OP_RUN_WS || opcode == OP_RUN_OS;
     wire       is_drain = opcode == OP_DRAIN;
@@ -132,7 +139,8 @@ module controller #(
     assign drain_const_base = instr_rd_data[FIELD_OFFSET + 6*FIELD_BITS +: FIELD_BITS];
     assign drain_store      = drain_store_field[0];
     assign drain_act_base   = drain_act_base_field[ACT_ADDR_BITS-1:0];
-    assign drain_start      = decoding && is_drain && !datapath_busy;
+    assign drain_ring       = ring;
+    assign drain_start      = decoding && is_drain && (ring ? !readout_busy : !datapath_busy);
 
     assign instr_rd_en   = state == S_FETCH;
     assign instr_rd_addr = pc;
@@ -143,6 +151,7 @@ module controller #(
     assign run_start     = decoding && is_run && !datapath_busy;
 `endif
     assign run_start_os  = opcode == OP_RUN_OS;
+    assign run_ring      = ring;
     assign done          = state == S_DONE;
     assign busy          = state != S_IDLE && state != S_DONE;
     assign state_out     = state;
@@ -175,7 +184,13 @@ module controller #(
                         state <= S_FINISH;
                     end else if (run_start) begin
                         run_os <= opcode == OP_RUN_OS;
-                        state  <= S_RUN;
+                        if (ring) begin
+                            // The DRAIN that reads the tiles out runs beside the RUN.
+                            pc    <= pc + 1'b1;
+                            state <= S_FETCH;
+                        end else begin
+                            state <= S_RUN;
+                        end
                     end else if (drain_start) begin
                         state <= S_DRAIN;
                     end else if (!is_run && !is_drain) begin

@@ -86,7 +86,7 @@ module core #(
     wire [ACT_ADDR_BITS-1:0]   act_base;
     wire [WGT_ADDR_BITS-1:0]   wgt_base;
     wire [ACC_ADDR_BITS-1:0]   acc_base;
-    wire                       run_start, run_start_os, run_os;
+    wire                       run_start, run_start_os, run_os, run_ring;
     wire                       sequencer_busy;
     wire                       datapath_busy;
     wire [FIELD_BITS-1:0]      drain_width, drain_height, drain_out_tiles;
@@ -96,9 +96,14 @@ module core #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire [FIELD_BITS-1:0]      drain_const_base;  // the bits that address the constant memories
     /* verilator lint_on UNUSEDSIGNAL */
-    wire                       drain_store;
+    wire                       drain_store, drain_ring;
     wire [ACT_ADDR_BITS-1:0]   drain_act_base;
     wire                       controller_bad_instruction;
+    // ring: the tiles complete in the accumulator and read out of it (below)
+    localparam [FIELD_BITS-1:0] TWO_TILES = 2;
+    reg                        tile_done_q;
+    reg  [FIELD_BITS-1:0]      tiles_complete, tiles_read;
+    wire                       readout_tile_read;
 
     // sequencer -> memories
     wire                       act_step, act_rd_en, act_pad, act_tag, wgt_rd_en;
@@ -142,6 +147,7 @@ module core #(
         .run_start      (run_start),
         .run_start_os   (run_start_os),
         .run_os         (run_os),
+        .run_ring       (run_ring),
         .sequencer_busy (sequencer_busy),
         .drain_width    (drain_width),
         .drain_height   (drain_height),
@@ -151,6 +157,7 @@ module core #(
         .drain_level_bits(drain_level_bits),
         .drain_const_base(drain_const_base),
         .drain_store    (drain_store),
+        .drain_ring     (drain_ring),
         .drain_act_base (drain_act_base),
         .drain_start    (drain_start),
         .readout_busy   (readout_busy),
@@ -167,6 +174,7 @@ module core #(
         .rst           (rst),
         .start         (run_start),
         .mode_os       (run_start_os),
+        .ring_in       (run_ring),
         .width_in      (width),
         .height_in     (height),
         .tile_pitch_in (tile_pitch),
@@ -176,6 +184,7 @@ module core #(
         .pixels_in     (pixels),
         .act_base_in   (act_base),
         .wgt_base_in   (wgt_base),
+        .tile_limit    (tiles_read + TWO_TILES),
         .busy       (sequencer_busy),
         .act_step   (act_step),
         .act_rd_en  (act_rd_en),
@@ -336,7 +345,7 @@ module core #(
     );
 
     wire [ACC_ADDR_BITS-1:0] row_addr;
-    wire                     row_first, row_write;
+    wire                     row_first, row_write, row_tile_done;
     acc_sequencer #(
         .ROWS         (ROWS),
         .DIM_BITS     (FIELD_BITS),
@@ -346,14 +355,32 @@ module core #(
         .rst         (rst),
         .start       (run_start),
         .mode_os     (run_start_os),
+        .ring_in     (run_ring),
+        .in_tiles_in (in_tiles),
         .out_tiles_in(out_tiles),
         .pixels_in   (pixels),
         .acc_base_in (acc_base),
         .advance  (psum_row_valid),
         .addr     (row_addr),
         .first    (row_first),
-        .write    (row_write)
+        .write    (row_write),
+        .tile_done(row_tile_done)
     );
+
+    // Ring: the tiles whose sums are all in the accumulator memory (counted once the tile's last row is
+    // written: the cycle after it arrives for OS, two for WS's add), and those the read-out has read
+    // (their bank is free again; the sequencer starts tile t once t < tiles_read + 2).
+    always @(posedge clk) begin
+        if (rst || run_start) begin
+            tile_done_q    <= 1'b0;
+            tiles_complete <= {FIELD_BITS{1'b0}};
+            tiles_read     <= {FIELD_BITS{1'b0}};
+        end else begin
+            tile_done_q    <= row_tile_done;
+            tiles_complete <= tiles_complete + {{(FIELD_BITS-1){1'b0}}, run_os ? row_tile_done : tile_done_q};
+            tiles_read     <= tiles_read + {{(FIELD_BITS-1){1'b0}}, readout_tile_read};
+        end
+    end
 
     // The accumulator's host read port serves the read-out while it runs, the host otherwise.
     wire                     readout_rd_en;
@@ -422,6 +449,9 @@ module core #(
         .clk           (clk),
         .rst           (rst),
         .start         (drain_start),
+        .ring_in       (drain_ring),
+        .tiles_complete(tiles_complete),
+        .tile_read     (readout_tile_read),
         .width_in      (drain_width),
         .height_in     (drain_height),
         .out_tiles_in  (drain_out_tiles),

@@ -13,8 +13,12 @@
 // activation memory's layout, so they are the next layer's map.
 //
 // The accumulator's read port is taken while busy (acc_rd_en, acc_rd_addr; the word is on
-// acc_rd_data one cycle later), so a DRAIN runs only once the sums are complete (the controller
-// starts it with the datapath empty). busy stays high until the last level has left.
+// acc_rd_data one cycle later). Without `ring` a DRAIN runs only once the sums are complete (the
+// controller starts it with the datapath empty). With `ring` it runs beside its layer's RUN, whose
+// tiles alternate between the accumulator's two banks (acc_sequencer.v): out_tile's words are at
+// acc_base with the top bit flipped on odd tiles, and the read-out reads a tile once
+// tiles_complete (the tiles whose sums are all in the memory) counts it; tile_read pulses with a
+// tile's last read, after which the RUN may reuse its bank. busy stays high until the last level has left.
 module readout #(
     parameter COLS       = 8,
     parameter PSUM_BITS  = 32,
@@ -30,6 +34,9 @@ module readout #(
     input                             clk,
     input                             rst,
     input                             start,
+    input                             ring_in,
+    input      [DIM_BITS-1:0]         tiles_complete,
+    output                            tile_read,
     input      [DIM_BITS-1:0]         width_in,
     input      [DIM_BITS-1:0]         height_in,
     input      [DIM_BITS-1:0]         out_tiles_in,
@@ -57,9 +64,11 @@ module readout #(
     output                            bad_shape,
     output                            busy
 );
-    reg                     issuing;
+    localparam [ACC_ADDR_BITS-1:0] HALF = 1 << (ACC_ADDR_BITS - 1);
+
+    reg                     issuing, ring;
     reg [DIM_BITS-1:0]      width, height, x, y, out_tiles, out_tile;
-    reg [ACC_ADDR_BITS-1:0] address;
+    reg [ACC_ADDR_BITS-1:0] address, tile_address;
     reg [4:0]               level_bits;
     reg [TILE_BITS-1:0]     const_base;
     reg                     store;
@@ -70,7 +79,16 @@ module readout #(
     wire last_pixel    = last_x && y == height - 1'b1;
     wire last_out_tile = out_tile == out_tiles - 1'b1;
 
-    assign acc_rd_en   = issuing;
+    // Ring: a tile is read once its sums are complete.
+`ifdef MUTANT_RING_EARLY_READ
+    // Mutation: a ring DRAIN reads each tile one tile early, before its sums are complete.
+    wire reading       = issuing && (!ring || out_tile <= tiles_complete);
+`else
+    wire reading       = issuing && (!ring || out_tile < tiles_complete);
+`endif
+
+    assign acc_rd_en   = reading;
+    assign tile_read   = reading && last_pixel;
     assign acc_rd_addr = address;
 
     always @(posedge clk) begin
@@ -78,8 +96,9 @@ module readout #(
             issuing    <= 1'b0;
             word_valid <= 1'b0;
             store      <= 1'b0;
+            ring       <= 1'b0;
         end else begin
-            word_valid <= issuing;
+            word_valid <= reading;
             word_tile  <= const_base + out_tile[TILE_BITS-1:0];
             if (start) begin
                 store         <= store_in;
@@ -102,17 +121,23 @@ module readout #(
                 x          <= {DIM_BITS{1'b0}};
                 y          <= {DIM_BITS{1'b0}};
                 out_tile   <= {DIM_BITS{1'b0}};
+                ring       <= ring_in;
                 address    <= acc_base_in;
+                tile_address <= acc_base_in;
                 level_bits <= level_bits_in;
                 const_base <= const_base_in;
-            end else if (issuing) begin
-                address <= address + 1'b1;  // the tiles' words are consecutive
+            end else if (reading) begin
+                address <= address + 1'b1;  // a tile's words are consecutive (and the tiles, without ring)
                 x       <= last_x ? {DIM_BITS{1'b0}} : x + 1'b1;
                 if (last_x) begin
                     y <= last_pixel ? {DIM_BITS{1'b0}} : y + 1'b1;
                 end
                 if (last_pixel) begin
-                    out_tile <= out_tile + 1'b1;
+                    out_tile   <= out_tile + 1'b1;
+                    if (ring) begin
+                        address      <= tile_address ^ HALF;
+                        tile_address <= tile_address ^ HALF;
+                    end
                     if (last_out_tile) begin
                         issuing <= 1'b0;
                     end

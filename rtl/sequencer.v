@@ -5,21 +5,29 @@
 // unpadded. Zero padding is addressing: a read whose kernel tap falls outside the map is not
 // issued, and `act_pad` says its word is zero.
 //
-// Weight stationary, folds in order (in_tile, out_tile, ki, kj):
+// Both dataflows walk the output-channel tiles outermost, so a tile's sums are complete before the
+// next tile's first, and a tile's weights are one block of B = in_tiles*9*ROWS words at
+// wgt_base + out_tile*B, word (in_tile*9 + ki*3 + kj)*ROWS + r (the same image for both).
+//
+// Weight stationary, folds in order (out_tile, in_tile, ki, kj):
 //   activation  pixel p = y*width + x of the fold's tile, tap (y + ki - 1, x + kj - 1), p < pixels
 //   weight      wgt_base + fold*ROWS + r, read one fold ahead: fold f+1's ROWS words are read on the
 //               first ROWS cycles of fold f (the PEs' shadow registers), fold 0's before fold 0
 //   A fold lasts max(pixels, ROWS) cycles; its first activation carries the tag (weight swap).
 //
-// Output stationary, folds in order (pixel_tile, out_tile), each a run of blocks in order
+// Output stationary, folds in order (out_tile, pixel_tile), each a run of blocks in order
 // (in_tile, ki, kj):
 //   activation  a block reads the ROWS pixels of the pixel tile at its tap, one word per pixel;
 //               the core's transpose (transpose.v) turns the block into ROWS steps, one channel
 //               across the ROWS pixels each (im2col by addressing). Pixels past the last are padding.
-//   weight      wgt_base + out_tile*S + s for step s = (in_tile*9 + ki*3 + kj)*ROWS + channel,
-//               S = in_tiles*9*ROWS, read ROWS cycles after step s's activation (the transpose's
-//               delay), so a weight word meets its step.
-//   A fold lasts S cycles; its last activation read carries the tag (capture into the drain register).
+//   weight      wgt_base + out_tile*B + s for step s = (in_tile*9 + ki*3 + kj)*ROWS + channel,
+//               read ROWS cycles after step s's activation (the transpose's delay), so a weight word
+//               meets its step.
+//   A fold lasts B cycles; its last activation read carries the tag (capture into the drain register).
+//
+// With `ring` (the accumulator holds two tiles, read out while the next is computed), out_tile t
+// starts only once t < tile_limit (the core's: two more than the tiles the read-out has read); the
+// sequencer holds between the tiles until then.
 //
 // `fold` counts the folds issued since start (where a stuck core stood, for the watchdog's report);
 // `act_tag` and `act_pad` matter only with `act_step`. `act_rd_en` is a step whose word is read.
@@ -33,6 +41,7 @@ module sequencer #(
     input                          rst,
     input                          start,
     input                          mode_os,
+    input                          ring_in,
     input      [DIM_BITS-1:0]      width_in,
     input      [DIM_BITS-1:0]      height_in,
     input      [DIM_BITS-1:0]      tile_pitch_in,
@@ -42,6 +51,7 @@ module sequencer #(
     input      [DIM_BITS-1:0]      pixels_in,
     input      [ACT_ADDR_BITS-1:0] act_base_in,
     input      [WGT_ADDR_BITS-1:0] wgt_base_in,
+    input      [DIM_BITS-1:0]      tile_limit,
     output                         busy,
     output                         act_step,
     output                         act_rd_en,
@@ -59,9 +69,10 @@ module sequencer #(
     localparam S_IDLE    = 2'd0;
     localparam S_PRELOAD = 2'd1;  // WS: fold 0's weights
     localparam S_STREAM  = 2'd2;
+    localparam S_HOLD    = 2'd3;  // ring: the next out_tile waits for its accumulator bank
 
     reg [1:0] state;
-    reg       os_q;
+    reg       os_q, ring;
 
     // The layer descriptor, kept from start.
     reg [DIM_BITS-1:0]      width, height, in_tiles, out_tiles, pixel_tiles;
@@ -70,17 +81,16 @@ module sequencer #(
     reg [DIM_BITS-1:0]      tile_pitch;
     /* verilator lint_on UNUSEDSIGNAL */
     reg [ACT_ADDR_BITS-1:0] act_base;
-    reg [WGT_ADDR_BITS-1:0] wgt_base;
 
     // The fold: counters of the loop nest, from the outermost.
-    reg [DIM_BITS-1:0] outer;    // WS in_tile, OS pixel_tile
     reg [DIM_BITS-1:0] out_tile;
-    reg [DIM_BITS-1:0] in_tile;  // OS: the block's (WS: outer)
-    reg [DIM_BITS-1:0] ki, kj;   // the kernel tap: WS the fold's, OS the block's
-    reg [DIM_BITS-1:0] lane;     // OS: read within the block
-    reg [DIM_BITS-1:0] step;     // WS: cycle within the fold
-    reg [DIM_BITS-1:0] period;   // WS: cycles per fold, max(pixels, ROWS)
-    reg [DIM_BITS-1:0] pixels;   // WS: words read per fold
+    reg [DIM_BITS-1:0] pixel_tile;  // OS
+    reg [DIM_BITS-1:0] in_tile;     // WS: the fold's; OS: the block's
+    reg [DIM_BITS-1:0] ki, kj;      // the kernel tap: WS the fold's, OS the block's
+    reg [DIM_BITS-1:0] lane;        // OS: read within the block
+    reg [DIM_BITS-1:0] step;        // WS: cycle within the fold
+    reg [DIM_BITS-1:0] period;      // WS: cycles per fold, max(pixels, ROWS)
+    reg [DIM_BITS-1:0] pixels;      // WS: words read per fold
 
     // The pixel walk: the pixel read, as (y, x) and as the address of its own word in the tile.
     // OS blocks restart it at the pixel tile's first pixel (first_y, first_x, first_addr).
@@ -91,25 +101,31 @@ module sequencer #(
     reg [ACT_ADDR_BITS-1:0] tap_offset;  // (ki - 1)*width + kj - 1, modulo the address space
 
     reg [WGT_ADDR_BITS-1:0] wgt_addr;
+    reg [WGT_ADDR_BITS-1:0] block_base;                // OS: wgt_base + out_tile*B
     reg [WGT_ADDR_BITS-1:0] os_wgt_addr [0:ROWS-1];  // OS: weight reads waiting for their step
     reg [ROWS-1:0]          os_wgt_en;
 
-    wire last_kj       = kj == KERNEL_LAST;
-    wire last_ki       = ki == KERNEL_LAST;
-    wire last_out_tile = out_tile == out_tiles - ONE;
-    wire last_in_tile  = in_tile == in_tiles - ONE;
-    wire last_outer    = outer == (os_q ? pixel_tiles : in_tiles) - ONE;
-    wire last_fold     = last_outer && last_out_tile && (os_q || (last_ki && last_kj));
-    wire last_lane     = lane == ROW_COUNT - ONE;
-    wire last_x        = x == width - ONE;
-    // An OS fold ends with the last read of its last block (S = in_tiles*9*ROWS reads, no multiplier).
-    wire os_last_read  = last_lane && last_ki && last_kj && last_in_tile;
-    wire last_step     = os_q ? os_last_read : step == period - ONE;
+    wire last_kj         = kj == KERNEL_LAST;
+    wire last_ki         = ki == KERNEL_LAST;
+    wire last_tap        = last_ki && last_kj;
+    wire last_out_tile   = out_tile == out_tiles - ONE;
+    wire last_in_tile    = in_tile == in_tiles - ONE;
+    wire last_pixel_tile = pixel_tile == pixel_tiles - ONE;
+    // The fold is its out_tile's last: the next fold starts the next tile.
+    wire tile_ends       = os_q ? last_pixel_tile : last_in_tile && last_tap;
+    wire last_fold       = last_out_tile && tile_ends;
+    wire last_lane       = lane == ROW_COUNT - ONE;
+    wire last_x          = x == width - ONE;
+    // An OS fold ends with the last read of its last block (B = in_tiles*9*ROWS reads, no multiplier).
+    wire os_last_read    = last_lane && last_tap && last_in_tile;
+    wire last_step       = os_q ? os_last_read : step == period - ONE;
+    // The next out_tile may start (ring: its bank has been read out).
+    wire next_tile_free  = !ring || out_tile + ONE < tile_limit;
 `ifdef MUTANT_LOOP_BOUND
     // Mutation: each fold streams one word too few.
-    wire streaming     = state == S_STREAM && (os_q ? !os_last_read : step < pixels - ONE);
+    wire streaming       = state == S_STREAM && (os_q ? !os_last_read : step < pixels - ONE);
 `else
-    wire streaming     = state == S_STREAM && (os_q || step < pixels);
+    wire streaming       = state == S_STREAM && (os_q || step < pixels);
 `endif
 
     // The tap (y + ki - 1, x + kj - 1) lies in the map, and the pixel exists (OS's last tile).
@@ -141,7 +157,8 @@ module sequencer #(
                                                        : tap_offset + 1'b1;
     wire [ACT_ADDR_BITS-1:0] first_tap_offset = {ACT_ADDR_BITS{1'b0}} - width[ACT_ADDR_BITS-1:0] - 1'b1;
     wire [ACT_ADDR_BITS-1:0] next_tile_base  = tile_base + tile_pitch[ACT_ADDR_BITS-1:0];
-    wire                     last_tap        = last_ki && last_kj;
+    wire [DIM_BITS-1:0]      next_kj         = last_kj ? {DIM_BITS{1'b0}} : kj + ONE;
+    wire [DIM_BITS-1:0]      next_ki         = last_kj ? (last_ki ? {DIM_BITS{1'b0}} : ki + ONE) : ki;
 
     integer k;
     always @(posedge clk) begin
@@ -155,6 +172,7 @@ module sequencer #(
         if (rst) begin
             state          <= S_IDLE;
             os_q           <= 1'b0;
+            ring           <= 1'b0;
             width          <= {DIM_BITS{1'b0}};
             height         <= {DIM_BITS{1'b0}};
             tile_pitch     <= {DIM_BITS{1'b0}};
@@ -162,9 +180,8 @@ module sequencer #(
             out_tiles      <= {DIM_BITS{1'b0}};
             pixel_tiles    <= {DIM_BITS{1'b0}};
             act_base       <= {ACT_ADDR_BITS{1'b0}};
-            wgt_base       <= {WGT_ADDR_BITS{1'b0}};
-            outer          <= {DIM_BITS{1'b0}};
             out_tile       <= {DIM_BITS{1'b0}};
+            pixel_tile     <= {DIM_BITS{1'b0}};
             ki             <= {DIM_BITS{1'b0}};
             kj             <= {DIM_BITS{1'b0}};
             in_tile        <= {DIM_BITS{1'b0}};
@@ -181,12 +198,14 @@ module sequencer #(
             first_addr     <= {ACT_ADDR_BITS{1'b0}};
             tap_offset     <= {ACT_ADDR_BITS{1'b0}};
             wgt_addr       <= {WGT_ADDR_BITS{1'b0}};
+            block_base     <= {WGT_ADDR_BITS{1'b0}};
             fold           <= 32'd0;
         end else begin
             case (state)
                 S_IDLE: begin
                     if (start) begin
                         os_q           <= mode_os;
+                        ring           <= ring_in;
                         width          <= width_in;
                         height         <= height_in;
                         tile_pitch     <= tile_pitch_in;
@@ -194,10 +213,9 @@ module sequencer #(
                         out_tiles      <= out_tiles_in;
                         pixel_tiles    <= pixel_tiles_in;
                         act_base       <= act_base_in;
-                        wgt_base       <= wgt_base_in;
-                        outer          <= {DIM_BITS{1'b0}};
                         out_tile       <= {DIM_BITS{1'b0}};
-                                    ki             <= {DIM_BITS{1'b0}};
+                        pixel_tile     <= {DIM_BITS{1'b0}};
+                        ki             <= {DIM_BITS{1'b0}};
                         kj             <= {DIM_BITS{1'b0}};
                         in_tile        <= {DIM_BITS{1'b0}};
                         lane           <= {DIM_BITS{1'b0}};
@@ -214,6 +232,7 @@ module sequencer #(
                         first_addr     <= act_base_in;
                         tap_offset     <= {ACT_ADDR_BITS{1'b0}} - width_in[ACT_ADDR_BITS-1:0] - 1'b1;
                         wgt_addr       <= wgt_base_in;
+                        block_base     <= wgt_base_in;
                         state          <= mode_os ? S_STREAM : S_PRELOAD;
                     end
                 end
@@ -223,6 +242,12 @@ module sequencer #(
                     if (step == ROW_COUNT - ONE) begin
                         step  <= {DIM_BITS{1'b0}};
                         state <= S_STREAM;
+                    end
+                end
+                S_HOLD: begin
+                    if (next_tile_free) begin
+                        out_tile <= out_tile + ONE;
+                        state    <= S_STREAM;
                     end
                 end
                 S_STREAM: begin
@@ -242,8 +267,8 @@ module sequencer #(
                             lane       <= {DIM_BITS{1'b0}};
                             y          <= first_y;
                             x          <= first_x;
-                            kj         <= last_kj ? {DIM_BITS{1'b0}} : kj + ONE;
-                            ki         <= last_kj ? (last_ki ? {DIM_BITS{1'b0}} : ki + ONE) : ki;
+                            kj         <= next_kj;
+                            ki         <= next_ki;
                             tap_offset <= last_tap ? first_tap_offset : next_tap_offset;
                             if (last_tap) begin
                                 in_tile    <= in_tile + ONE;
@@ -259,41 +284,56 @@ module sequencer #(
                         fold <= fold + 1'b1;
                         if (last_fold) begin
                             state <= S_IDLE;
-                        end else if (os_q) begin
-                            // Next (pixel_tile, out_tile): blocks restart at in_tile 0, tap (0, 0).
+                        end else if (tile_ends) begin
+                            // The next out_tile, once its accumulator bank is free.
+                            if (next_tile_free) begin
+                                out_tile <= out_tile + ONE;
+                            end else begin
+                                state <= S_HOLD;
+                            end
+                        end
+                        if (!last_fold && os_q) begin
+                            // Next (out_tile, pixel_tile): blocks restart at in_tile 0, tap (0, 0).
                             in_tile   <= {DIM_BITS{1'b0}};
                             tile_base <= act_base;
-                            if (last_out_tile) begin
+                            if (tile_ends) begin
+                                // The next tile's weights follow this tile's; its walk restarts.
+                                pixel_tile <= {DIM_BITS{1'b0}};
+                                first_y    <= {DIM_BITS{1'b0}};
+                                first_x    <= {DIM_BITS{1'b0}};
+                                y          <= {DIM_BITS{1'b0}};
+                                x          <= {DIM_BITS{1'b0}};
+                                first_addr <= act_base;
+                                pixel_addr <= act_base;
+                                block_base <= wgt_addr + 1'b1;
+                            end else begin
                                 // The next pixel tile starts where this one's walk ended.
-                                out_tile   <= {DIM_BITS{1'b0}};
-                                outer      <= outer + ONE;
+                                pixel_tile <= pixel_tile + ONE;
                                 first_y    <= next_y;
                                 first_x    <= next_x;
                                 y          <= next_y;
                                 x          <= next_x;
                                 first_addr <= first_addr + ROWS[ACT_ADDR_BITS-1:0];
                                 pixel_addr <= first_addr + ROWS[ACT_ADDR_BITS-1:0];
-                                wgt_addr   <= wgt_base;
-                            end else begin
-                                out_tile   <= out_tile + ONE;
-                                pixel_addr <= first_addr;
+                                wgt_addr   <= block_base;
                             end
-                        end else begin
-                            // Next (in_tile, out_tile, ki, kj); weights continue sequentially.
+                        end else if (!last_fold) begin
+                            // Next (out_tile, in_tile, ki, kj); weights continue sequentially.
                             y          <= {DIM_BITS{1'b0}};
                             x          <= {DIM_BITS{1'b0}};
-                            kj         <= last_kj ? {DIM_BITS{1'b0}} : kj + ONE;
-                            ki         <= last_kj ? (last_ki ? {DIM_BITS{1'b0}} : ki + ONE) : ki;
+                            kj         <= next_kj;
+                            ki         <= next_ki;
                             tap_offset <= last_tap ? first_tap_offset : next_tap_offset;
                             pixel_addr <= tile_base;
                             if (last_tap) begin
-                                if (!last_out_tile) begin
-                                    out_tile <= out_tile + ONE;
-                                end else begin
-                                    out_tile   <= {DIM_BITS{1'b0}};
-                                    outer      <= outer + ONE;
+                                if (!last_in_tile) begin
+                                    in_tile    <= in_tile + ONE;
                                     tile_base  <= next_tile_base;
                                     pixel_addr <= next_tile_base;
+                                end else begin
+                                    in_tile    <= {DIM_BITS{1'b0}};
+                                    tile_base  <= act_base;
+                                    pixel_addr <= act_base;
                                 end
                             end
                         end

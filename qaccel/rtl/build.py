@@ -26,7 +26,8 @@ BENCH_TOP = "layer_bench"
 # Deliberate faults for the mutation check (rtl/README.md), each selected by its macro.
 MUTANTS = ("MUTANT_PE_ADDER_BIT", "MUTANT_STUCK_WEIGHT", "MUTANT_FIFO_DROP", "MUTANT_LOOP_BOUND",
            "MUTANT_ACC_FIRST", "MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD", "MUTANT_REQUANT_TIES_DOWN",
-           "MUTANT_REQUANT_LANE_CONSTANTS", "MUTANT_POOL_WINDOW", "MUTANT_PAD_EDGE", "MUTANT_TRANSPOSE_ORDER", "MUTANT_STORE_OFFSET")
+           "MUTANT_REQUANT_LANE_CONSTANTS", "MUTANT_POOL_WINDOW", "MUTANT_PAD_EDGE", "MUTANT_TRANSPOSE_ORDER", "MUTANT_STORE_OFFSET",
+           "MUTANT_RING_EARLY_READ")
 # The read-out's faults (a DRAIN's requantizer and max-pool), each also caught by its block's own
 # cocotb bench (tests/rtl/test_blocks.py).
 BLOCK_MUTANTS = {"MUTANT_REQUANT_TIES_DOWN": "requant", "MUTANT_REQUANT_LANE_CONSTANTS": "requant",

@@ -82,14 +82,25 @@ def drain_cycles(conv: ConvShape, cols: int) -> int:
 # (3) after the DRAIN; in a chain the next RUN is fetched and decoded there instead, and core_cycles
 # counts that RUN's fetch and decode already.
 CHAINED_LAYER_SAVES = 3
+# A ring DRAIN's last tile starts one cycle sooner after the RUN's last row than a DRAIN after the
+# RUN: its tile counts as complete once the row is written, a cycle before the controller would see
+# the datapath empty.
+RING_DRAIN_SAVES = 1
+
+
+def ring_drain_cycles(conv: ConvShape) -> int:
+    """What a ring DRAIN adds to its RUN: every tile but the last is read out while the next is
+    computed (a tile's read-out, H*W cycles, is shorter than a tile's compute, at least 9*H*W), so only
+    the last tile's words and DRAIN_OVERHEAD, less RING_DRAIN_SAVES."""
+    return conv.pixels + DRAIN_OVERHEAD - RING_DRAIN_SAVES
 
 
 def chain_layer_cycles(layers: list[tuple[str, ConvShape]], rows: int, cols: int) -> list[int]:
-    """Each layer's share of a chain (qaccel.rtl.program.compile_chain), from the end of the DRAIN before
-    to the end of its own: its RUN and DRAIN less the HALT's CHAINED_LAYER_SAVES, the last layer to done
-    (with the HALT)."""
+    """Each layer's share of a chain (qaccel.rtl.program.compile_chain: ring RUNs and DRAINs), from the
+    end of the DRAIN before to the end of its own: its RUN and ring DRAIN less the HALT's
+    CHAINED_LAYER_SAVES, the last layer to done (with the HALT)."""
     last = len(layers) - 1
-    return [core_cycles(dataflow, conv, rows, cols) + drain_cycles(conv, cols)
+    return [core_cycles(dataflow, conv, rows, cols) + ring_drain_cycles(conv)
             - (CHAINED_LAYER_SAVES if position < last else 0) for position, (dataflow, conv) in enumerate(layers)]
 
 

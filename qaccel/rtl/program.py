@@ -7,12 +7,14 @@ Memory layouts (word w of a memory; lanes are fields, lane 0 in the low bits):
   both activation   in_tile*H*W + o      = lane r: channel in_tile*ROWS + r at pixel o = y*W + x,
                                            the map as stored, unpadded (the sequencer pads, and for
                                            OS gathers the im2col, by addressing)
-  WS   weight       fold*ROWS + r        = row r's weights across the columns (lane c = out channel);
-                                           fold = (in_tile*n_out + out_tile)*9 + kij
-  OS   weight       out_tile*S + s       = lane c: W[out_tile*COLS + c, in_tile*ROWS + ch, kij],
-                                           s = (in_tile*9 + kij)*ROWS + ch, S = in_tiles*9*ROWS
+  both weight       out_tile*B + s       = lane c: W[out_tile*COLS + c, in_tile*ROWS + r, kij],
+                                           s = (in_tile*9 + kij)*ROWS + r, B = in_tiles*9*ROWS: one
+                                           block per output-channel tile (WS: fold (out_tile, in_tile,
+                                           kij)'s ROWS words, word r row r's weights across the
+                                           columns; OS: one word per step (in_tile, kij, channel r))
   both accumulator  out_tile*H*W + o     = lane c: the raw sum of output pixel o, channel
-                                           out_tile*COLS + c
+                                           out_tile*COLS + c (a chain's ring: tile t at o in the
+                                           memory's half t % 2)
 
 The images come from the layer's integer map and weights; a DRAIN sends its levels in the
 activation layout, so the next layer's map is the previous layer's levels word for word.
@@ -248,8 +250,8 @@ def compile_conv(dataflow: str, conv: ConvShape, weight_int: np.ndarray, shape: 
                  act_base: int = 0, wgt_base: int = 0) -> LayerProgram:
     """A conv of shape ``conv`` by ``weight_int`` (Cout, Cin, 3, 3): its RUN (reading the map at
     ``act_base``, the weights at ``wgt_base``) and HALT, and its weight image; no map (act_lanes empty).
-    WS: a fold (in_tile, out_tile, kij) is ROWS words, word r holding row r's weight of every column.
-    OS: per out_tile, one weight word per step (in_tile, kij, channel)."""
+    The weight image is one block per output-channel tile, the same for both dataflows (the module's
+    header)."""
     weight_int = np.asarray(weight_int, dtype=np.int64)
     if weight_int.shape != (conv.out_channels, conv.in_channels, KERNEL, KERNEL):
         raise ProgramError(f"{label}: weights of shape {weight_int.shape} for a {conv.in_channels}-channel map "
@@ -260,12 +262,11 @@ def compile_conv(dataflow: str, conv: ConvShape, weight_int: np.ndarray, shape: 
     bases = {"act_base": act_base, "wgt_base": wgt_base, "acc_base": 0}
     common = {"width": conv.width, "height": conv.height, "tile_pitch": conv.pixels, "in_tiles": n_ict,
               "out_tiles": n_oct, "pixels": conv.pixels, **bases}
+    weight_lanes = blocks.transpose(0, 1, 2, 4, 3).reshape(-1, shape.cols)
     if dataflow == "ws":
-        weight_lanes = blocks.transpose(1, 0, 2, 4, 3).reshape(-1, shape.cols)
         folds = n_ict * n_oct * KIJ
         run, stream_rows = isa.run("ws", **common), folds * conv.pixels
     elif dataflow == "os":
-        weight_lanes = blocks.transpose(0, 1, 2, 4, 3).reshape(-1, shape.cols)
         n_pt = ceil_div(conv.pixels, shape.rows)
         folds = n_pt * n_oct
         run, stream_rows = isa.run("os", pixel_tiles=n_pt, **common), folds * shape.rows
@@ -290,7 +291,9 @@ class ChainProgram:
     """Convs one after another in one program, the map passing on chip: each layer's DRAIN stores its
     levels into one half of the activation memory (ping-pong) and the next layer's RUN reads them
     there; only the first map comes from the host, and every DRAIN also sends its levels out. Each
-    layer has its own weights and constants (its bases); the accumulator is reused at base 0."""
+    layer has its own weights and constants (its bases). RUN and DRAIN are ring instructions: a
+    layer's output-channel tiles alternate between the accumulator's two halves, each read out while
+    the next is computed, so the accumulator holds two tiles, not the layer."""
 
     dataflow: str
     shape: CoreShape
@@ -311,7 +314,7 @@ class ChainProgram:
 
     @property
     def acc_words(self) -> int:
-        return max(layer.acc_words for layer in self.layers)
+        return ring_words(max(layer.conv.pixels for layer in self.layers))
 
     @property
     def level_words(self) -> int:
@@ -367,7 +370,8 @@ def compile_chain(dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndar
         program = with_readout(compile_conv(dataflow, conv, weight_int, shape, where, act_base=(index % 2) * half,
                                             wgt_base=wgt_base), readout, where)
         run, drain, _ = program.instructions
-        drain = isa.drain(**drain.descriptor, const_base=const_base, store=int(not last),
+        run = isa.run(dataflow, ring=True, **run.descriptor)
+        drain = isa.drain(ring=True, **drain.descriptor, const_base=const_base, store=int(not last),
                           act_base=((index + 1) % 2) * half)
         programs.append(replace(program, instructions=[run, drain, isa.halt()]))
         instructions += [run, drain]
@@ -380,16 +384,23 @@ def compile_chain(dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndar
 
 def chain_words(convs: list[ConvShape], pools: list[bool], shape: CoreShape) -> dict[str, int]:
     """The words each memory needs for a chain of ``convs`` (each pooled after or not): two halves of the
-    largest map a layer reads, every layer's weights, the largest layer's sums, every layer's constant
-    tiles, the levels every DRAIN sends, and the instructions (a RUN and a DRAIN per layer, a HALT)."""
+    largest map a layer reads, every layer's weights, the accumulator's ring (ring_words), every layer's
+    constant tiles, the levels every DRAIN sends, and the instructions (a RUN and a DRAIN per layer, a
+    HALT)."""
     in_tiles = [ceil_div(conv.in_channels, shape.rows) for conv in convs]
     out_tiles = [ceil_div(conv.out_channels, shape.cols) for conv in convs]
     return {"act": 2 * max(tiles * conv.pixels for tiles, conv in zip(in_tiles, convs)),
             "wgt": sum(i * o * KIJ * shape.rows for i, o in zip(in_tiles, out_tiles)),
-            "acc": max(tiles * conv.pixels for tiles, conv in zip(out_tiles, convs)),
+            "acc": ring_words(max(conv.pixels for conv in convs)),
             "const": sum(out_tiles),
             "levels": sum(tiles * conv.pixels // (4 if pool else 1) for tiles, conv, pool in zip(out_tiles, convs, pools)),
             "instr": 2 * len(convs) + 1}
+
+
+def ring_words(pixels: int) -> int:
+    """The accumulator's words for a ring of tiles of ``pixels`` words: two halves (the top address bit
+    picks the half, rtl/acc_sequencer.v), each at least a tile."""
+    return 2 * (1 << max(0, pixels - 1).bit_length())
 
 
 def map_images(act_int: np.ndarray, shape: CoreShape, label: str) -> list[np.ndarray]:

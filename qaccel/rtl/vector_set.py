@@ -3,10 +3,10 @@ tiling arrays its memories are loaded from, and the expected values of everythin
 produces, each tied to the file, line and field it came from.
 
 What the core produces, in the order it produces it:
-  stream  every row of partial sums that leaves the array. WS: fold (in_tile, out_tile, kij)
+  stream  every row of partial sums that leaves the array. WS: fold (out_tile, in_tile, kij)
           gives one row per output pixel o, the psum file's line t = (y+ki)(W+2) + x+kj (the
-          padded positions no output pixel reads are not streamed). OS: fold (pixel_tile,
-          out_tile) drains ROWS rows, out_os file line p.
+          padded positions no output pixel reads are not streamed). OS: fold (out_tile,
+          pixel_tile) drains ROWS rows, out_os file line p.
   raw     the accumulator's final sums (before ReLU), laid out as out.txt: OS from the out_os
           files, WS by adding the psum files up (FORMATS.md's out.txt formula), or out.txt itself
           when the layer has no ReLU.
@@ -121,7 +121,7 @@ def _ws(directory: Path, manifest: dict, manifest_path: Path, conv: ConvShape, s
     for entry in _files(manifest, "psum"):
         ict, oct_, kij = entry["ic_tile"], entry["oc_tile"], entry["kij"]
         values = psum[ict, oct_, kij] = _read(directory, entry, manifest_path)
-        fold = (ict * n_oct + oct_) * KIJ + kij
+        fold = (oct_ * n_ict + ict) * KIJ + kij
         lines = positions[:, kij]
         items, lanes = _grid(conv.pixels, shape.cols)
         expectations.append(Expectation(directory / entry["path"], "psum", "stream", values[lines], lines,
@@ -155,7 +155,7 @@ def _os(directory: Path, manifest: dict, manifest_path: Path, conv: ConvShape, s
         values = tile_output[pt, oct_] = _read(directory, entry, manifest_path)
         pixels[pt] = entry["pixels"]
         lines, lanes = _grid(shape.rows, shape.cols)
-        fold = pt * n_oct + oct_
+        fold = oct_ * n_pt + pt
         expectations.append(Expectation(directory / entry["path"], "output_os", "stream", values, lines[:, 0],
                                         fold * shape.rows + lines, lanes))
     valid = pixels.reshape(-1) >= 0

@@ -25,7 +25,7 @@
 //                                           t = (y+1)(W+2) + x+1 of pixel o = y*W + x (the padding
 //                                           lines must hold zeros)
 //       weight      fold*ROWS + r        <- weight_kij{k}{_ict}{_oct}.txt field r of every line
-//                                           (line c = column c), fold = (in_tile*n_out + out_tile)*9 + k
+//                                           (line c = column c), fold = (out_tile*n_in + in_tile)*9 + k
 //   OS  activation  in_tile*H*W + o, lane ic % ROWS <- activation_os_ic{ic}{_pxt}.txt line 4 (the
 //                                           centre tap), field o - pxt*ROWS
 //       weight      out_tile*S + (in_tile*9 + k)*ROWS + ic % ROWS <- weight_os_ic{ic}{_oct}.txt line k,
@@ -438,7 +438,7 @@ module core_tb;
                         end
                         close_vectors;
                         for (r = 0; r < ROWS; r = r + 1)
-                            host_write(SEL_WGT, ((ict * out_tiles + oct) * KIJ + kij) * ROWS + r,
+                            host_write(SEL_WGT, ((oct * in_tiles + ict) * KIJ + kij) * ROWS + r,
                                        {{(HOST_DATA_BITS-WGT_WORD){1'b0}}, fold_weights[r]});
                     end
                 end

@@ -189,8 +189,9 @@ module layer_bench #(
             $readmemh(const_file, constants, 0, const_entries - 1);
         end
         result_fd = $fopen(result_file, "w");
-        for (address = 0; address < ACC_WORDS; address = address + 1) begin
-            dut.u_accumulator.u_mem.mem[address] = {(ROW_WORD + 31) / 32 {FILL_PATTERN}};
+        for (address = 0; address < ACC_WORDS / 2; address = address + 1) begin
+            dut.u_accumulator.g_bank[0].u_mem.mem[address] = {(ROW_WORD + 31) / 32 {FILL_PATTERN}};
+            dut.u_accumulator.g_bank[1].u_mem.mem[address] = {(ROW_WORD + 31) / 32 {FILL_PATTERN}};
         end
         $readmemh(instr_file, dut.u_instr_mem.mem);
         $readmemh(wgt_file, dut.u_wgt_mem.mem);
@@ -344,7 +345,7 @@ module layer_bench #(
             act_steps    <= act_steps + dut.act_step;
             act_reads    <= act_reads + dut.act_rd_en;
             wgt_reads    <= wgt_reads + dut.wgt_rd_en;
-            acc_reads    <= acc_reads + dut.u_accumulator.read_en;
+            acc_reads    <= acc_reads + dut.u_accumulator.bank_reads[0] + dut.u_accumulator.bank_reads[1];
             acc_writes   <= acc_writes + dut.u_accumulator.write_en;
             acc_add_rows <= acc_add_rows + dut.u_accumulator.add_valid;
             requant_words <= requant_words + dut.u_readout.word_valid;

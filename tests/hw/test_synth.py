@@ -42,9 +42,9 @@ def test_the_generic_mapping_keeps_every_memory_as_one_memory_of_the_cores_sizes
     p = parameters_from_key(small_core_run.key)
     fifo_words = 2 ** (math.ceil(math.log2(p.cols)) + 1)  # core.v's OFIFO_DEPTH_BITS default
     expected = [
-        # One synchronous read port, shared by the accumulating read and the host's read-out.
-        {"name": "u_accumulator.u_mem.mem", "words": 2**p.acc_addr_bits, "width": p.cols * p.psum_bits,
-         "read_ports": 1, "write_ports": 1},
+        # Two banks, each one synchronous read port, shared by the accumulating read and the read-out.
+        *[{"name": f"u_accumulator.g_bank[{bank}].u_mem.mem", "words": 2 ** (p.acc_addr_bits - 1),
+           "width": p.cols * p.psum_bits, "read_ports": 1, "write_ports": 1} for bank in range(2)],
         {"name": "u_act_mem.mem", "words": 2**p.act_addr_bits, "width": p.rows * p.act_bits,
          "read_ports": 1, "write_ports": 1},
         {"name": "u_instr_mem.mem", "words": 16, "width": 256, "read_ports": 1, "write_ports": 1},
@@ -80,14 +80,16 @@ def test_ecp5_multipliers_and_block_rams_follow_from_the_core(small_core_run):
     # One multiplier per PE serves both dataflows (rtl/mac_tile.v); each requantizer lane's 32 x 24-bit
     # product takes four (each operand split at 18 bits).
     assert ecp5["resources"]["MULT18X18D"] == p.rows * p.cols + 4 * p.cols
-    # The activation, weight and accumulator memories become block RAM (the accumulator's 64-bit words as
-    # PDPW16KD: a DP16KD in its 36-bit-wide pseudo dual-port mode), and the max-pool's row buffer (marked
-    # block RAM); the small ones distributed RAM.
+    # The activation, weight and accumulator memories become block RAM (each accumulator bank's 64-bit
+    # words as PDPW16KD: a DP16KD in its 36-bit-wide pseudo dual-port mode), and the max-pool's row buffer
+    # (marked block RAM); the small ones distributed RAM.
     assert ecp5["resources"]["DP16KD"] == (dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits)
                                            + dp16kd_blocks(2**p.wgt_addr_bits, p.cols * p.weight_bits)
-                                           + dp16kd_blocks(2**p.acc_addr_bits, p.cols * p.psum_bits) + 1) == 6
+                                           + 2 * dp16kd_blocks(2 ** (p.acc_addr_bits - 1), p.cols * p.psum_bits)
+                                           + 1) == 7
     assert {name: primitive for name, primitive in ecp5["memory_mapping"].items()} == {
-        "u_act_mem.mem": "DP16KD", "u_wgt_mem.mem": "DP16KD", "u_accumulator.u_mem.mem": "PDPW16KD",
+        "u_act_mem.mem": "DP16KD", "u_wgt_mem.mem": "DP16KD",
+        **{f"u_accumulator.g_bank[{bank}].u_mem.mem": "PDPW16KD" for bank in range(2)},
         "u_readout.u_maxpool.row_buffer": "PDPW16KD",
         "u_instr_mem.mem": "TRELLIS_DPR16X4", **{f"u_ofifo.g_column[{column}].u_fifo.entries": "TRELLIS_DPR16X4"
                                                  for column in range(p.cols)},
@@ -120,13 +122,14 @@ def test_memories_too_large_for_the_part_stop_synthesis_before_the_logic_naming_
     # and the max-pool's row buffer (marked block RAM); the 16-word constant memories are LUT RAM
     blocks = (dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits)
               + dp16kd_blocks(2**p.wgt_addr_bits, p.cols * p.weight_bits)
-              + dp16kd_blocks(2**p.acc_addr_bits, p.cols * p.psum_bits) + 1)
+              + 2 * dp16kd_blocks(2 ** (p.acc_addr_bits - 1), p.cols * p.psum_bits) + 1)
     with open(tmp_path / "synth.log", "w") as log:
         report = synthesize(p, rtl_sources(), tmp_path / "netlist.json", "LFE5U-85F", 600, log, lambda line: None)
     ecp5 = report["ecp5"]
-    assert ecp5["fits"] is False and ecp5["resources"]["DP16KD"] == blocks == 259
+    assert ecp5["fits"] is False and ecp5["resources"]["DP16KD"] == blocks == 260
     assert ecp5["refused"].startswith(f"core {key} does not fit LFE5U-85F: DP16KD {blocks} > 208 DP16KD "
-                                      f"(memories: u_accumulator.u_mem.mem 64 x 64 bits -> PDPW16KD, "
+                                      f"(memories: u_accumulator.g_bank[0].u_mem.mem 32 x 64 bits -> PDPW16KD, "
+                                      f"u_accumulator.g_bank[1].u_mem.mem 32 x 64 bits -> PDPW16KD, "
                                       f"u_act_mem.mem 131072 x 16 bits -> DP16KD, ")
     generic_bits = {memory["name"]: memory["bits"] for memory in report["generic"]["memories"]}
     assert (generic_bits["u_act_mem.mem"], generic_bits["u_wgt_mem.mem"]) == (

@@ -23,7 +23,7 @@ from qaccel.rtl.bench_run import SimulationError, describe_stuck, run_programs
 from qaccel.rtl.build import BLOCK_MUTANTS, MUTANTS, BenchParameters, build_bench
 from qaccel.rtl.check import describe
 from qaccel.rtl.conv_runs import run_chain, run_convs
-from qaccel.rtl.cycles import chain_cycles, core_cycles, drain_cycles, fold_model_cycles
+from qaccel.rtl.cycles import DRAIN_OVERHEAD, chain_cycles, core_cycles, drain_cycles, fold_model_cycles
 from qaccel.rtl import isa
 from qaccel.rtl.layer_sim import simulate_layer
 from qaccel.rtl.vector_set import read_vector_set
@@ -214,7 +214,7 @@ def test_activation_files_that_are_not_their_map_are_named(tmp_path, dataflow, f
 # the program of several RUNs at non-zero bases catches them (test_the_program_catches_...).
 PROGRAM_MUTANTS = ("MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD")
 # A fault in storing levels as the next map, which only a chain shows (test_the_chain_catches_...).
-CHAIN_MUTANTS = ("MUTANT_STORE_OFFSET",)
+CHAIN_MUTANTS = ("MUTANT_STORE_OFFSET", "MUTANT_RING_EARLY_READ")
 # Faults in the read-out, which only a DRAIN shows (test_the_readout_catches_each_fault_...).
 LAYER_MUTANTS = [mutant for mutant in MUTANTS
                  if mutant not in PROGRAM_MUTANTS and mutant not in BLOCK_MUTANTS and mutant not in CHAIN_MUTANTS]
@@ -502,7 +502,8 @@ def test_a_chain_of_convs_passes_its_maps_on_chip(icarus_builds, tmp_path, dataf
         assert np.array_equal(result.outputs[0], want), (index, np.argwhere(result.outputs[0] != want)[:5])
     assert len(np.unique(expected[1])) > 8  # the stored levels carry information into layer 2
     convs = [layer.conv for layer in program.layers]
-    shares = [core_cycles(dataflow, conv, 8, 8) + drain_cycles(conv, 8) - 3 * (index < 2)
+    # Ring: only the last tile's read-out (H*W words) follows the compute.
+    shares = [core_cycles(dataflow, conv, 8, 8) + conv.pixels + DRAIN_OVERHEAD - 1 - 3 * (index < 2)
               for index, conv in enumerate(convs)]
     assert [result.cycles[0] for result in results] == shares
     assert sum(shares) == chain_cycles([(dataflow, conv) for conv in convs], 8, 8)
@@ -525,6 +526,22 @@ def test_the_chain_catches_a_store_at_the_wrong_address(icarus_builds, tmp_path)
                                               r"is 'x+', not a number"):
         run_programs(chain_build(icarus_builds, program, "MUTANT_STORE_OFFSET"), program, [program.act_lanes],
                      tmp_path, max_cycles=10**5)
+
+
+@pytest.mark.parametrize("dataflow", ["ws", "os"])
+def test_the_chain_catches_a_tile_read_out_before_its_sums_are_complete(icarus_builds, tmp_path, dataflow):
+    """MUTANT_RING_EARLY_READ: the ring DRAIN reads each tile one tile early, tile 0 while the array
+    still adds into it (WS: the bank's read port is the add's; OS: words not yet written); the levels
+    it sends are not the library's, or are unknown, and the run says so."""
+    act, layers, expected = chain_case(np.random.default_rng(31))
+    program = compile_chain(dataflow, act, layers, DEFAULT, "chain")
+    try:
+        results = run_chain(chain_build(icarus_builds, program, "MUTANT_RING_EARLY_READ"), dataflow, act[None],
+                            layers, "chain", workdir=tmp_path)
+    except SimulationError as error:
+        assert "not a number" in str(error)
+    else:
+        assert not np.array_equal(results[0].outputs[0], expected[0])
 
 
 def test_a_chain_needs_a_square_array_and_levels_that_fit_the_map():

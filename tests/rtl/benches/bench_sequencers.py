@@ -3,11 +3,13 @@
 sequencer: every cycle of a layer (activation step, read enable and address, padding and tag of a
 step, weight read enable and address, busy) from the cycle after start until busy falls, for WS
 and OS layers of a few shapes: WS folds shorter than ROWS (height*width < ROWS), OS pixel tiles
-past the map's last pixel and spanning several rows, maps one pixel high, tiles pitched apart.
-Layers run back to back, each started on the cycle busy falls; the descriptor inputs carry noise
-after start (the sequencer keeps what it was started with).
+past the map's last pixel and spanning several rows, maps one pixel high, tiles pitched apart, and
+ring layers whose next output-channel tile is granted (tile_limit) a few cycles after the last one
+ends, so the sequencer holds in between. Layers run back to back, each started on the cycle busy
+falls; the descriptor inputs carry noise after start (the sequencer keeps what it was started with).
 
-acc_sequencer: the (address, first, write) of every row, rows advancing on random cycles.
+acc_sequencer: the (address, first, write, tile_done) of every row, rows advancing on random cycles;
+ring layers alternate their tiles between the memory's halves.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import random
 from dataclasses import dataclass
 
 import cocotb
-from cocotb.triggers import FallingEdge
+from cocotb.triggers import FallingEdge, Timer
 
 from unit_common import resolved, start_and_reset
 
@@ -35,6 +37,8 @@ class Layer:
     wgt_base: int
     acc_base: int
     pitch_gap: int = 0  # words between one tile's map and the next
+    ring: bool = False
+    hold: int = 0       # ring: cycles the sequencer waits for each tile after the first
 
     @property
     def pixels(self) -> int:
@@ -48,17 +52,21 @@ class Layer:
         return -(-self.pixels // rows)
 
 
-def ws(in_tiles, out_tiles, height, width, act_base=0, wgt_base=0, acc_base=0, pitch_gap=0) -> Layer:
-    return Layer(False, in_tiles, out_tiles, height, width, act_base, wgt_base, acc_base, pitch_gap)
+def ws(in_tiles, out_tiles, height, width, act_base=0, wgt_base=0, acc_base=0, pitch_gap=0, hold=None) -> Layer:
+    return Layer(False, in_tiles, out_tiles, height, width, act_base, wgt_base, acc_base, pitch_gap, hold is not None,
+                 hold or 0)
 
 
-def os_(in_tiles, out_tiles, height, width, act_base=0, wgt_base=0, acc_base=0, pitch_gap=0) -> Layer:
-    return Layer(True, in_tiles, out_tiles, height, width, act_base, wgt_base, acc_base, pitch_gap)
+def os_(in_tiles, out_tiles, height, width, act_base=0, wgt_base=0, acc_base=0, pitch_gap=0, hold=None) -> Layer:
+    return Layer(True, in_tiles, out_tiles, height, width, act_base, wgt_base, acc_base, pitch_gap, hold is not None,
+                 hold or 0)
 
 
 LAYERS = [ws(1, 1, 2, 2, act_base=7, wgt_base=3), ws(2, 2, 3, 5, act_base=1, wgt_base=40, pitch_gap=4),
           ws(1, 3, 4, 4), ws(2, 1, 1, 3, act_base=100, wgt_base=9), os_(1, 2, 4, 4, act_base=5, wgt_base=11),
-          os_(2, 3, 3, 3, act_base=2, wgt_base=1, pitch_gap=3), os_(3, 1, 1, 5, act_base=30, wgt_base=60)]
+          os_(2, 3, 3, 3, act_base=2, wgt_base=1, pitch_gap=3), os_(3, 1, 1, 5, act_base=30, wgt_base=60),
+          ws(2, 3, 2, 3, act_base=4, wgt_base=6, hold=3), ws(1, 2, 1, 2, hold=1),
+          os_(2, 3, 3, 3, act_base=2, wgt_base=5, hold=2), os_(1, 2, 1, 3, hold=1)]
 
 IDLE = (0, 0, None, None, None, 0, None)
 
@@ -72,34 +80,42 @@ def tap_read(layer: Layer, in_tile: int, pixel: int, ki: int, kj: int) -> tuple:
     return 1, int(inside), address if inside else None, int(not inside)
 
 
-def read_stream(layer: Layer, rows: int) -> list[tuple]:
+def read_stream(layer: Layer, rows: int) -> tuple[list[tuple], list[int]]:
     """Per cycle: (act_step, act_rd_en, act address, pad, tag, wgt_rd_en, wgt address), None where
-    it does not matter."""
+    it does not matter; and the cycles on which the bench grants a ring layer's next tile (the last
+    of its hold cycles, which follow the tile's last step)."""
     taps = [(ki, kj) for ki in range(KERNEL) for kj in range(KERNEL)]
+    grants = []
     if layer.mode_os:
         # Blocks (in_tile, tap) of ROWS pixel reads; weight reads follow their steps ROWS cycles later.
         steps = layer.in_tiles * len(taps) * rows
         cycles, weights = [], []
-        for pixel_tile in range(layer.pixel_tiles(rows)):
-            for out_tile in range(layer.out_tiles):
+        for out_tile in range(layer.out_tiles):
+            if out_tile:
+                cycles += [IDLE] * layer.hold
+                grants.append(len(cycles) - 1)
+            for pixel_tile in range(layer.pixel_tiles(rows)):
                 step = 0
                 for in_tile in range(layer.in_tiles):
                     for ki, kj in taps:
                         for lane in range(rows):
+                            weights.append((len(cycles) + rows, layer.wgt_base + out_tile * steps + step))
                             cycles.append((*tap_read(layer, in_tile, pixel_tile * rows + lane, ki, kj),
                                            int(step == steps - 1), 0, None))
-                            weights.append(layer.wgt_base + out_tile * steps + step)
                             step += 1
         cycles += [IDLE] * rows
-        for index, address in enumerate(weights):
-            cycles[index + rows] = (*cycles[index + rows][:5], 1, address)
-        return cycles
-    folds = [(in_tile, ki, kj) for in_tile in range(layer.in_tiles) for _ in range(layer.out_tiles)
+        for index, address in weights:
+            cycles[index] = (*cycles[index][:5], 1, address)
+        return cycles, grants
+    folds = [(out_tile, in_tile, ki, kj) for out_tile in range(layer.out_tiles) for in_tile in range(layer.in_tiles)
              for ki, kj in taps]
     period = max(layer.pixels, rows)
     # Fold 0's weights before fold 0; fold f+1's on the first ROWS cycles of fold f.
     cycles = [(0, 0, None, None, None, 1, layer.wgt_base + r) for r in range(rows)]
-    for fold, (in_tile, ki, kj) in enumerate(folds):
+    for fold, (out_tile, in_tile, ki, kj) in enumerate(folds):
+        if out_tile and in_tile == ki == kj == 0:
+            cycles += [IDLE] * layer.hold
+            grants.append(len(cycles) - 1)
         for step in range(period):
             weight = (1, layer.wgt_base + (fold + 1) * rows + step) if step < rows and fold + 1 < len(folds) \
                 else (0, None)
@@ -107,27 +123,32 @@ def read_stream(layer: Layer, rows: int) -> list[tuple]:
                 cycles.append((*tap_read(layer, in_tile, step, ki, kj), int(step == 0), *weight))
             else:
                 cycles.append((0, 0, None, None, None, *weight))
-    return cycles
+    return cycles, grants
 
 
-def row_destinations(layer: Layer, rows: int) -> list[tuple]:
-    """Per row leaving the array: (accumulator address or None if not written, first, write)."""
+def row_destinations(layer: Layer, rows: int, half: int) -> list[tuple]:
+    """Per row leaving the array: (accumulator address or None if not written, first, write, tile_done);
+    ``half`` is the top address bit's value (ring: odd tiles in the memory's upper half)."""
+    def tile_base(out_tile: int) -> int:
+        return layer.acc_base ^ (half if out_tile % 2 else 0) if layer.ring else layer.acc_base + out_tile * layer.pixels
+
     destinations = []
     if layer.mode_os:
-        for pixel_tile in range(layer.pixel_tiles(rows)):
-            for out_tile in range(layer.out_tiles):
+        pixel_tiles = layer.pixel_tiles(rows)
+        for out_tile in range(layer.out_tiles):
+            for pixel_tile in range(pixel_tiles):
                 for lane in range(rows):
                     pixel = pixel_tile * rows + lane
                     written = pixel < layer.pixels
-                    destinations.append((layer.acc_base + out_tile * layer.pixels + pixel if written else None, 1,
-                                         int(written)))
+                    destinations.append((tile_base(out_tile) + pixel if written else None, 1, int(written),
+                                         int(pixel_tile == pixel_tiles - 1 and lane == rows - 1)))
         return destinations
-    for in_tile in range(layer.in_tiles):
-        for out_tile in range(layer.out_tiles):
+    for out_tile in range(layer.out_tiles):
+        for in_tile in range(layer.in_tiles):
             for kij in range(KERNEL * KERNEL):
                 for pixel in range(layer.pixels):
-                    destinations.append((layer.acc_base + out_tile * layer.pixels + pixel,
-                                         int(in_tile == 0 and kij == 0), 1))
+                    destinations.append((tile_base(out_tile) + pixel, int(in_tile == 0 and kij == 0), 1,
+                                         int(in_tile == layer.in_tiles - 1 and kij == 8 and pixel == layer.pixels - 1)))
     return destinations
 
 
@@ -136,7 +157,7 @@ def drive_descriptor(dut, layer: Layer, rows: int, rng: random.Random | None = N
     values = {"mode_os": int(layer.mode_os), "width_in": layer.width, "height_in": layer.height,
               "tile_pitch_in": layer.tile_pitch, "in_tiles_in": layer.in_tiles, "out_tiles_in": layer.out_tiles,
               "pixel_tiles_in": layer.pixel_tiles(rows), "pixels_in": layer.pixels, "act_base_in": layer.act_base,
-              "wgt_base_in": layer.wgt_base, "acc_base_in": layer.acc_base}
+              "wgt_base_in": layer.wgt_base, "acc_base_in": layer.acc_base, "ring_in": int(layer.ring)}
     for name, value in values.items():
         if hasattr(dut, name):
             handle = getattr(dut, name)
@@ -150,12 +171,12 @@ async def sequencer_reads_match_loop_nest(dut):
     await start_and_reset(dut, {"start": 0, **{name: 0 for name in ("mode_os", "width_in", "height_in",
                                                                    "tile_pitch_in", "in_tiles_in", "out_tiles_in",
                                                                    "pixel_tiles_in", "pixels_in", "act_base_in",
-                                                                   "wgt_base_in")}},
+                                                                   "wgt_base_in", "ring_in", "tile_limit")}},
                           ["busy", "act_step", "act_rd_en", "wgt_rd_en"])
     rng = random.Random(10)
     for layer in LAYERS:
         assert resolved(dut.busy, "busy") == 0
-        expected = read_stream(layer, rows)
+        expected, grants = read_stream(layer, rows)
         what = f"{'OS' if layer.mode_os else 'WS'} layer {layer}"
         dut.start.value = 1
         drive_descriptor(dut, layer, rows)
@@ -163,6 +184,9 @@ async def sequencer_reads_match_loop_nest(dut):
             await FallingEdge(dut.clk)
             dut.start.value = 0
             drive_descriptor(dut, layer, rows, rng)
+            # Ring: tile t may start once t < tile_limit; the bench grants each tile on its hold's last cycle.
+            dut.tile_limit.value = 1 + sum(grant <= cycle for grant in grants) if layer.ring \
+                else rng.getrandbits(len(dut.tile_limit))
             step, read, act_addr, pad, tag, wgt_en, wgt_addr = want
             got_step = resolved(dut.act_step, "act_step")
             got_read = resolved(dut.act_rd_en, "act_rd_en")
@@ -182,8 +206,10 @@ async def sequencer_reads_match_loop_nest(dut):
 async def acc_sequencer_rows_match_loop_nest(dut):
     rows = int(dut.ROWS.value)
     mask = (1 << len(dut.addr)) - 1
-    await start_and_reset(dut, {"start": 0, "advance": 0, "mode_os": 0, "out_tiles_in": 0, "pixels_in": 0,
-                                "acc_base_in": 0}, ["addr", "first", "write"])
+    await start_and_reset(dut, {"start": 0, "advance": 0, "mode_os": 0, "ring_in": 0, "in_tiles_in": 0,
+                                "out_tiles_in": 0, "pixels_in": 0, "acc_base_in": 0},
+                          ["addr", "first", "write", "tile_done"])
+    half = 1 << (len(dut.addr) - 1)
     rng = random.Random(11)
     for layer in LAYERS:
         layer = Layer(**{**layer.__dict__, "acc_base": rng.randrange(64)})
@@ -192,15 +218,17 @@ async def acc_sequencer_rows_match_loop_nest(dut):
         drive_descriptor(dut, layer, rows)
         await FallingEdge(dut.clk)
         dut.start.value = 0
-        for index, (addr, first, write) in enumerate(row_destinations(layer, rows)):
+        for index, (addr, first, write, tile_done) in enumerate(row_destinations(layer, rows, half)):
             while True:
                 drive_descriptor(dut, layer, rows, rng)
-                got_write = resolved(dut.write, "write")
-                got = (resolved(dut.addr, "addr") if got_write else None, resolved(dut.first, "first"), got_write)
-                want = (addr & mask if write else None, first, write)
-                assert got == want, f"{what}, row {index}: expected {want}, got {got}"
                 advance = rng.random() < 0.7
                 dut.advance.value = int(advance)
+                await Timer(1, "ns")
+                got_write = resolved(dut.write, "write")
+                got = (resolved(dut.addr, "addr") if got_write else None, resolved(dut.first, "first"), got_write,
+                       resolved(dut.tile_done, "tile_done"))
+                want = (addr & mask if write else None, first, write, tile_done if advance else 0)
+                assert got == want, f"{what}, row {index}: expected {want}, got {got}"
                 await FallingEdge(dut.clk)
                 if advance:
                     break
