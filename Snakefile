@@ -19,7 +19,7 @@ wildcard_constraints:
     last=r"\d+",
     simulator="icarus|verilator",
     key=r"[^/]+",
-    core=r"r\d+c\d+a\d+[su]w\d+p\d+k\d+l\d+-\d+\.\d+\.\d+\.\d+\.\d+(-f\d+)?(-i\d+)?(-v\d+)?",
+    core=r"r\d+c\d+a\d+[su]w\d+p\d+k\d+l\d+-\d+\.\d+\.\d+\.\d+\.\d+(-f\d+)?(-i\d+)?(-v\d+)?(-d\d+)?(-w\d+)?",
 
 
 include: "workflow/rules/common.smk"

@@ -75,7 +75,9 @@ def report_dataflow(directory: Path, dataflow: str) -> dict:
     startups = [job_seconds(directory, dataflow, shard) - sum(shard["seconds"][key] for key in
                                                                ("integer", "widths", "float", "rtl"))
                 for shard in timing["shards"]]
+    stalls = summary["cycles_per_image"]["dma_stalls"]
     figures = {"images": images, "seconds_per_image": work / images, "cycles_per_image": cycles / images,
+               "dma_stall_cycles_per_image": stalls,
                "cycles_per_second": cycles / seconds["rtl_simulator"],
                "simulator_share": seconds["rtl_simulator"] / work,
                "backend_rest_share": (seconds["rtl_backend"] - seconds["rtl_simulator"]) / work,
@@ -83,7 +85,8 @@ def report_dataflow(directory: Path, dataflow: str) -> dict:
                "job_startup_s": statistics.median(startups),
                "accuracy_percent": summary["accuracy_percent"]}
     print(f"{dataflow}: {images} images, {figures['seconds_per_image']:.2f} s per image; "
-          f"{figures['cycles_per_image']:,.0f} core cycles per image, {figures['cycles_per_second']:,.0f} "
+          f"{figures['cycles_per_image']:,.0f} core cycles per image ({stalls:,} waiting for the DMA), "
+          f"{figures['cycles_per_second']:,.0f} "
           f"simulated cycles/s (target {TARGET_CYCLES_PER_SECOND:,}: "
           f"{'met' if figures['cycles_per_second'] >= TARGET_CYCLES_PER_SECOND else 'MISSED'}); simulator {figures['simulator_share']:.1%}, rest of the backend "
           f"{figures['backend_rest_share']:.1%}, host {figures['host_share']:.1%}; job start-up "

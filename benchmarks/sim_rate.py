@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from qaccel.model.layers import CONV_LAYERS
-from qaccel.rtl.build import build_bench, network_parameters
+from qaccel.rtl.build import build_bench, layer_parameters
 from qaccel.rtl.conv_runs import run_convs
 from qaccel.rtl.cycles import core_cycles, fold_model_cycles, ideal_cycles
 from qaccel.rtl.layer_sim import memory_report
@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--build-root", type=Path, help="where to build (default: a temporary directory)")
     args = parser.parse_args()
     shape = CoreShape(8, 8, 8, 4, 32, act_signed=True)
-    parameters = network_parameters(shape)
+    parameters = layer_parameters(shape)
 
     with tempfile.TemporaryDirectory() as scratch:
         root = args.build_root or Path(scratch)

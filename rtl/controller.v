@@ -5,7 +5,11 @@
 //                  2 RUN_OS  the same, output stationary
 //                  3 DRAIN   once the datapath is empty, read the accumulator out through the
 //                            requantizer and the max-pool (readout.v) and wait until it is done
+//                  4 LOAD    hand a layer's tile blocks to the DMA engine (dma.v; fields dram_base,
+//                            tiles, weight_beats, const_beats) once it can take one, and go on
 //   any other opcode stops the program with bad_instruction set.
+//   Bit 5 (dma) of a RUN: its weights come tile by tile from the DMA (a LOAD before it).
+//   HALT also waits for the DMA engine to be idle.
 //   Bit 4 (ring) of a RUN and of its DRAIN: the layer's output-channel tiles alternate between the
 //   accumulator's two banks and the DRAIN reads each tile out while the RUN computes the next. The
 //   controller fetches the DRAIN as soon as the RUN has started, and starts it once the read-out is
@@ -40,7 +44,7 @@ module controller #(
     // instruction memory
     output                           instr_rd_en,
     output     [INSTR_ADDR_BITS-1:0] instr_rd_addr,
-    // Bits [7:5] and those past the last field are reserved (zero).
+    // Bits [7:6] and those past the last field are reserved (zero).
     /* verilator lint_off UNUSEDSIGNAL */
     input      [INSTR_BITS-1:0]      instr_rd_data,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -59,7 +63,16 @@ module controller #(
     output                           run_start_os,
     output reg                       run_os,
     output                           run_ring,
+    output                           run_dma,
     input                            sequencer_busy,
+    // the LOAD being decoded (valid with load_start)
+    output     [FIELD_BITS-1:0]      load_dram_base,
+    output     [FIELD_BITS-1:0]      load_tiles,
+    output     [FIELD_BITS-1:0]      load_weight_beats,
+    output     [FIELD_BITS-1:0]      load_const_beats,
+    output                           load_start,
+    input                            dma_ready,
+    input                            dma_busy,
     // the DRAIN being decoded (valid with drain_start)
     output     [FIELD_BITS-1:0]      drain_width,
     output     [FIELD_BITS-1:0]      drain_height,
@@ -80,6 +93,7 @@ module controller #(
     localparam OP_RUN_WS = 4'd1;
     localparam OP_RUN_OS = 4'd2;
     localparam OP_DRAIN  = 4'd3;
+    localparam OP_LOAD   = 4'd4;
 
     localparam S_IDLE   = 3'd0;
     localparam S_FETCH  = 3'd1;
@@ -94,6 +108,8 @@ module controller #(
 
     wire [3:0] opcode   = instr_rd_data[3:0];
     wire       ring     = instr_rd_data[4];
+    wire       dma      = instr_rd_data[5];
+    wire       is_load  = opcode == OP_LOAD;
     wire       decoding = state == S_DECODE;
     wire       is_run   = opcode == OP_RUN_WS || opcode == OP_RUN_OS;
     wire       is_drain = opcode == OP_DRAIN;
@@ -152,6 +168,12 @@ module controller #(
 `endif
     assign run_start_os  = opcode == OP_RUN_OS;
     assign run_ring      = ring;
+    assign run_dma       = dma;
+    assign load_dram_base    = instr_rd_data[FIELD_OFFSET + 0*FIELD_BITS +: FIELD_BITS];
+    assign load_tiles        = instr_rd_data[FIELD_OFFSET + 1*FIELD_BITS +: FIELD_BITS];
+    assign load_weight_beats = instr_rd_data[FIELD_OFFSET + 2*FIELD_BITS +: FIELD_BITS];
+    assign load_const_beats  = instr_rd_data[FIELD_OFFSET + 3*FIELD_BITS +: FIELD_BITS];
+    assign load_start        = decoding && is_load && dma_ready;
     assign done          = state == S_DONE;
     assign busy          = state != S_IDLE && state != S_DONE;
     assign state_out     = state;
@@ -193,7 +215,10 @@ module controller #(
                         end
                     end else if (drain_start) begin
                         state <= S_DRAIN;
-                    end else if (!is_run && !is_drain) begin
+                    end else if (load_start) begin
+                        pc    <= pc + 1'b1;
+                        state <= S_FETCH;
+                    end else if (!is_run && !is_drain && !is_load) begin
                         bad_instruction <= 1'b1;
                         state           <= S_FINISH;
                     end
@@ -213,7 +238,7 @@ module controller #(
                     end
                 end
                 S_FINISH: begin
-                    if (!datapath_busy) begin
+                    if (!datapath_busy && !dma_busy) begin
                         state <= S_DONE;
                     end
                 end

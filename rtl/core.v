@@ -22,6 +22,7 @@ module core #(
     parameter PSUM_BITS       = 32,
     parameter INSTR_ADDR_BITS = 4,
     parameter ACT_ADDR_BITS   = 10,
+    parameter ACT_WORDS       = 1 << ACT_ADDR_BITS,  // the activation memory's depth (a network needs less)
     parameter WGT_ADDR_BITS   = 10,
     parameter ACC_ADDR_BITS   = 10,
     parameter MULT_BITS       = 24,  // M_c of the requantization constants (requant.mult_bits)
@@ -38,7 +39,14 @@ module core #(
                                ? MEMORY_ADDR_BITS : CONST_ADDR_BITS + LANE_BITS,
     parameter HOST_DATA_BITS   = (ROWS*ACT_BITS > COLS*WGT_BITS)
                                ? (ROWS*ACT_BITS > 256 ? ROWS*ACT_BITS : 256)
-                               : (COLS*WGT_BITS > 256 ? COLS*WGT_BITS : 256)
+                               : (COLS*WGT_BITS > 256 ? COLS*WGT_BITS : 256),
+    // The weight memory's word: a beat of 2^WEIGHT_WORDS_LOG2 weight words (COLS*WGT_BITS each), as
+    // many as fit 128 bits (at least one); the DRAM's beat: a weight beat, or a lane's constants
+    // {S, B_c, M_c} if wider.
+    parameter WEIGHT_WORDS_LOG2 = (COLS*WGT_BITS >= 128) ? 0 : $clog2(128 / (COLS*WGT_BITS) + 1) - 1,
+    parameter WEIGHT_BEAT_BITS  = (1 << WEIGHT_WORDS_LOG2) * COLS*WGT_BITS,
+    parameter DRAM_BEAT_BITS    = (WEIGHT_BEAT_BITS > 6 + PSUM_BITS + 2*MULT_BITS)
+                                ? WEIGHT_BEAT_BITS : 6 + PSUM_BITS + 2*MULT_BITS
 ) (
     input                         clk,
     input                         rst,
@@ -54,7 +62,10 @@ module core #(
     output [31:0]                 dbg_fold,
     input                         host_wr_en,
     input  [1:0]                  host_wr_sel,
+    // Sized for a word address of every memory; the weight memory takes a beat address (fewer bits).
+    /* verilator lint_off UNUSEDSIGNAL */
     input  [HOST_ADDR_BITS-1:0]   host_wr_addr,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  [HOST_DATA_BITS-1:0]   host_wr_data,
     input                         host_rd_en,
     input                         host_rd_relu,
@@ -63,7 +74,15 @@ module core #(
     output                        psum_row_valid,
     output [COLS*PSUM_BITS-1:0]   psum_row,
     output                        level_valid,
-    output [COLS*LEVEL_BITS-1:0]  level_data
+    output [COLS*LEVEL_BITS-1:0]  level_data,
+    // external memory (DRAM) for the DMA engine (dma.v): one request of dram_req_beats beats from
+    // beat dram_req_addr at a time, its beats in order, at most one per cycle
+    output                        dram_req_valid,
+    input                         dram_req_ready,
+    output [31:0]                 dram_req_addr,
+    output [23:0]                 dram_req_beats,
+    input                         dram_rsp_valid,
+    input  [DRAM_BEAT_BITS-1:0]   dram_rsp_data
 );
     localparam INSTR_BITS = 256;  // an instruction: opcode and a layer descriptor
     localparam FIELD_BITS = 24;   // a descriptor field: counts, pitches, addresses (up to 2^24 words)
@@ -74,7 +93,7 @@ module core #(
 
     localparam [1:0] SEL_INSTR = 2'd0;
     localparam [1:0] SEL_ACT   = 2'd1;
-    localparam [1:0] SEL_WGT   = 2'd2;
+    localparam [1:0] SEL_WGT   = 2'd2;  // address: a beat of the weight memory
     localparam [1:0] SEL_CONST = 2'd3;  // address {tile, lane}, data {S, B_c, M_c} from bit 0
     localparam BIAS_BITS = PSUM_BITS + MULT_BITS;
 
@@ -86,7 +105,15 @@ module core #(
     wire [ACT_ADDR_BITS-1:0]   act_base;
     wire [WGT_ADDR_BITS-1:0]   wgt_base;
     wire [ACC_ADDR_BITS-1:0]   acc_base;
-    wire                       run_start, run_start_os, run_os, run_ring;
+    wire                       run_start, run_start_os, run_os, run_ring, run_dma;
+    wire [FIELD_BITS-1:0]      load_dram_base, load_tiles, load_weight_beats, load_const_beats;
+    wire                       load_start, dma_ready, dma_busy;
+    // dma: the tiles whose weights have arrived, and those whose weights the sequencer has read (the
+    // tile it reads is the next; its half of the weight memory is that count's low bit)
+    wire [FIELD_BITS-1:0]      tiles_loaded;
+    reg  [FIELD_BITS-1:0]      weights_read;
+    wire                       sequencer_tile_read;
+    wire [WGT_ADDR_BITS-1:0]   sequencer_wgt_addr;
     wire                       sequencer_busy;
     wire                       datapath_busy;
     wire [FIELD_BITS-1:0]      drain_width, drain_height, drain_out_tiles;
@@ -148,6 +175,14 @@ module core #(
         .run_start_os   (run_start_os),
         .run_os         (run_os),
         .run_ring       (run_ring),
+        .run_dma        (run_dma),
+        .load_dram_base (load_dram_base),
+        .load_tiles     (load_tiles),
+        .load_weight_beats(load_weight_beats),
+        .load_const_beats(load_const_beats),
+        .load_start     (load_start),
+        .dma_ready      (dma_ready),
+        .dma_busy       (dma_busy),
         .sequencer_busy (sequencer_busy),
         .drain_width    (drain_width),
         .drain_height   (drain_height),
@@ -175,6 +210,7 @@ module core #(
         .start         (run_start),
         .mode_os       (run_start_os),
         .ring_in       (run_ring),
+        .dma_in        (run_dma),
         .width_in      (width),
         .height_in     (height),
         .tile_pitch_in (tile_pitch),
@@ -185,6 +221,8 @@ module core #(
         .act_base_in   (act_base),
         .wgt_base_in   (wgt_base),
         .tile_limit    (tiles_read + TWO_TILES),
+        .tile_ready    (weights_read < tiles_loaded),
+        .tile_read     (sequencer_tile_read),
         .busy       (sequencer_busy),
         .act_step   (act_step),
         .act_rd_en  (act_rd_en),
@@ -192,7 +230,7 @@ module core #(
         .act_pad    (act_pad),
         .act_tag    (act_tag),
         .wgt_rd_en  (wgt_rd_en),
-        .wgt_rd_addr(wgt_rd_addr),
+        .wgt_rd_addr(sequencer_wgt_addr),
         .fold       (dbg_fold)
     );
 
@@ -210,7 +248,7 @@ module core #(
     wire                     store_wr_en;
     wire [ACT_ADDR_BITS-1:0] store_wr_addr;
     wire [ACT_WORD-1:0]      store_wr_data;
-    sdp_ram #(.WIDTH(ACT_WORD), .ADDR_BITS(ACT_ADDR_BITS)) u_act_mem (
+    sdp_ram #(.WIDTH(ACT_WORD), .ADDR_BITS(ACT_ADDR_BITS), .DEPTH(ACT_WORDS)) u_act_mem (
         .clk    (clk),
         .wr_en  (store_wr_en || (host_wr_en && host_wr_sel == SEL_ACT)),
         .wr_addr(store_wr_en ? store_wr_addr : host_wr_addr[ACT_ADDR_BITS-1:0]),
@@ -220,15 +258,102 @@ module core #(
         .rd_data(act_rd_data)
     );
 
-    sdp_ram #(.WIDTH(WGT_WORD), .ADDR_BITS(WGT_ADDR_BITS)) u_wgt_mem (
+    // The weight memory holds beats of 2^WEIGHT_WORDS_LOG2 words: the DMA writes a beat per cycle, the
+    // sequencer reads a word (its beat, then the word picked from the read register). A dma RUN's
+    // words are in the half of the tile it reads (weights_read's low bit).
+    localparam WGT_BEAT_ADDR_BITS = WGT_ADDR_BITS - WEIGHT_WORDS_LOG2;
+    wire                          dma_wgt_wr_en;
+    wire [WGT_BEAT_ADDR_BITS-1:0] dma_wgt_wr_addr;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [DRAM_BEAT_BITS-1:0]     dma_wgt_wr_data;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [WEIGHT_BEAT_BITS-1:0]   wgt_beat;
+    reg                           reading_dma;  // the RUN being read is a dma RUN
+    assign wgt_rd_addr = reading_dma ? {weights_read[0], sequencer_wgt_addr[WGT_ADDR_BITS-2:0]} : sequencer_wgt_addr;
+    always @(posedge clk) begin
+        if (run_start) begin
+            reading_dma <= run_dma;
+        end
+    end
+    sdp_ram #(.WIDTH(WEIGHT_BEAT_BITS), .ADDR_BITS(WGT_BEAT_ADDR_BITS)) u_wgt_mem (
         .clk    (clk),
-        .wr_en  (host_wr_en && host_wr_sel == SEL_WGT),
-        .wr_addr(host_wr_addr[WGT_ADDR_BITS-1:0]),
-        .wr_data(host_wr_data[WGT_WORD-1:0]),
+        .wr_en  (dma_wgt_wr_en || (host_wr_en && host_wr_sel == SEL_WGT)),
+        .wr_addr(dma_wgt_wr_en ? dma_wgt_wr_addr : host_wr_addr[WGT_BEAT_ADDR_BITS-1:0]),
+        .wr_data(dma_wgt_wr_en ? dma_wgt_wr_data[WEIGHT_BEAT_BITS-1:0] : host_wr_data[WEIGHT_BEAT_BITS-1:0]),
         .rd_en  (wgt_rd_en),
-        .rd_addr(wgt_rd_addr),
-        .rd_data(wgt_rd_data)
+        .rd_addr(wgt_rd_addr[WGT_ADDR_BITS-1:WEIGHT_WORDS_LOG2]),
+        .rd_data(wgt_beat)
     );
+    generate
+        if (WEIGHT_WORDS_LOG2 > 0) begin : g_word_select
+            reg  [WEIGHT_WORDS_LOG2-1:0] word_q;
+            wire [WGT_WORD-1:0]          beat_words [0:(1<<WEIGHT_WORDS_LOG2)-1];
+            genvar w;
+            for (w = 0; w < (1 << WEIGHT_WORDS_LOG2); w = w + 1) begin : g_word
+                assign beat_words[w] = wgt_beat[w*WGT_WORD +: WGT_WORD];
+            end
+            always @(posedge clk) begin
+                if (wgt_rd_en) begin
+                    word_q <= wgt_rd_addr[WEIGHT_WORDS_LOG2-1:0];
+                end
+            end
+            assign wgt_rd_data = beat_words[word_q];
+        end else begin : g_one_word
+            assign wgt_rd_data = wgt_beat;
+        end
+    endgenerate
+
+    // The DMA engine: each tile's constants and weights from DRAM (dma.v). A program's start resets
+    // its tile count and weights_read.
+    wire                       program_start = start && !busy;
+    wire                       dma_const_wr_en;
+    wire [LANE_BITS-1:0]       dma_const_wr_lane;
+    wire [CONST_ADDR_BITS-1:0] dma_const_wr_tile;
+    // A DRAM beat is as wide as the wider of a weight beat and a lane's constants.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [DRAM_BEAT_BITS-1:0]  dma_const_wr_data;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [FIELD_BITS-1:0]      dma_req_beats;
+    assign dram_req_beats = dma_req_beats[23:0];
+    dma #(
+        .DIM_BITS      (FIELD_BITS),
+        .BEAT_BITS     (DRAM_BEAT_BITS),
+        .BEAT_ADDR_BITS(WGT_BEAT_ADDR_BITS),
+        .TILE_BITS     (CONST_ADDR_BITS),
+        .LANE_BITS     (LANE_BITS)
+    ) u_dma (
+        .clk            (clk),
+        .rst            (rst || program_start),
+        .load           (load_start),
+        .dram_base_in   (load_dram_base),
+        .tiles_in       (load_tiles),
+        .weight_beats_in(load_weight_beats),
+        .const_beats_in (load_const_beats),
+        .ready          (dma_ready),
+        .weights_done   (weights_read),
+        .tiles_loaded   (tiles_loaded),
+        .busy           (dma_busy),
+        .dram_req_valid (dram_req_valid),
+        .dram_req_ready (dram_req_ready),
+        .dram_req_addr  (dram_req_addr),
+        .dram_req_beats (dma_req_beats),
+        .dram_rsp_valid (dram_rsp_valid),
+        .dram_rsp_data  (dram_rsp_data),
+        .wgt_wr_en      (dma_wgt_wr_en),
+        .wgt_wr_addr    (dma_wgt_wr_addr),
+        .wgt_wr_data    (dma_wgt_wr_data),
+        .const_wr_en    (dma_const_wr_en),
+        .const_wr_lane  (dma_const_wr_lane),
+        .const_wr_tile  (dma_const_wr_tile),
+        .const_wr_data  (dma_const_wr_data)
+    );
+    always @(posedge clk) begin
+        if (rst || program_start) begin
+            weights_read <= {FIELD_BITS{1'b0}};
+        end else if (sequencer_tile_read) begin
+            weights_read <= weights_read + 1'b1;
+        end
+    end
 
     always @(posedge clk) begin
         if (rst) begin
@@ -432,8 +557,14 @@ module core #(
         end
     endgenerate
     wire store_allowed = CAN_STORE && {27'd0, drain_level_bits} <= STORE_LEVEL_BITS;
-    wire const_wr_en = host_wr_en && host_wr_sel == SEL_CONST;
-    wire [LANE_BITS-1:0] const_wr_lane = host_wr_addr[LANE_BITS-1:0];
+    // The constant memories' write port: the DMA's beats, the host otherwise.
+    wire                       host_const_wr  = host_wr_en && host_wr_sel == SEL_CONST;
+    wire                       const_wr_en    = dma_const_wr_en || host_const_wr;
+    wire [LANE_BITS-1:0]       const_wr_lane  = dma_const_wr_en ? dma_const_wr_lane : host_wr_addr[LANE_BITS-1:0];
+    wire [CONST_ADDR_BITS-1:0] const_wr_tile  = dma_const_wr_en ? dma_const_wr_tile
+                                                                : host_wr_addr[LANE_BITS +: CONST_ADDR_BITS];
+    wire [BIAS_BITS+MULT_BITS+5:0] const_wr_data = dma_const_wr_en ? dma_const_wr_data[BIAS_BITS+MULT_BITS+5:0]
+                                                                   : host_wr_data[BIAS_BITS+MULT_BITS+5:0];
     wire readout_bad_shape;
     readout #(
         .COLS         (COLS),
@@ -463,10 +594,10 @@ module core #(
         .act_base_in   (drain_act_base),
         .const_wr_en   (const_wr_en),
         .const_wr_lanes({{(COLS-1){1'b0}}, 1'b1} << const_wr_lane),
-        .const_wr_tile (host_wr_addr[LANE_BITS +: CONST_ADDR_BITS]),
-        .const_wr_mult (host_wr_data[MULT_BITS-1:0]),
-        .const_wr_bias (host_wr_data[MULT_BITS +: BIAS_BITS]),
-        .const_wr_shift(host_wr_data[MULT_BITS + BIAS_BITS +: 6]),
+        .const_wr_tile (const_wr_tile),
+        .const_wr_mult (const_wr_data[MULT_BITS-1:0]),
+        .const_wr_bias (const_wr_data[MULT_BITS +: BIAS_BITS]),
+        .const_wr_shift(const_wr_data[MULT_BITS + BIAS_BITS +: 6]),
         .acc_rd_en     (readout_rd_en),
         .acc_rd_addr   (readout_rd_addr),
         .acc_rd_data   (acc_rd_data),

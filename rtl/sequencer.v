@@ -29,6 +29,12 @@
 // starts only once t < tile_limit (the core's: two more than the tiles the read-out has read); the
 // sequencer holds between the tiles until then.
 //
+// With `dma` (the weights arrive tile by tile in a buffer of two halves, dma.v), each tile's weights
+// are read from word 0 of its block (the core puts the half in front), a tile starts only once
+// `tile_ready` (its block has arrived), and WS does not read ahead into the next tile: the tile's
+// last fold reads nothing, and the next tile preloads its fold 0 after the hold. `tile_read` pulses
+// once a tile's last weight read has issued (OS: its delayed reads too), freeing its half.
+//
 // `fold` counts the folds issued since start (where a stuck core stood, for the watchdog's report);
 // `act_tag` and `act_pad` matter only with `act_step`. `act_rd_en` is a step whose word is read.
 module sequencer #(
@@ -42,6 +48,7 @@ module sequencer #(
     input                          start,
     input                          mode_os,
     input                          ring_in,
+    input                          dma_in,
     input      [DIM_BITS-1:0]      width_in,
     input      [DIM_BITS-1:0]      height_in,
     input      [DIM_BITS-1:0]      tile_pitch_in,
@@ -52,6 +59,8 @@ module sequencer #(
     input      [ACT_ADDR_BITS-1:0] act_base_in,
     input      [WGT_ADDR_BITS-1:0] wgt_base_in,
     input      [DIM_BITS-1:0]      tile_limit,
+    input                          tile_ready,
+    output                         tile_read,
     output                         busy,
     output                         act_step,
     output                         act_rd_en,
@@ -66,13 +75,15 @@ module sequencer #(
     localparam [DIM_BITS-1:0] ONE         = 1;
     localparam [DIM_BITS-1:0] KERNEL_LAST = 2;
 
-    localparam S_IDLE    = 2'd0;
-    localparam S_PRELOAD = 2'd1;  // WS: fold 0's weights
-    localparam S_STREAM  = 2'd2;
-    localparam S_HOLD    = 2'd3;  // ring: the next out_tile waits for its accumulator bank
+    localparam S_IDLE    = 3'd0;
+    localparam S_PRELOAD = 3'd1;  // WS: fold 0's weights
+    localparam S_STREAM  = 3'd2;
+    localparam S_HOLD    = 3'd3;  // the next out_tile waits (ring: its accumulator bank; dma: its weights)
+    localparam S_FLUSH   = 3'd4;  // dma, OS: the tile's delayed weight reads issue
 
-    reg [1:0] state;
-    reg       os_q, ring;
+    reg [2:0] state;
+    reg       os_q, ring, dma;
+    reg       last_tile_q;  // S_FLUSH: the layer's last tile
 
     // The layer descriptor, kept from start.
     reg [DIM_BITS-1:0]      width, height, in_tiles, out_tiles, pixel_tiles;
@@ -119,8 +130,8 @@ module sequencer #(
     // An OS fold ends with the last read of its last block (B = in_tiles*9*ROWS reads, no multiplier).
     wire os_last_read    = last_lane && last_tap && last_in_tile;
     wire last_step       = os_q ? os_last_read : step == period - ONE;
-    // The next out_tile may start (ring: its bank has been read out).
-    wire next_tile_free  = !ring || out_tile + ONE < tile_limit;
+    // out_tile may start (ring: its bank has been read out; dma: its weights have arrived).
+    wire tile_may_start  = (!ring || out_tile < tile_limit) && (!dma || tile_ready);
 `ifdef MUTANT_LOOP_BOUND
     // Mutation: each fold streams one word too few.
     wire streaming       = state == S_STREAM && (os_q ? !os_last_read : step < pixels - ONE);
@@ -145,7 +156,10 @@ module sequencer #(
     assign act_pad     = !in_map;
     assign act_tag     = os_q ? os_last_read : step == {DIM_BITS{1'b0}};
     assign wgt_rd_en   = os_q ? os_wgt_en[ROWS-1]
-                              : state == S_PRELOAD || (state == S_STREAM && step < ROW_COUNT && !last_fold);
+                              : state == S_PRELOAD
+                                || (state == S_STREAM && step < ROW_COUNT && !(dma ? tile_ends : last_fold));
+    assign tile_read   = dma && (os_q ? state == S_FLUSH && os_wgt_en == {ROWS{1'b0}}
+                                      : state == S_STREAM && last_step && tile_ends);
     assign wgt_rd_addr = os_q ? os_wgt_addr[ROWS-1] : wgt_addr;
 
     // The walk's next pixel in raster order.
@@ -173,6 +187,8 @@ module sequencer #(
             state          <= S_IDLE;
             os_q           <= 1'b0;
             ring           <= 1'b0;
+            dma            <= 1'b0;
+            last_tile_q    <= 1'b0;
             width          <= {DIM_BITS{1'b0}};
             height         <= {DIM_BITS{1'b0}};
             tile_pitch     <= {DIM_BITS{1'b0}};
@@ -206,6 +222,7 @@ module sequencer #(
                     if (start) begin
                         os_q           <= mode_os;
                         ring           <= ring_in;
+                        dma            <= dma_in;
                         width          <= width_in;
                         height         <= height_in;
                         tile_pitch     <= tile_pitch_in;
@@ -233,7 +250,8 @@ module sequencer #(
                         tap_offset     <= {ACT_ADDR_BITS{1'b0}} - width_in[ACT_ADDR_BITS-1:0] - 1'b1;
                         wgt_addr       <= wgt_base_in;
                         block_base     <= wgt_base_in;
-                        state          <= mode_os ? S_STREAM : S_PRELOAD;
+                        // dma: the first tile waits for its weights
+                        state          <= dma_in ? S_HOLD : mode_os ? S_STREAM : S_PRELOAD;
                     end
                 end
                 S_PRELOAD: begin
@@ -245,9 +263,14 @@ module sequencer #(
                     end
                 end
                 S_HOLD: begin
-                    if (next_tile_free) begin
-                        out_tile <= out_tile + ONE;
-                        state    <= S_STREAM;
+                    if (tile_may_start) begin
+                        // dma, WS: the tile's fold 0 was not read ahead
+                        state <= (dma && !os_q) ? S_PRELOAD : S_STREAM;
+                    end
+                end
+                S_FLUSH: begin
+                    if (os_wgt_en == {ROWS{1'b0}}) begin
+                        state <= last_tile_q ? S_IDLE : S_HOLD;
                     end
                 end
                 S_STREAM: begin
@@ -282,15 +305,17 @@ module sequencer #(
                     if (last_step) begin
                         step <= {DIM_BITS{1'b0}};
                         fold <= fold + 1'b1;
-                        if (last_fold) begin
+                        if (tile_ends) begin
+                            out_tile    <= out_tile + ONE;
+                            last_tile_q <= last_fold;
+                        end
+                        if (dma && os_q && tile_ends) begin
+                            state <= S_FLUSH;
+                        end else if (last_fold) begin
                             state <= S_IDLE;
-                        end else if (tile_ends) begin
-                            // The next out_tile, once its accumulator bank is free.
-                            if (next_tile_free) begin
-                                out_tile <= out_tile + ONE;
-                            end else begin
-                                state <= S_HOLD;
-                            end
+                        end else if (tile_ends && (dma || (ring && !(out_tile + ONE < tile_limit)))) begin
+                            // The next out_tile waits for its weights (dma: always checked there) or its bank.
+                            state <= S_HOLD;
                         end
                         if (!last_fold && os_q) begin
                             // Next (out_tile, pixel_tile): blocks restart at in_tile 0, tap (0, 0).
@@ -336,6 +361,11 @@ module sequencer #(
                                     pixel_addr <= act_base;
                                 end
                             end
+                        end
+                        if (dma && tile_ends) begin
+                            // The next tile's weights start at word 0 of its block (its half: the core's).
+                            wgt_addr   <= {WGT_ADDR_BITS{1'b0}};
+                            block_base <= {WGT_ADDR_BITS{1'b0}};
                         end
                     end
                 end

@@ -21,11 +21,11 @@ def tiny_config(tmp_path) -> Path:
 def verilator_default(tmp_path_factory):
     """The default core (8x8, 8-bit signed activations, 4-bit weights, 32-bit sums) built with
     Verilator, its memories sized for every VGG16 layer: the build the pipeline uses."""
-    from qaccel.rtl.build import build_bench, network_parameters
+    from qaccel.rtl.build import build_bench, layer_parameters
     from qaccel.rtl.program import CoreShape
 
     shape = CoreShape(8, 8, 8, 4, 32, act_signed=True)
-    return build_bench("verilator", network_parameters(shape), tmp_path_factory.mktemp("verilator_default"))
+    return build_bench("verilator", layer_parameters(shape), tmp_path_factory.mktemp("verilator_default"))
 
 
 @pytest.fixture(scope="session")

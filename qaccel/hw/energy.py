@@ -17,14 +17,15 @@ How the table is applied (each a stated choice, not from the paper):
   between the paper's sizes the 64-bit figure is interpolated on log-log axes, and extrapolated
   beyond them with the slope of the nearest pair;
 - the memories are the build's (their depth is what the build holds, not what a layer fills);
-- the core has no DRAM port yet: what the host moves for a run (the program, weights, activations
-  and requantization constants written into the core's memories; the accumulator's words read out,
-  or the words of levels a DRAIN sends) is priced as DRAM traffic, at the low end of the paper's
-  range (1.3 nJ per 64 bits), and as the SRAM accesses that write or read it;
-  Both dataflows take the layer's map (the core pads and gathers it by addressing);
-  the weights and the constants count once per image and layer (one image at a time, the core holds
-  one layer's weights and constants); the levels count as the core sends them, COLS lanes of
-  LEVEL_BITS (16-bit lanes for 4-bit levels: the host does not pack them);
+- DRAM traffic is priced at the low end of the paper's range (1.3 nJ per 64 bits): the beats the
+  core's DMA reads (a chain: every tile's weights and constants, counted by the bench), and what the
+  host moves for a run (the program, the map, a layer program's weights and constants written into
+  the core's memories; the accumulator's words read out, or the words of levels the last DRAIN
+  sends), each also as the SRAM access that writes or reads it (a DMA beat: one write of the weight
+  memory's beat, or of one lane's constant memory). Both dataflows take the layer's map (the core
+  pads and gathers it by addressing); the weights and the constants count once per image and layer
+  (one image at a time); the levels count as the core sends them, COLS lanes of LEVEL_BITS (16-bit
+  lanes for 4-bit levels: the host does not pack them);
 - a step of the array counts ROWS x COLS multiply-adds (padding steps too: the word is zero, the
   array still clocks it), but a step whose tap lies in the padding reads no activation word;
 - a DRAIN's requantization: per accumulator word, each lane's constants read from its own constant
@@ -88,29 +89,33 @@ class Memory:
 
 
 def core_memories(parameters) -> dict[str, Memory]:
-    """The core's memories in a build (a ``qaccel.rtl.build.BenchParameters``); ``const`` is one
-    lane's constant memory (the read-out has one per column)."""
+    """The core's memories in a build (a ``qaccel.rtl.build.BenchParameters``); ``wgt`` holds beats of
+    weight words (rtl/core.v); ``const`` is one lane's constant memory (the read-out has one per
+    column)."""
     verilog = parameters.verilog()
     return {
         "instr": Memory("instr", 1 << verilog["INSTR_ADDR_BITS"], INSTRUCTION_BITS),
-        "act": Memory("act", 1 << parameters.act_addr_bits, parameters.rows * parameters.act_bits),
-        "wgt": Memory("wgt", 1 << parameters.wgt_addr_bits, parameters.cols * parameters.weight_bits),
+        "act": Memory("act", verilog.get("ACT_WORDS", 1 << parameters.act_addr_bits),
+                      parameters.rows * parameters.act_bits),
+        "wgt": Memory("wgt", (1 << parameters.wgt_addr_bits) // parameters.shape.weight_beat_words,
+                      parameters.shape.weight_beat_words * parameters.cols * parameters.weight_bits),
         "acc": Memory("acc", 1 << parameters.acc_addr_bits, parameters.cols * parameters.psum_bits),
         "const": Memory("const", 1 << parameters.const_addr_bits, parameters.shape.constant_bits),
     }
 
 
 # The bench's counters of each memory's accesses while the core runs (rtl/bench/layer_bench.v).
-RUN_ACCESSES = {"instr": ("instr_reads",), "act": ("act_reads",), "wgt": ("wgt_reads",),
-                "acc": ("acc_reads", "acc_writes"), "const": ("const_reads",)}
+RUN_ACCESSES = {"instr": ("instr_reads",), "act": ("act_reads",), "wgt": ("wgt_reads", "dma_weight_beats"),
+                "acc": ("acc_reads", "acc_writes"), "const": ("const_reads", "dma_const_beats")}
 
 
 def host_words(program) -> dict[str, int]:
     """The words the host moves for one run of ``program`` (a ``qaccel.rtl.program.LayerProgram``), per
-    memory: the instructions, weights and activations it writes; the accumulator words it reads, or
+    memory: the instructions, weight beats and activations it writes; the accumulator words it reads, or
     with a DRAIN the constants it writes (one lane's set each) and the words of levels it takes."""
     drained = program.readout is not None
-    return {"instr": len(program.instructions), "act": len(program.act_lanes), "wgt": len(program.weight_lanes),
+    return {"instr": len(program.instructions), "act": len(program.act_lanes),
+            "wgt": program.wgt_words // program.shape.weight_beat_words,
             "acc": 0 if drained else program.acc_words,
             "const": program.out_tiles * program.shape.cols if drained else 0,
             "levels": program.level_words}
@@ -118,13 +123,13 @@ def host_words(program) -> dict[str, int]:
 
 def chain_host_words(program) -> list[dict[str, int]]:
     """The words the host moves for one image of a chain (``qaccel.rtl.program.ChainProgram``), layer by
-    layer: each layer's RUN and DRAIN (the last its HALT too), weights and constants; the first map in
-    (layer 0) and the last layer's levels out. The maps between layers stay on chip (the bench still
-    takes every DRAIN's levels from the level port to check them; they are not priced as DRAM)."""
+    layer: each layer's LOAD, RUN and DRAIN (the last its HALT too); the first map in (layer 0) and the
+    last layer's levels out. The weights and constants come by DMA (the bench counts those beats), and
+    the maps between layers stay on chip (the bench still takes every DRAIN's levels from the level
+    port to check them; they are not priced as DRAM)."""
     last = len(program.layers) - 1
-    return [{"instr": 2 + (index == last), "act": len(program.act_lanes) if index == 0 else 0,
-             "wgt": len(layer.weight_lanes), "acc": 0, "const": layer.out_tiles * program.shape.cols,
-             "levels": layer.level_words if index == last else 0}
+    return [{"instr": 3 + (index == last), "act": len(program.act_lanes) if index == 0 else 0,
+             "wgt": 0, "acc": 0, "const": 0, "levels": layer.level_words if index == last else 0}
             for index, layer in enumerate(program.layers)]
 
 
@@ -144,7 +149,7 @@ def run_energy(values: dict[str, int], parameters, moved_words: dict[str, int]) 
     sram = {name: accesses[name] * memory.access_pj for name, memory in memories.items()}
     level_word_bits = parameters.cols * parameters.level_bits
     dram_bits = (sum(moved_words[name] * memory.width_bits for name, memory in memories.items())
-                 + moved_words["levels"] * level_word_bits)
+                 + moved_words["levels"] * level_word_bits + values["dram_beats"] * parameters.shape.dram_beat_bits)
     dram = dram_bits / 64 * DRAM_PJ_PER_64_BITS
     return {
         "events": {"macs": macs, "accumulator_adds": accumulator_adds, "requantizations": requantizations,

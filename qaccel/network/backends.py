@@ -29,6 +29,7 @@ from qaccel.export.requant import (
     requantize,
 )
 from qaccel.model.layers import pooled_after
+from qaccel.rtl.bench_run import DramTiming
 from qaccel.rtl.build import BenchBuild
 from qaccel.rtl.conv_runs import run_chain
 from qaccel.rtl.program import Readout
@@ -42,6 +43,9 @@ class ConvResult:
     ideal_cycles: float | None  # MACs / (rows * cols) for one image
     sim_seconds: float | None = None  # the simulator's wall time for the batch (None for a software backend)
     energy_uj: list[dict[str, float]] | None = None  # per image: compute, sram, dram, total (None in software)
+    # One image's cycles waiting for the DMA and bytes read from DRAM (the same for every image; None in software)
+    dma_stall_cycles: int | None = None
+    dram_bytes: float | None = None
 
 
 class IntegerConvBackend:
@@ -79,6 +83,7 @@ class CoreConvBackend:
     def __init__(self, build_dir: Path, dataflow: str, hardware: dict):
         self.build = BenchBuild.load(build_dir)
         self.dataflow = dataflow
+        self.dram = DramTiming(hardware["dram_latency"], hardware["dram_bytes_per_cycle"])
         built = self.build.parameters
         wanted = (hardware["rows"], hardware["cols"], hardware["act_bits"], hardware["act_signed"], hardware["psum_bits"])
         if (built.rows, built.cols, built.act_bits, built.act_signed, built.psum_bits) != wanted:
@@ -89,16 +94,24 @@ class CoreConvBackend:
                     act_int: np.ndarray) -> dict[int, ConvResult]:
         """Every conv (``weights`` and ``constants`` by layer index) on the first layer's levels
         ``act_int`` (N, Cin, H, W): each layer's levels and figures, by layer index."""
-        order = sorted(weights)
-        layers = [(weights[index], Readout(constants[index].multiplier, constants[index].bias, constants[index].shift,
-                                           constants[index].out_bits, pooled_after(index)))
-                  for index in order]
+        order, layers = readout_layers(weights, constants)
         results = run_chain(self.build, self.dataflow, act_int, layers, f"network {self.dataflow}",
-                            names=[f"layer {index}" for index in order])
+                            names=[f"layer {index}" for index in order], dram=self.dram)
         return {index: ConvResult(outputs=runs.outputs, cycles=runs.cycles, model_cycles=runs.model_cycles,
                                   ideal_cycles=runs.ideal_cycles, sim_seconds=runs.sim_seconds,
-                                  energy_uj=runs.energy_uj)
+                                  energy_uj=runs.energy_uj, dma_stall_cycles=runs.dma_stall_cycles,
+                                  dram_bytes=runs.dram_bytes)
                 for index, runs in zip(order, results)}
+
+
+def readout_layers(weights: dict[int, np.ndarray], constants: dict[int, RequantConstants]
+                   ) -> tuple[list[int], list[tuple[np.ndarray, Readout]]]:
+    """The convs in order (their layer indices) and each one's (weights, Readout: its requantization
+    constants, pooled where VGG16 pools after it), as qaccel.rtl.conv_runs.run_chain takes them."""
+    order = sorted(weights)
+    return order, [(weights[index], Readout(constants[index].multiplier, constants[index].bias, constants[index].shift,
+                                            constants[index].out_bits, pooled_after(index)))
+                   for index in order]
 
 
 # The software backend has no array: it ignores the dataflow and the hardware.

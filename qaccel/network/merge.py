@@ -57,6 +57,8 @@ def merge_shards(shard_paths: list, timing_paths: list) -> tuple[dict, dict]:
                        "core_cycles_per_image": sum(core) / len(core) if core else None,
                        "model_cycles": _same_per_shard(shards, position, "model_cycles"),
                        "ideal_cycles": _same_per_shard(shards, position, "ideal_cycles"),
+                       "dma_stall_cycles": _same_per_shard(shards, position, "dma_stall_cycles"),
+                       "dram_bytes": _same_per_shard(shards, position, "dram_bytes"),
                        **{f"energy_{part}_uj": sum(e[part] for e in energy) / len(energy) if energy else None
                           for part in ENERGY_PARTS}})
 
@@ -78,7 +80,8 @@ def merge_shards(shard_paths: list, timing_paths: list) -> tuple[dict, dict]:
         "float_disagreements": disagreements,
         "images_with_level_differences": sum(row["level_difference"] is not None for row in rows),
         "cycles_per_image": {"core": per_image_total("core_cycles_per_image"), "model": per_image_total("model_cycles"),
-                             "ideal": per_image_total("ideal_cycles")},
+                             "ideal": per_image_total("ideal_cycles"), "dma_stalls": per_image_total("dma_stall_cycles")},
+        "dram_bytes_per_image": per_image_total("dram_bytes"),
         "energy_uj_per_image": {part: per_image_total(f"energy_{part}_uj") for part in ENERGY_PARTS},
         "layers": layers,
         "predictions": rows,
@@ -126,7 +129,7 @@ ACCURACY_COLUMNS = ("dataflow", "backend", "images", "rtl_accuracy", "integer_ac
                     "energy_uj_per_image")
 LAYER_COLUMNS = ("dataflow", "layer", "in_channels", "out_channels", "height", "width", "act_signed", "act_min",
                  "act_max", "act_bits", "psum_bound", "psum_bits", "core_cycles_per_image", "model_cycles",
-                 "ideal_cycles", *(f"energy_{part}_uj" for part in ENERGY_PARTS))
+                 "ideal_cycles", "dma_stall_cycles", "dram_bytes", *(f"energy_{part}_uj" for part in ENERGY_PARTS))
 
 
 def _cell(value) -> str:

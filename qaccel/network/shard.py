@@ -55,7 +55,8 @@ def _backend_figures(results: dict, images: int) -> tuple[list[dict], list[dict]
                if result.cycles is not None} for position in range(images)]
     energy = [{str(layer): result.energy_uj[position] for layer, result in results.items()
                if result.energy_uj is not None} for position in range(images)]
-    layer_cycles = {layer: {"model_cycles": result.model_cycles, "ideal_cycles": result.ideal_cycles}
+    layer_cycles = {layer: {"model_cycles": result.model_cycles, "ideal_cycles": result.ideal_cycles,
+                            "dma_stall_cycles": result.dma_stall_cycles, "dram_bytes": result.dram_bytes}
                     for layer, result in results.items()}
     return cycles, energy, layer_cycles
 

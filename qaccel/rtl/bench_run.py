@@ -15,7 +15,7 @@ import numpy as np
 
 from . import hexfile
 from .build import BenchBuild
-from .program import ChainProgram, LayerProgram
+from .program import ChainProgram, LayerProgram, weight_beats
 
 # The controller's states (rtl/controller.v), for naming where a stuck core stood.
 CONTROLLER_STATES = {0: "IDLE", 1: "FETCH", 2: "DECODE", 3: "RUN (issuing folds)",
@@ -26,6 +26,22 @@ STATUS_FLAGS = ("bad_instruction", "fifo_overflow", "acc_overflow")
 
 class SimulationError(RuntimeError):
     """The simulator failed, timed out or reported a fault."""
+
+
+@dataclass(frozen=True)
+class DramTiming:
+    """The bench's DRAM model (rtl/bench/layer_bench.v): a request's first beat ``latency`` cycles after
+    it is taken, then ``bytes_per_cycle`` on average, at most a beat per cycle."""
+
+    latency: int = 100
+    bytes_per_cycle: float = 16
+
+    def plusargs(self) -> list[str]:
+        bits = round(self.bytes_per_cycle * 8)
+        if self.latency < 0 or bits < 1 or bits != self.bytes_per_cycle * 8:
+            raise SimulationError(f"DRAM timing {self}: the latency must be at least 0 cycles and the bandwidth a "
+                                  f"whole number of bits per cycle, at least 1")
+        return [f"+dram_latency={self.latency}", f"+dram_bits_per_cycle={bits}"]
 
 
 @dataclass
@@ -124,19 +140,21 @@ def write_constants(path: Path, program: LayerProgram | ChainProgram, parameters
 
 def run_programs(build: BenchBuild, program: LayerProgram | ChainProgram, activations: list[np.ndarray], workdir: Path,
                  max_cycles: int, expected_stream: list[np.ndarray] | None = None, read_relu: bool = False,
-                 timeout_s: float | None = None) -> tuple[list[CoreRun], float]:
+                 timeout_s: float | None = None, dram: DramTiming = DramTiming()) -> tuple[list[CoreRun], float]:
     """Run ``program`` once per activation image (each (words, rows) lanes); returns the runs and
     the simulator's wall time. ``expected_stream`` (one (rows, cols) array per run) turns on the
-    bench's monitor of every row that leaves the array."""
+    bench's monitor of every row that leaves the array; ``dram`` times a chain's DMA."""
     shape = program.shape
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     parameters = build.parameters
+    chained = isinstance(program, ChainProgram)
     for memory, words, bits in (("instr", len(program.instructions), parameters.instr_addr_bits),
                                 ("act", max(program.act_words, *(len(a) for a in activations)),
                                  parameters.act_addr_bits),
-                                ("wgt", len(program.weight_lanes), parameters.wgt_addr_bits),
-                                ("acc", program.acc_words, parameters.acc_addr_bits)):
+                                ("wgt", program.wgt_words, parameters.wgt_addr_bits),
+                                ("acc", program.acc_words, parameters.acc_addr_bits),
+                                *((("DRAM", len(program.dram_bits), parameters.dram_addr_bits),) if chained else ())):
         if words > 1 << bits:
             raise SimulationError(f"{program.where}: needs {words} {memory} memory words, the build in "
                                   f"{build.directory} has {1 << bits}")
@@ -144,11 +162,16 @@ def run_programs(build: BenchBuild, program: LayerProgram | ChainProgram, activa
         raise SimulationError(f"{program.where}: its DRAINs send {program.level_words} words of levels, the bench in "
                               f"{build.directory} keeps {parameters.level_words}")
     (workdir / "instr.hex").write_text("".join(instruction.hex() + "\n" for instruction in program.instructions))
-    hexfile.write_words(workdir / "wgt.hex", program.weight_lanes, shape.weight_bits)
     for index, act in enumerate(activations):
         hexfile.write_words(workdir / f"act_{index}.hex", act, shape.act_bits)
-    plusargs = [f"+instr={workdir / 'instr.hex'}", f"+wgt={workdir / 'wgt.hex'}", f"+act={workdir / 'act_'}",
+    plusargs = [f"+instr={workdir / 'instr.hex'}", f"+act={workdir / 'act_'}",
                 f"+runs={len(activations)}", f"+max_cycles={max_cycles}", f"+result={workdir / 'result.txt'}"]
+    if chained:  # the weights and constants come from DRAM
+        hexfile.write_bits(workdir / "dram.hex", program.dram_bits)
+        plusargs += [f"+dram={workdir / 'dram.hex'}", *dram.plusargs()]
+    else:
+        hexfile.write_words(workdir / "wgt.hex", weight_beats(program.weight_lanes, shape), shape.weight_bits)
+        plusargs.append(f"+wgt={workdir / 'wgt.hex'}")
     if not program.drains:  # the sums, read back through the host port
         plusargs += [f"+acc_words={program.acc_words}", f"+acc_out={workdir / 'acc_'}"]
         if read_relu:
@@ -159,7 +182,6 @@ def run_programs(build: BenchBuild, program: LayerProgram | ChainProgram, activa
         entries = write_constants(workdir / "const.hex", program, parameters)
         plusargs += [f"+const={workdir / 'const.hex'}", f"+const_entries={entries}",
                      f"+level_out={workdir / 'levels_'}"]
-    chained = isinstance(program, ChainProgram)
     if chained:
         plusargs.append(f"+layer_out={workdir / 'layers_'}")
     if expected_stream is not None:

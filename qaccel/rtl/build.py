@@ -27,7 +27,7 @@ BENCH_TOP = "layer_bench"
 MUTANTS = ("MUTANT_PE_ADDER_BIT", "MUTANT_STUCK_WEIGHT", "MUTANT_FIFO_DROP", "MUTANT_LOOP_BOUND",
            "MUTANT_ACC_FIRST", "MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD", "MUTANT_REQUANT_TIES_DOWN",
            "MUTANT_REQUANT_LANE_CONSTANTS", "MUTANT_POOL_WINDOW", "MUTANT_PAD_EDGE", "MUTANT_TRANSPOSE_ORDER", "MUTANT_STORE_OFFSET",
-           "MUTANT_RING_EARLY_READ")
+           "MUTANT_RING_EARLY_READ", "MUTANT_DMA_DROP_BEAT", "MUTANT_DMA_EARLY_SWAP")
 # The read-out's faults (a DRAIN's requantizer and max-pool), each also caught by its block's own
 # cocotb bench (tests/rtl/test_blocks.py).
 BLOCK_MUTANTS = {"MUTANT_REQUANT_TIES_DOWN": "requant", "MUTANT_REQUANT_LANE_CONSTANTS": "requant",
@@ -66,6 +66,10 @@ class BenchParameters:
     instr_addr_bits: int = INSTR_ADDR_BITS
     # The bench's store of the levels a run sends (words); None: as deep as the accumulator.
     level_addr_bits: int | None = None
+    # The bench's DRAM (beats), where a chain's weights and constants live; None: the bench's default (2).
+    dram_addr_bits: int | None = None
+    # The activation memory's depth where not 2^act_addr_bits (the network's: its two parts of maps).
+    act_words: int | None = None
 
     @property
     def shape(self) -> CoreShape:
@@ -89,7 +93,9 @@ class BenchParameters:
                 "ACC_ADDR_BITS": self.acc_addr_bits, "MULT_BITS": self.mult_bits, "LEVEL_BITS": self.level_bits,
                 "CONST_ADDR_BITS": self.const_addr_bits, "EXPECT_ADDR_BITS": self.expect_addr_bits,
                 **({"OFIFO_DEPTH_BITS": self.ofifo_depth_bits} if self.ofifo_depth_bits is not None else {}),
-                **({"LEVEL_ADDR_BITS": self.level_addr_bits} if self.level_addr_bits is not None else {})}
+                **({"LEVEL_ADDR_BITS": self.level_addr_bits} if self.level_addr_bits is not None else {}),
+                **({"DRAM_ADDR_BITS": self.dram_addr_bits} if self.dram_addr_bits is not None else {}),
+                **({"ACT_WORDS": self.act_words} if self.act_words is not None else {})}
 
     @property
     def level_words(self) -> int:
@@ -100,11 +106,14 @@ class BenchParameters:
         """A short directory name: r8c8a8sw4p32k24l16-13.19.13.20.6 (s: signed activations, u: unsigned;
         k, l: the requantizer's M_c and level bits; then the memories' address bits: activations,
         weights, accumulator, the bench's monitor, requantization constants; where not the default, -f the
-        output FIFO's, -i the instruction memory's and -v the bench's store of levels)."""
+        output FIFO's, -i the instruction memory's, -v the bench's store of levels, -d its DRAM, and -w the
+        activation memory's words)."""
         sign = "s" if self.act_signed else "u"
         fifo = f"-f{self.ofifo_depth_bits}" if self.ofifo_depth_bits is not None else ""
         fifo += f"-i{self.instr_addr_bits}" if self.instr_addr_bits != INSTR_ADDR_BITS else ""
         fifo += f"-v{self.level_addr_bits}" if self.level_addr_bits is not None else ""
+        fifo += f"-d{self.dram_addr_bits}" if self.dram_addr_bits is not None else ""
+        fifo += f"-w{self.act_words}" if self.act_words is not None else ""
         return (f"r{self.rows}c{self.cols}a{self.act_bits}{sign}w{self.weight_bits}p{self.psum_bits}"
                 f"k{self.mult_bits}l{self.level_bits}-{self.act_addr_bits}.{self.wgt_addr_bits}.{self.acc_addr_bits}."
                 f"{self.expect_addr_bits}.{self.const_addr_bits}{fifo}")
@@ -126,20 +135,30 @@ def vgg16_convs() -> list[ConvShape]:
             for layer in CONV_LAYERS.values()]
 
 
+def layer_parameters(shape: CoreShape) -> BenchParameters:
+    """The build the layer simulations run on (the seed's vector files, one conv per program, its
+    weights and sums whole in the core): memories deep enough for every conv of VGG16 alone."""
+    return BenchParameters.for_layers(shape, vgg16_convs())
+
+
 def network_parameters(shape: CoreShape) -> BenchParameters:
-    """The build the network runs on: each conv's own program (the layer simulations; the bench's
-    monitor), and the whole network as one program per image (qaccel.rtl.program.compile_chain: both
-    halves of the activation memory, every layer's weights and constants, every level its DRAINs
-    send, every instruction)."""
+    """The accelerator the network runs on, one program per image (qaccel.rtl.program.compile_chain):
+    memories for the chain alone (chain_words: the activation memory's two parts, as deep as they need,
+    not a power of two; two halves of the
+    largest tile block of weights, the accumulator's two tiles, the DMA's constant slots, the
+    instructions), and the bench's store of levels and its DRAM of every tile block. Its hardware
+    (results/hw) is what the accelerator costs."""
     from qaccel.model.layers import CONV_LAYERS, pooled_after
 
     convs = vgg16_convs()
-    layers = BenchParameters.for_layers(shape, convs)
-    chain = {memory: address_bits(words)
-             for memory, words in chain_words(convs, [pooled_after(index) for index in CONV_LAYERS], shape).items()}
-    return replace(layers, **{f"{memory}_addr_bits": max(getattr(layers, f"{memory}_addr_bits"), chain[memory])
-                              for memory in ("act", "wgt", "acc", "const")},
-                   instr_addr_bits=max(INSTR_ADDR_BITS, chain["instr"]), level_addr_bits=chain["levels"])
+    words = chain_words(convs, [pooled_after(index) for index in CONV_LAYERS], shape)
+    chain = {memory: address_bits(count) for memory, count in words.items()}
+    return BenchParameters(shape.rows, shape.cols, shape.act_bits, shape.weight_bits, shape.psum_bits,
+                           shape.act_signed, chain["act"], chain["wgt"], chain["acc"], address_bits(0),
+                           mult_bits=shape.mult_bits, level_bits=shape.level_bits, const_addr_bits=chain["const"],
+                           instr_addr_bits=max(INSTR_ADDR_BITS, chain["instr"]), level_addr_bits=chain["levels"],
+                           dram_addr_bits=chain["dram"],
+                           act_words=words["act"] if words["act"] < 1 << chain["act"] else None)
 
 
 def memory_words(conv: ConvShape, shape: CoreShape) -> dict[str, int]:

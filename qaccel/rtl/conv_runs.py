@@ -20,7 +20,7 @@ import numpy as np
 
 from qaccel.hw.energy import chain_host_words, host_words, run_energy, split_uj
 
-from .bench_run import CoreRun, SimulationError, describe_stuck, run_programs
+from .bench_run import CoreRun, DramTiming, SimulationError, describe_stuck, run_programs
 from .build import BenchBuild
 from .cycles import chain_layer_cycles, core_cycles, drain_cycles, fold_model_cycles, ideal_cycles, watchdog_cycles
 from .program import ConvShape, Readout, compile_chain, compile_layer, map_images, with_readout
@@ -37,6 +37,9 @@ class CoreConvs:
     ideal_cycles: float  # MACs / (rows * cols)
     sim_seconds: float   # the simulator's wall time for the batch
     energy_uj: list[dict[str, float]]  # per image: compute, sram, dram, total (qaccel.hw.energy)
+    # One image's cycles waiting for the DMA (a chain's) and bytes from DRAM: the same for every image.
+    dma_stall_cycles: int = 0
+    dram_bytes: float = 0.0
 
 
 def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, label: str,
@@ -66,20 +69,25 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
     for index, run in enumerate(runs):
         outputs[index] = (program.levels_output(run.levels) if readout is not None
                           else program.raw_output(run.raw).T.reshape(conv.out_channels, height, width))
+    energies = [run_energy(run.values, build.parameters, host_words(program)) for run in runs]
     return CoreConvs(outputs, [run.cycles for run in runs], formula,
                      fold_model_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"],
-                     ideal_cycles(conv, shape.rows, shape.cols), seconds,
-                     [split_uj(run_energy(run.values, build.parameters, host_words(program))) for run in runs])
+                     ideal_cycles(conv, shape.rows, shape.cols), seconds, [split_uj(energy) for energy in energies],
+                     dram_bytes=energies[0]["dram_bytes"])
 
 
 def run_chain(build: BenchBuild, dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndarray, Readout]],
-              label: str, names: list[str] | None = None, workdir: Path | None = None) -> list[CoreConvs]:
+              label: str, names: list[str] | None = None, workdir: Path | None = None,
+              dram: DramTiming = DramTiming()) -> list[CoreConvs]:
     """``act_int`` (N, Cin, H, W), the first layer's maps, through ``layers`` ((weights, readout) each) as
     one program per image; per layer a CoreConvs of its levels (N, Cout, H', W'). Its cycles and energy
     are what the core took from the end of the DRAIN before to the end of the layer's own (the last
     layer's: to done, with the HALT); its formula cycles the chain formula's share of them
-    (chain_layer_cycles); the simulator ran all layers in one process, so each layer's sim_seconds is its
-    share of the run's seconds by cycles. Errors as run_convs's, naming the image."""
+    (chain_layer_cycles), which they exceed by the cycles its tiles waited for the DMA (dma_stall_cycles,
+    the bench's count; ``dram`` times the bench's DRAM); the simulator ran all layers in one process, so
+    each layer's sim_seconds is its share of the run's seconds by cycles. Errors as run_convs's, naming
+    the image; a layer whose cycles are not its formula's and its stalls, or whose stalls or DRAM bytes
+    differ between images (no data changes the core's timing), is an error too."""
     shape = build.parameters.shape
     act_int = np.asarray(act_int, dtype=np.int64)
     program = compile_chain(dataflow, act_int[0], layers, shape, label, names)
@@ -87,7 +95,7 @@ def run_chain(build: BenchBuild, dataflow: str, act_int: np.ndarray, layers: lis
     formula = sum(shares)
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
         runs, seconds = run_programs(build, program, map_images(act_int, shape, label), Path(scratch),
-                                     watchdog_cycles(formula))
+                                     watchdog_cycles(formula + dma_stall_bound(program, dram)), dram=dram)
     _check_runs(runs, len(act_int), program, label, formula)
     per_image = [run.layer_values() for run in runs]
     levels = [program.levels_outputs(run.levels) for run in runs]  # per image, per layer
@@ -98,11 +106,30 @@ def run_chain(build: BenchBuild, dataflow: str, act_int: np.ndarray, layers: lis
         conv = layer.conv
         outputs = np.stack([image_levels[index] for image_levels in levels])
         cycles = [values[index]["perf_cycles"] for values in per_image]
+        stalls = {values[index]["dma_stalls"] for values in per_image}
+        energies = [run_energy(values[index], build.parameters, moved[index]) for values in per_image]
+        dram_bytes = {energy["dram_bytes"] for energy in energies}
+        where = f"{label} {(names or [f'layer {position}' for position in range(len(layers))])[index]}"
+        if len(stalls) != 1 or len(dram_bytes) != 1:
+            raise SimulationError(f"{where}: the images waited {sorted(stalls)} cycles for the DMA and read "
+                                  f"{sorted(dram_bytes)} bytes of DRAM; the same program must take the same")
+        (stall,) = stalls
+        if any(cycle != share + stall for cycle in cycles):
+            raise SimulationError(f"{where}: {cycles} cycles per image, the chain formula's share {share:,} and "
+                                  f"{stall:,} cycles waiting for the DMA")
         results.append(CoreConvs(
             outputs, cycles, share, fold_model_cycles(dataflow, conv, shape.rows, shape.cols)["cycles"],
             ideal_cycles(conv, shape.rows, shape.cols), seconds * sum(cycles) / total_cycles,
-            [split_uj(run_energy(values[index], build.parameters, moved[index])) for values in per_image]))
+            [split_uj(energy) for energy in energies], stall, dram_bytes.pop()))
     return results
+
+
+def dma_stall_bound(program, dram: DramTiming) -> int:
+    """At most the cycles a chain could wait for its DMA: every beat of DRAM brought with nothing
+    overlapped, each tile's request paying the latency (the watchdog's allowance beside the formula)."""
+    tiles = sum(layer.out_tiles for layer in program.layers)
+    per_beat = program.shape.dram_beat_bits / (dram.bytes_per_cycle * 8)
+    return int(tiles * (dram.latency + 4) + len(program.dram_bits) * max(1.0, per_beat))
 
 
 def _check_runs(runs: list[CoreRun], images: int, program, label: str, formula: int) -> None:

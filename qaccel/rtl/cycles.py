@@ -95,13 +95,31 @@ def ring_drain_cycles(conv: ConvShape) -> int:
     return conv.pixels + DRAIN_OVERHEAD - RING_DRAIN_SAVES
 
 
+# A dma RUN (its weights from the DMA, tile by tile): its first tile passes the sequencer's hold, a cycle,
+# before its weights are read; at each later tile, WS's last fold reads nothing ahead and the next tile
+# passes the hold and preloads its fold 0 (R); OS's last weight reads, R cycles behind its steps, issue
+# before the hold (R + 2). A chain's first LOAD is fetched and decoded before RUN 0 (the others while
+# the layer before runs).
+DMA_RUN_START = 1
+FIRST_LOAD = 2
+
+
+def dma_tile_switch(dataflow: str, rows: int) -> int:
+    """The cycles a dma RUN adds between two of its output-channel tiles (DMA_RUN_START's comment)."""
+    return rows + 1 if dataflow == "ws" else rows + 2
+
+
 def chain_layer_cycles(layers: list[tuple[str, ConvShape]], rows: int, cols: int) -> list[int]:
-    """Each layer's share of a chain (qaccel.rtl.program.compile_chain: ring RUNs and DRAINs), from the
-    end of the DRAIN before to the end of its own: its RUN and ring DRAIN less the HALT's
-    CHAINED_LAYER_SAVES, the last layer to done (with the HALT)."""
+    """Each layer's share of a chain (qaccel.rtl.program.compile_chain: LOADs, ring dma RUNs and ring
+    DRAINs), from the end of the DRAIN before to the end of its own, when no tile waits for the DMA: its
+    RUN, its tile switches and its ring DRAIN less the HALT's CHAINED_LAYER_SAVES, the last layer to done
+    (with the HALT), the first with the first LOAD. The cycles a tile waits for its weights (the bench's
+    dma_stalls) come on top."""
     last = len(layers) - 1
-    return [core_cycles(dataflow, conv, rows, cols) + ring_drain_cycles(conv)
-            - (CHAINED_LAYER_SAVES if position < last else 0) for position, (dataflow, conv) in enumerate(layers)]
+    return [core_cycles(dataflow, conv, rows, cols) + ring_drain_cycles(conv) + DMA_RUN_START
+            + (ceil_div(conv.out_channels, cols) - 1) * dma_tile_switch(dataflow, rows)
+            + (FIRST_LOAD if position == 0 else 0) - (CHAINED_LAYER_SAVES if position < last else 0)
+            for position, (dataflow, conv) in enumerate(layers)]
 
 
 def chain_cycles(layers: list[tuple[str, ConvShape]], rows: int, cols: int) -> int:

@@ -10,22 +10,28 @@ import numpy as np
 HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
-def _nibbles(lanes: np.ndarray, bits: int) -> np.ndarray:
-    """(words, lanes) ints -> (words, digits) nibble values, most significant digit first."""
-    lanes = np.asarray(lanes, dtype=np.int64)
-    words, count = lanes.shape
-    shifts = np.arange(bits, dtype=np.int64)
-    word_bits = ((lanes[:, :, None] >> shifts) & 1).reshape(words, count * bits)  # LSB first
-    digits = -(-count * bits // 4)
+def _nibbles(word_bits: np.ndarray) -> np.ndarray:
+    """(words, bits) 0/1, least significant first -> (words, digits) nibble values, most significant
+    digit first."""
+    words, count = word_bits.shape
+    digits = -(-count // 4)
     padded = np.zeros((words, digits * 4), dtype=np.int64)
-    padded[:, : count * bits] = word_bits
+    padded[:, :count] = word_bits
     nibbles = (padded.reshape(words, digits, 4) << np.arange(4)).sum(axis=2)
     return nibbles[:, ::-1]
 
 
 def format_words(lanes: np.ndarray, bits: int) -> bytes:
     """The file body for ``lanes`` (words, lanes), one hex word per line."""
-    nibbles = _nibbles(lanes, bits)
+    lanes = np.asarray(lanes, dtype=np.int64)
+    words, count = lanes.shape
+    return format_bits(((lanes[:, :, None] >> np.arange(bits, dtype=np.int64)) & 1).reshape(words, count * bits))
+
+
+def format_bits(word_bits: np.ndarray) -> bytes:
+    """The file body for ``word_bits`` (words, bits) 0/1, least significant bit first, one hex word per
+    line (words wider than an int: a DRAM beat of constants and weights)."""
+    nibbles = _nibbles(np.asarray(word_bits, dtype=np.int64))
     if nibbles.shape[0] == 0:
         return b""
     chars = HEX_DIGITS[nibbles]
@@ -35,6 +41,10 @@ def format_words(lanes: np.ndarray, bits: int) -> bytes:
 
 def write_words(path: Path, lanes: np.ndarray, bits: int) -> None:
     Path(path).write_bytes(format_words(lanes, bits))
+
+
+def write_bits(path: Path, word_bits: np.ndarray) -> None:
+    Path(path).write_bytes(format_bits(word_bits))
 
 
 class UnknownBitsError(ValueError):

@@ -1,11 +1,12 @@
 """Instruction encoding of the core's controller (rtl/controller.v, rtl/README.md).
 
-An instruction is 256 bits: the opcode in bits [3:0], the ring flag in bit 4, and its fields of 24
-bits from bit 8 upward, in order: for a RUN the layer descriptor (``FIELDS``; one RUN runs a whole
-layer), for a DRAIN the read-out's (``DRAIN_FIELDS``: the accumulator's words through the
-requantizer and the max-pool). A ring RUN alternates its output-channel tiles between the
-accumulator's two banks, and its ring DRAIN (the next instruction) reads each tile out while the
-next is computed.
+An instruction is 256 bits: the opcode in bits [3:0], the ring flag in bit 4, the dma flag in bit
+5, and its fields of 24 bits from bit 8 upward, in order: for a RUN the layer descriptor (``FIELDS``;
+one RUN runs a whole layer), for a DRAIN the read-out's (``DRAIN_FIELDS``: the accumulator's words
+through the requantizer and the max-pool), for a LOAD the DMA's (``LOAD_FIELDS``: a layer's tile
+blocks in DRAM). A ring RUN alternates its output-channel tiles between the accumulator's two banks,
+and its ring DRAIN reads each tile out while the next is computed; a dma RUN reads each tile's
+weights from the half of the weight memory the DMA filled.
 """
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ INSTRUCTION_BITS = 256
 FIELD_BITS = 24
 FIELD_OFFSET = 8
 RING_BIT = 4
+DMA_BIT = 5
 # The layer descriptor of a RUN (rtl/README.md, "Instruction set").
 FIELDS = ("width", "height", "tile_pitch", "in_tiles", "out_tiles", "pixel_tiles", "pixels", "act_base",
           "wgt_base", "acc_base")
 DRAIN_FIELDS = ("width", "height", "out_tiles", "acc_base", "pool", "level_bits", "const_base", "store", "act_base")
+LOAD_FIELDS = ("dram_base", "tiles", "weight_beats", "const_beats")
 
 
 class Opcode(IntEnum):
@@ -27,6 +30,7 @@ class Opcode(IntEnum):
     RUN_WS = 1
     RUN_OS = 2
     DRAIN = 3
+    LOAD = 4
 
 
 @dataclass(frozen=True)
@@ -34,13 +38,14 @@ class Instruction:
     opcode: Opcode
     descriptor: dict[str, int] = field(default_factory=dict)
     ring: bool = False
+    dma: bool = False
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return DRAIN_FIELDS if self.opcode == Opcode.DRAIN else FIELDS
+        return {Opcode.DRAIN: DRAIN_FIELDS, Opcode.LOAD: LOAD_FIELDS}.get(self.opcode, FIELDS)
 
     def encode(self) -> int:
-        word = int(self.opcode) | int(self.ring) << RING_BIT
+        word = int(self.opcode) | int(self.ring) << RING_BIT | int(self.dma) << DMA_BIT
         for index, name in enumerate(self.fields):
             value = self.descriptor.get(name, 0)
             if not 0 <= value < 1 << FIELD_BITS:
@@ -53,23 +58,28 @@ class Instruction:
 
     def __str__(self) -> str:
         fields = " ".join(f"{name}={self.descriptor[name]}" for name in self.fields if name in self.descriptor)
-        return f"{self.opcode.name}{' ring' if self.ring else ''} {fields}".strip()
+        flags = "".join(f" {name}" for name, on in (("ring", self.ring), ("dma", self.dma)) if on)
+        return f"{self.opcode.name}{flags} {fields}".strip()
 
 
-def _instruction(opcode: Opcode, descriptor: dict[str, int], ring: bool) -> Instruction:
-    instruction = Instruction(opcode, descriptor, ring)
+def _instruction(opcode: Opcode, descriptor: dict[str, int], ring: bool = False, dma: bool = False) -> Instruction:
+    instruction = Instruction(opcode, descriptor, ring, dma)
     unknown = set(descriptor) - set(instruction.fields)
     if unknown:
         raise ValueError(f"unknown {opcode.name} fields {sorted(unknown)}; fields are {instruction.fields}")
     return instruction
 
 
-def run(dataflow: str, ring: bool = False, **descriptor: int) -> Instruction:
-    return _instruction(Opcode.RUN_OS if dataflow == "os" else Opcode.RUN_WS, descriptor, ring)
+def run(dataflow: str, ring: bool = False, dma: bool = False, **descriptor: int) -> Instruction:
+    return _instruction(Opcode.RUN_OS if dataflow == "os" else Opcode.RUN_WS, descriptor, ring, dma)
 
 
 def drain(ring: bool = False, **descriptor: int) -> Instruction:
     return _instruction(Opcode.DRAIN, descriptor, ring)
+
+
+def load(**descriptor: int) -> Instruction:
+    return _instruction(Opcode.LOAD, descriptor)
 
 
 def halt() -> Instruction:

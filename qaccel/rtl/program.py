@@ -79,6 +79,18 @@ class CoreShape:
         return CONSTANT_SHIFT_BITS + self.bias_bits + self.mult_bits
 
     @property
+    def weight_beat_words(self) -> int:
+        """Weight words per beat of the weight memory (and of the DMA): as many as fit 128 bits, at least
+        one (rtl/core.v's WEIGHT_WORDS_LOG2)."""
+        word = self.cols * self.weight_bits
+        return 1 if word >= 128 else 1 << ((128 // word).bit_length() - 1)
+
+    @property
+    def dram_beat_bits(self) -> int:
+        """A DRAM beat: a weight beat, or one lane's constants if wider (rtl/core.v's DRAM_BEAT_BITS)."""
+        return max(self.weight_beat_words * self.cols * self.weight_bits, self.constant_bits)
+
+    @property
     def lane_bits(self) -> int:
         """The lane field of a constant's host address {tile, lane} (rtl/core.v's LANE_BITS)."""
         return max(1, (self.cols - 1).bit_length())
@@ -129,6 +141,12 @@ class LayerProgram:
     @property
     def act_words(self) -> int:
         return len(self.act_lanes)
+
+    @property
+    def wgt_words(self) -> int:
+        """The weight memory's words the program fills: its weights, to a whole beat."""
+        per_beat = self.shape.weight_beat_words
+        return ceil_div(len(self.weight_lanes), per_beat) * per_beat
 
     @property
     def drains(self) -> bool:
@@ -238,6 +256,14 @@ def map_lanes(act_int: np.ndarray, rows: int) -> np.ndarray:
     return tiles.transpose(0, 2, 1).reshape(-1, rows)
 
 
+def weight_beats(weight_lanes: np.ndarray, shape: CoreShape) -> np.ndarray:
+    """(words, cols) weight words -> (beats, weight_beat_words * cols) lanes: the weight memory's image,
+    word w in beat w // weight_beat_words (the last beat's missing words zero)."""
+    per_beat = shape.weight_beat_words
+    words = np.pad(np.asarray(weight_lanes, dtype=np.int64), ((0, -len(weight_lanes) % per_beat), (0, 0)))
+    return words.reshape(-1, per_beat * shape.cols)
+
+
 def weight_blocks(weight_int: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """(Cout, Cin, 3, 3) -> (out_tiles, in_tiles, kij, cols lanes c, rows r): W[out_tile*cols + c,
     in_tile*rows + r, kij], zero past the last channels."""
@@ -286,35 +312,47 @@ def compile_layer(dataflow: str, act_int: np.ndarray, weight_int: np.ndarray, sh
     return replace(program, act_lanes=map_lanes(act_int, shape.rows))
 
 
+# The DMA's constant slots: tile g's constants go to slot g % CONSTANT_SLOTS, read out while tiles g + 1
+# and g + 2 arrive (rtl/dma.v).
+CONSTANT_SLOTS = 4
+
+
 @dataclass
 class ChainProgram:
     """Convs one after another in one program, the map passing on chip: each layer's DRAIN stores its
-    levels into one half of the activation memory (ping-pong) and the next layer's RUN reads them
-    there; only the first map comes from the host, and every DRAIN also sends its levels out. Each
-    layer has its own weights and constants (its bases). RUN and DRAIN are ring instructions: a
-    layer's output-channel tiles alternate between the accumulator's two halves, each read out while
-    the next is computed, so the accumulator holds two tiles, not the layer."""
+    levels into the other part of the activation memory (ping-pong: even layers read from word 0, odd
+    ones from ``odd_base``) and the next layer's RUN reads them there; only the first map comes from
+    the host, and every DRAIN also sends its levels out. RUN and DRAIN are ring instructions: a layer's
+    output-channel tiles alternate between the accumulator's two halves, each read out while the next
+    is computed, so the accumulator holds two tiles, not the layer. The weights and constants live in
+    DRAM (``dram_bits``): a LOAD per layer hands its tile blocks to the DMA, which brings them tile by
+    tile into the weight memory's two halves and the constant slots, ahead of the dma RUN that reads
+    them; the LOAD of layer i + 1 comes right after the RUN of layer i, so its first tiles arrive
+    while layer i computes."""
 
     dataflow: str
     shape: CoreShape
     layers: list[LayerProgram]  # each with its Readout and its RUN's bases
     instructions: list[isa.Instruction]
     act_lanes: np.ndarray     # the first layer's map, at activation word 0
-    weight_lanes: np.ndarray  # every layer's weights, at its wgt_base
-    half_words: int           # one half of the activation memory: the largest map
+    odd_base: int             # where odd layers read their map (even layers' maps end below it)
+    act_words: int            # the activation memory's words the program needs
+    dram_bits: np.ndarray     # (beats, dram_beat_bits) 0/1: every layer's tile blocks
     drains = True             # every layer has its DRAIN
+    weight_lanes = np.zeros((0, 1), dtype=np.int64)  # nothing for the host to load: the DMA brings them
 
     @property
     def where(self) -> str:
         return f"{self.dataflow} program of {len(self.layers)} layers"
 
     @property
-    def act_words(self) -> int:
-        return 2 * self.half_words
-
-    @property
     def acc_words(self) -> int:
         return ring_words(max(layer.conv.pixels for layer in self.layers))
+
+    @property
+    def wgt_words(self) -> int:
+        """The weight memory's words: two halves of the largest tile block."""
+        return ring_words(max(tile_block_words(layer.conv, self.shape) for layer in self.layers))
 
     @property
     def level_words(self) -> int:
@@ -326,14 +364,10 @@ class ChainProgram:
 
     @property
     def constant_tiles(self) -> int:
-        return sum(layer.out_tiles for layer in self.layers)
+        return CONSTANT_SLOTS
 
     def constant_entries(self) -> list[tuple[int, int]]:
-        entries, base = [], 0
-        for layer in self.layers:
-            entries += layer.readout.constant_entries(self.shape, base)
-            base += layer.out_tiles
-        return entries
+        return []  # the DMA writes them
 
     def levels_outputs(self, level_lanes: np.ndarray) -> list[np.ndarray]:
         """The words every DRAIN sent, in order -> each layer's (Cout, H', W') levels."""
@@ -346,10 +380,11 @@ class ChainProgram:
 
 def compile_chain(dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndarray, Readout]], shape: CoreShape,
                   label: str, names: list[str] | None = None) -> ChainProgram:
-    """One program for ``layers`` ((weights, readout) each) from the map ``act_int``: layer i reads
-    activation half i % 2 and its DRAIN stores into the other, except the last, which only sends.
-    Needs ROWS = COLS (a word of levels is a word of the next map) and stored levels that fit the
-    activation lanes; a ProgramError names the layer (``names``, or its position) otherwise."""
+    """One program for ``layers`` ((weights, readout) each) from the map ``act_int``: layer i reads its
+    map at word 0 (even i) or ``odd_base`` (odd i) and its DRAIN stores into the other, except the
+    last, which only sends. Needs ROWS = COLS (a word of levels is a word of the next map) and stored
+    levels that fit the activation lanes; a ProgramError names the layer (``names``, or its position)
+    otherwise."""
     names = names or [f"layer {index}" for index in range(len(layers))]
     if shape.rows != shape.cols:
         raise ProgramError(f"{label}: a {shape.rows}x{shape.cols} core cannot pass maps on chip (a word of COLS "
@@ -359,47 +394,100 @@ def compile_chain(dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndar
     convs = [ConvShape(act_int.shape[0], len(layers[0][0]), *act_int.shape[1:])]
     for (weight_int, _), (_, previous) in zip(layers[1:], layers):
         convs.append(ConvShape(convs[-1].out_channels, len(weight_int), *_pooled(convs[-1], previous)))
-    half = chain_words(convs, [readout.pool for _, readout in layers], shape)["act"] // 2
-    programs, instructions, weights, wgt_base, const_base = [], [], [], 0, 0
+    odd_base, act_words = map_bases(convs, shape)
+    programs, blocks, loads, runs, drains = [], [], [], [], []
+    dram_base = tiles_before = 0
     for index, ((weight_int, readout), conv) in enumerate(zip(layers, convs)):
         where, last = f"{label} {names[index]}", index == len(layers) - 1
         if not last and readout.level_bits > shape.act_bits - shape.act_signed:
             raise ProgramError(f"{where}: its {readout.level_bits}-bit levels are the next layer's map, and the "
                                f"core's {shape.act_bits}-bit {'signed' if shape.act_signed else 'unsigned'} "
                                f"activation lanes hold {shape.act_bits - shape.act_signed} bits")
-        program = with_readout(compile_conv(dataflow, conv, weight_int, shape, where, act_base=(index % 2) * half,
-                                            wgt_base=wgt_base), readout, where)
+        act_base, store_base = (odd_base, 0) if index % 2 else (0, odd_base)
+        program = with_readout(compile_conv(dataflow, conv, weight_int, shape, where, act_base=act_base),
+                               readout, where)
         run, drain, _ = program.instructions
-        run = isa.run(dataflow, ring=True, **run.descriptor)
-        drain = isa.drain(ring=True, **drain.descriptor, const_base=const_base, store=int(not last),
-                          act_base=((index + 1) % 2) * half)
+        run = isa.run(dataflow, ring=True, dma=True, **run.descriptor)
+        drain = isa.drain(ring=True, **{**drain.descriptor, "const_base": tiles_before}, store=int(not last),
+                          act_base=store_base)
         programs.append(replace(program, instructions=[run, drain, isa.halt()]))
-        instructions += [run, drain]
-        weights.append(program.weight_lanes)
-        wgt_base += len(program.weight_lanes)
-        const_base += program.out_tiles
-    return ChainProgram(dataflow, shape, programs, instructions + [isa.halt()], map_lanes(act_int, shape.rows),
-                        np.concatenate(weights), half)
+        block = tile_blocks(program, shape)
+        loads.append(isa.load(dram_base=dram_base, tiles=program.out_tiles,
+                              weight_beats=len(block[0]) - shape.cols, const_beats=shape.cols))
+        runs.append(run)
+        drains.append(drain)
+        blocks.append(block.reshape(-1, block.shape[-1]))
+        dram_base += len(blocks[-1])
+        tiles_before += program.out_tiles
+    # LOAD 0, RUN 0, then per layer i > 0: LOAD i (its tiles arrive while layer i - 1 computes),
+    # DRAIN i - 1, RUN i; the last DRAIN and a HALT.
+    instructions = [loads[0], runs[0]]
+    for index in range(1, len(layers)):
+        instructions += [loads[index], drains[index - 1], runs[index]]
+    instructions += [drains[-1], isa.halt()]
+    return ChainProgram(dataflow, shape, programs, instructions, map_lanes(act_int, shape.rows), odd_base, act_words,
+                        np.concatenate(blocks))
+
+
+def map_bases(convs: list[ConvShape], shape: CoreShape) -> tuple[int, int]:
+    """Where odd layers of a chain read their map (above every even layer's map), and the activation
+    words in all (the largest odd map above that)."""
+    words = [ceil_div(conv.in_channels, shape.rows) * conv.pixels for conv in convs]
+    odd_base = max(words[0::2])
+    return odd_base, odd_base + max(words[1::2], default=0)
+
+
+def tile_block_words(conv: ConvShape, shape: CoreShape) -> int:
+    """An output-channel tile's weight words: in_tiles*9*ROWS (program's module header)."""
+    return ceil_div(conv.in_channels, shape.rows) * KIJ * shape.rows
+
+
+def tile_blocks(program: LayerProgram, shape: CoreShape) -> np.ndarray:
+    """(out_tiles, COLS + weight beats, dram_beat_bits) 0/1: each output-channel tile's DRAM block, its
+    COLS lanes' constants ({S, B_c, M_c}, one beat per lane) and then its weight words, WEIGHT_WORDS per
+    beat (the last beat's missing words zero)."""
+    beat_bits, tiles = shape.dram_beat_bits, program.out_tiles
+    constants = np.zeros((tiles * shape.cols, beat_bits), dtype=np.uint8)
+    for address, data in program.readout.constant_entries(shape):
+        tile, lane = address >> shape.lane_bits, address & ((1 << shape.lane_bits) - 1)
+        constants[tile * shape.cols + lane] = _bits(data, beat_bits)
+    words = program.weight_lanes.reshape(tiles, -1, shape.cols)
+    per_beat = shape.weight_beat_words
+    words = np.pad(words, ((0, 0), (0, -words.shape[1] % per_beat), (0, 0)))
+    lanes = words.reshape(tiles, -1, per_beat * shape.cols)
+    weight_bits = ((lanes[..., None] >> np.arange(shape.weight_bits)) & 1).astype(np.uint8)
+    weight_bits = weight_bits.reshape(*lanes.shape[:2], -1)
+    weights = np.zeros((*weight_bits.shape[:2], beat_bits), dtype=np.uint8)
+    weights[..., : weight_bits.shape[-1]] = weight_bits
+    return np.concatenate([constants.reshape(tiles, shape.cols, beat_bits), weights], axis=1)
+
+
+def _bits(value: int, bits: int) -> np.ndarray:
+    """A non-negative int as ``bits`` 0/1 values, least significant first."""
+    return np.array([(value >> bit) & 1 for bit in range(bits)], dtype=np.uint8)
 
 
 def chain_words(convs: list[ConvShape], pools: list[bool], shape: CoreShape) -> dict[str, int]:
-    """The words each memory needs for a chain of ``convs`` (each pooled after or not): two halves of the
-    largest map a layer reads, every layer's weights, the accumulator's ring (ring_words), every layer's
-    constant tiles, the levels every DRAIN sends, and the instructions (a RUN and a DRAIN per layer, a
-    HALT)."""
+    """The words each memory needs for a chain of ``convs`` (each pooled after or not): the activation
+    memory's two parts (map_bases), the weight memory's two halves of the largest tile block, the
+    accumulator's ring (ring_words), the constant slots, the levels every DRAIN sends, the instructions
+    (a LOAD, a RUN and a DRAIN per layer, a HALT), and the DRAM's beats (every tile block)."""
     in_tiles = [ceil_div(conv.in_channels, shape.rows) for conv in convs]
     out_tiles = [ceil_div(conv.out_channels, shape.cols) for conv in convs]
-    return {"act": 2 * max(tiles * conv.pixels for tiles, conv in zip(in_tiles, convs)),
-            "wgt": sum(i * o * KIJ * shape.rows for i, o in zip(in_tiles, out_tiles)),
+    per_beat = shape.weight_beat_words
+    return {"act": map_bases(convs, shape)[1],
+            "wgt": ring_words(max(tile_block_words(conv, shape) for conv in convs)),
             "acc": ring_words(max(conv.pixels for conv in convs)),
-            "const": sum(out_tiles),
+            "const": CONSTANT_SLOTS,
             "levels": sum(tiles * conv.pixels // (4 if pool else 1) for tiles, conv, pool in zip(out_tiles, convs, pools)),
-            "instr": 2 * len(convs) + 1}
+            "instr": 3 * len(convs) + 1,
+            "dram": sum(tiles * (shape.cols + ceil_div(i * KIJ * shape.rows, per_beat))
+                        for i, tiles in zip(in_tiles, out_tiles))}
 
 
 def ring_words(pixels: int) -> int:
-    """The accumulator's words for a ring of tiles of ``pixels`` words: two halves (the top address bit
-    picks the half, rtl/acc_sequencer.v), each at least a tile."""
+    """The words of a memory of two halves (the top address bit picks the half: the accumulator's ring,
+    rtl/acc_sequencer.v; the weight memory's, rtl/dma.v), each at least ``pixels`` words."""
     return 2 * (1 << max(0, pixels - 1).bit_length())
 
 

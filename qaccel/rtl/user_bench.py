@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import (RTL_DIR, SIMULATORS, ensure_verilator_on_path, network_parameters, rtl_sources,
+from .build import (RTL_DIR, SIMULATORS, ensure_verilator_on_path, layer_parameters, rtl_sources,
                     simulator_version, verilator_environment)
 from .program import CoreShape
 from qaccel.export.vectors import ManifestError, load_manifest
@@ -102,7 +102,7 @@ class CompileError(RuntimeError):
 def core_tb_bench(simulator: str, shape: CoreShape, rtl_dir: Path = RTL_DIR) -> BenchSpec:
     """rtl/bench/core_tb.v on the core of ``shape``, its memories deep enough for every VGG16 layer
     (one build serves them all)."""
-    memories = network_parameters(shape)
+    memories = layer_parameters(shape)
     parameters = {"ROWS": shape.rows, "COLS": shape.cols, "ACT_BITS": shape.act_bits,
                   "ACT_SIGNED": int(shape.act_signed), "WGT_BITS": shape.weight_bits, "PSUM_BITS": shape.psum_bits,
                   "ACT_ADDR_BITS": memories.act_addr_bits, "WGT_ADDR_BITS": memories.wgt_addr_bits,

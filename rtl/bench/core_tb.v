@@ -65,6 +65,17 @@ module core_tb;
     localparam [1:0] SEL_INSTR = 2'd0;
     localparam [1:0] SEL_ACT   = 2'd1;
     localparam [1:0] SEL_WGT   = 2'd2;
+    // The core's weight memory holds beats of 2^WEIGHT_WORDS_LOG2 words (its derived parameter): the
+    // bench keeps the beats it wrote and writes a word as its whole beat.
+    localparam WEIGHT_WORDS_LOG2 = (WGT_WORD >= 128) ? 0 : $clog2(128 / WGT_WORD + 1) - 1;
+    localparam WEIGHT_BEAT_BITS  = (1 << WEIGHT_WORDS_LOG2) * WGT_WORD;
+    // the core's DRAM beat, its MULT_BITS at the default 24 (unused here: no DMA)
+    localparam DRAM_BEAT_BITS    = (WEIGHT_BEAT_BITS > 6 + PSUM_BITS + 48) ? WEIGHT_BEAT_BITS : 6 + PSUM_BITS + 48;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire        dram_req_valid;
+    wire [31:0] dram_req_addr;
+    wire [23:0] dram_req_beats;
+    /* verilator lint_on UNUSEDSIGNAL */
     localparam [3:0] OP_HALT   = 4'd0;
     localparam [3:0] OP_RUN_WS = 4'd1;
     localparam [3:0] OP_RUN_OS = 4'd2;
@@ -131,8 +142,21 @@ module core_tb;
         .psum_row_valid (psum_row_valid),
         .psum_row       (psum_row),
         .level_valid    (level_valid),
-        .level_data     (level_data)
+        .level_data     (level_data),
+        // no DMA: a layer's weights are written through the host port
+        .dram_req_valid (dram_req_valid),
+        .dram_req_ready (1'b0),
+        .dram_req_addr  (dram_req_addr),
+        .dram_req_beats (dram_req_beats),
+        .dram_rsp_valid (1'b0),
+        .dram_rsp_data  ({DRAM_BEAT_BITS{1'b0}})
     );
+    reg [WEIGHT_BEAT_BITS-1:0] weight_beats [0:(1 << (WGT_ADDR_BITS - WEIGHT_WORDS_LOG2))-1];
+    integer beat_index;
+    initial begin
+        for (beat_index = 0; beat_index < (1 << (WGT_ADDR_BITS - WEIGHT_WORDS_LOG2)); beat_index = beat_index + 1)
+            weight_beats[beat_index] = {WEIGHT_BEAT_BITS{1'b0}};
+    end
 
     // The layer (plusargs)
     reg [8*2-1:0] dataflow;
@@ -263,12 +287,23 @@ module core_tb;
     /* verilator lint_off UNUSEDSIGNAL */
 
     task host_write(input [1:0] sel, input integer address, input [HOST_DATA_BITS-1:0] data);
+        reg [WEIGHT_BEAT_BITS-1:0] beat;
+        integer                    beat_address;
         begin
             @(negedge clk);
             host_wr_en   = 1'b1;
             host_wr_sel  = sel;
             host_wr_addr = address[HOST_ADDR_BITS-1:0];
             host_wr_data = data;
+            if (sel == SEL_WGT) begin
+                // weight word `address` is a word of its beat
+                beat = weight_beats[address >> WEIGHT_WORDS_LOG2];
+                beat[(address % (1 << WEIGHT_WORDS_LOG2)) * WGT_WORD +: WGT_WORD] = data[WGT_WORD-1:0];
+                weight_beats[address >> WEIGHT_WORDS_LOG2] = beat;
+                beat_address = address >> WEIGHT_WORDS_LOG2;
+                host_wr_addr = beat_address[HOST_ADDR_BITS-1:0];
+                host_wr_data = {{(HOST_DATA_BITS-WEIGHT_BEAT_BITS){1'b0}}, beat};
+            end
             @(negedge clk);
             host_wr_en   = 1'b0;
         end

@@ -3,7 +3,9 @@
 //   0. before the first run, write the requantization constants (+const, +const_entries: one
 //      {host address, data} entry per line) through the core's host port, as a host would;
 //   1. reset the core; load the instruction and weight memories (+instr, +wgt; the same for every
-//      run) and the activation memory (+act prefix, file <prefix><i>.hex), all $readmemh files;
+//      run; +wgt may be left out when the DMA brings the weights) and the activation memory (+act
+//      prefix, file <prefix><i>.hex), all $readmemh files; the DRAM (+dram, once) holds what the
+//      core's DMA reads;
 //   2. pulse start and count cycles until done, stopping at +max_cycles (the watchdog);
 //   3. monitor: compare every row of partial sums that leaves the array with the expected stream
 //      (<+expect prefix><i>.hex, +expect_rows rows), lane by lane;
@@ -19,6 +21,12 @@
 // Before the first run the accumulator memory is filled with a pattern, as an SRAM holds garbage at
 // power-up: a sum that is never started or never written does not read back as a plausible zero.
 //
+// DRAM model (the core's DMA port): one request at a time; its first beat arrives +dram_latency
+// cycles (default 100) after the request is taken, then beats arrive at +dram_bits_per_cycle (default
+// 128: 16 bytes) on average, at most one beat per cycle. The counts gain the beats read
+// (dram_beats), the cycles the sequencer waited for a tile's weights (dma_stalls), and the DMA's
+// writes of weight beats and of lanes' constants (dma_weight_beats, dma_const_beats).
+//
 // Built with Verilator the clock comes from the C++ main (layer_bench_main.cpp); with
 // QACCEL_SELF_CLOCK defined (Icarus) the bench makes its own.
 module layer_bench #(
@@ -30,6 +38,7 @@ module layer_bench #(
     parameter PSUM_BITS       = 32,
     parameter INSTR_ADDR_BITS = 4,
     parameter ACT_ADDR_BITS   = 10,
+    parameter ACT_WORDS       = 1 << ACT_ADDR_BITS,
     parameter WGT_ADDR_BITS   = 10,
     parameter ACC_ADDR_BITS   = 10,
     parameter MULT_BITS       = 24,
@@ -37,6 +46,7 @@ module layer_bench #(
     parameter CONST_ADDR_BITS = 6,
     parameter EXPECT_ADDR_BITS = 10,
     parameter LEVEL_ADDR_BITS = ACC_ADDR_BITS,  // the words of levels a run's DRAINs may send
+    parameter DRAM_ADDR_BITS  = 1,              // the DRAM's beats
     parameter OFIFO_DEPTH_BITS = $clog2(COLS) + 1
 ) (
 `ifndef QACCEL_SELF_CLOCK
@@ -62,6 +72,10 @@ module layer_bench #(
     localparam HOST_DATA_BITS = (ROWS*ACT_BITS > COLS*WGT_BITS)
                               ? (ROWS*ACT_BITS > 256 ? ROWS*ACT_BITS : 256)
                               : (COLS*WGT_BITS > 256 ? COLS*WGT_BITS : 256);
+    // The core's weight and DRAM beats (its derived parameters).
+    localparam WEIGHT_WORDS_LOG2 = (COLS*WGT_BITS >= 128) ? 0 : $clog2(128 / (COLS*WGT_BITS) + 1) - 1;
+    localparam WEIGHT_BEAT_BITS  = (1 << WEIGHT_WORDS_LOG2) * COLS*WGT_BITS;
+    localparam DRAM_BEAT_BITS    = (WEIGHT_BEAT_BITS > CONST_BITS) ? WEIGHT_BEAT_BITS : CONST_BITS;
     localparam ACC_WORDS = 1 << ACC_ADDR_BITS;
     localparam LEVEL_WORDS = 1 << LEVEL_ADDR_BITS;
     localparam RESET_CYCLES = 3;
@@ -93,6 +107,12 @@ module layer_bench #(
     wire [ROW_WORD-1:0]        psum_row;
     wire                       level_valid;
     wire [LEVEL_WORD-1:0]      level_data;
+    wire                       dram_req_valid;
+    wire [31:0]                dram_req_addr;
+    wire [23:0]                dram_req_beats;
+    reg                        dram_busy;      // serving a request
+    reg                        dram_rsp_valid;
+    reg  [DRAM_BEAT_BITS-1:0]  dram_rsp_data;
 
     core #(
         .ROWS           (ROWS),
@@ -103,6 +123,7 @@ module layer_bench #(
         .PSUM_BITS      (PSUM_BITS),
         .INSTR_ADDR_BITS(INSTR_ADDR_BITS),
         .ACT_ADDR_BITS  (ACT_ADDR_BITS),
+        .ACT_WORDS      (ACT_WORDS),
         .WGT_ADDR_BITS  (WGT_ADDR_BITS),
         .ACC_ADDR_BITS  (ACC_ADDR_BITS),
         .MULT_BITS      (MULT_BITS),
@@ -133,8 +154,46 @@ module layer_bench #(
         .psum_row_valid (psum_row_valid),
         .psum_row       (psum_row),
         .level_valid    (level_valid),
-        .level_data     (level_data)
+        .level_data     (level_data),
+        .dram_req_valid (dram_req_valid),
+        .dram_req_ready (!dram_busy),
+        .dram_req_addr  (dram_req_addr),
+        .dram_req_beats (dram_req_beats),
+        .dram_rsp_valid (dram_rsp_valid),
+        .dram_rsp_data  (dram_rsp_data)
     );
+
+    // DRAM
+    reg [DRAM_BEAT_BITS-1:0] dram [0:(1<<DRAM_ADDR_BITS)-1];
+    reg [8*512-1:0]          dram_file;
+    integer                  dram_latency, dram_bits_per_cycle, dram_wait, dram_credit, dram_left, dram_next;
+    always @(posedge clk) begin
+        dram_rsp_valid <= 1'b0;
+        if (rst) begin
+            dram_busy <= 1'b0;
+        end else if (!dram_busy) begin
+            if (dram_req_valid) begin
+                dram_busy   <= dram_req_beats != 24'd0;
+                dram_next   <= dram_req_addr;
+                dram_left   <= dram_req_beats;
+                dram_wait   <= dram_latency;
+                dram_credit <= 0;
+            end
+        end else if (dram_wait > 0) begin
+            dram_wait <= dram_wait - 1;
+        end else if (dram_credit + dram_bits_per_cycle >= DRAM_BEAT_BITS) begin
+            // A beat beyond the memory is unknown (X), not a wrap onto another address.
+            dram_rsp_valid <= 1'b1;
+            dram_rsp_data  <= dram_next < (1 << DRAM_ADDR_BITS) ? dram[dram_next] : {DRAM_BEAT_BITS{1'bx}};
+            dram_next      <= dram_next + 1;
+            dram_left      <= dram_left - 1;
+            dram_busy      <= dram_left > 1;
+            dram_credit    <= dram_credit + dram_bits_per_cycle - DRAM_BEAT_BITS >= DRAM_BEAT_BITS
+                              ? 0 : dram_credit + dram_bits_per_cycle - DRAM_BEAT_BITS;
+        end else begin
+            dram_credit <= dram_credit + dram_bits_per_cycle;
+        end
+    end
 
     // Plusargs
     reg [8*512-1:0] instr_file, wgt_file, act_prefix, expect_prefix, acc_prefix, relu_prefix, result_file;
@@ -156,18 +215,26 @@ module layer_bench #(
     integer   run, counter, cycles, address, result_fd, layer_fd, lane;
     // event counts of the run (see the counters below)
     integer   instr_reads, act_steps, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows, requant_words, const_reads;
+    integer   dram_beats, dma_stalls, dma_weight_beats, dma_const_beats;
     reg       timed_out, relu_pass;
     // monitor
     integer   rows, mismatches, first_row, first_lane;
     reg [PSUM_BITS-1:0] first_expected, first_got;
 
     initial begin
-        if (!$value$plusargs("instr=%s", instr_file) || !$value$plusargs("wgt=%s", wgt_file)
+        if (!$value$plusargs("instr=%s", instr_file)
             || !$value$plusargs("act=%s", act_prefix) || !$value$plusargs("result=%s", result_file)
             || !$value$plusargs("max_cycles=%d", max_cycles)) begin
-            $display("layer_bench: needs +instr= +wgt= +act= +result= +max_cycles=");
+            $display("layer_bench: needs +instr= +act= +result= +max_cycles=");
             $finish;
         end
+        if (!$value$plusargs("dram_latency=%d", dram_latency)) dram_latency = 100;
+        if (!$value$plusargs("dram_bits_per_cycle=%d", dram_bits_per_cycle)) dram_bits_per_cycle = 128;
+        if (dram_latency < 0 || dram_bits_per_cycle < 1) begin
+            $display("layer_bench: +dram_latency must be at least 0 and +dram_bits_per_cycle at least 1");
+            $finish;
+        end
+        if ($value$plusargs("dram=%s", dram_file)) $readmemh(dram_file, dram);
         if (!$value$plusargs("runs=%d", runs)) runs = 1;
         if (!$value$plusargs("acc_words=%d", acc_words)) acc_words = 0;
         monitor_on = $value$plusargs("expect=%s", expect_prefix);
@@ -194,7 +261,7 @@ module layer_bench #(
             dut.u_accumulator.g_bank[1].u_mem.mem[address] = {(ROW_WORD + 31) / 32 {FILL_PATTERN}};
         end
         $readmemh(instr_file, dut.u_instr_mem.mem);
-        $readmemh(wgt_file, dut.u_wgt_mem.mem);
+        if ($value$plusargs("wgt=%s", wgt_file)) $readmemh(wgt_file, dut.u_wgt_mem.mem);
         run   = 0;
         counter = 0;
         state = S_CONST;
@@ -257,9 +324,10 @@ module layer_bench #(
                 // (registered) include the DRAIN's last cycle.
                 drain_ended <= dut.u_controller.state == 3'd6 && !dut.readout_busy;
                 if (dump_layers && drain_ended) begin
-                    $fdisplay(layer_fd, "perf_cycles %0d instr_reads %0d act_steps %0d act_reads %0d wgt_reads %0d acc_reads %0d acc_writes %0d acc_add_rows %0d requant_words %0d const_reads %0d levels %0d",
+                    $fdisplay(layer_fd, "perf_cycles %0d instr_reads %0d act_steps %0d act_reads %0d wgt_reads %0d acc_reads %0d acc_writes %0d acc_add_rows %0d requant_words %0d const_reads %0d levels %0d dram_beats %0d dma_stalls %0d dma_weight_beats %0d dma_const_beats %0d",
                               perf_cycles, instr_reads, act_steps, act_reads, wgt_reads, acc_reads, acc_writes,
-                              acc_add_rows, requant_words, const_reads, levels);
+                              acc_add_rows, requant_words, const_reads, levels, dram_beats, dma_stalls, dma_weight_beats,
+                              dma_const_beats);
                 end
                 if (done && !start) begin
                     counter   <= 0;
@@ -305,12 +373,13 @@ module layer_bench #(
                     $sformat(file_name, "%0s%0d.hex", level_prefix, run);
                     $writememh(file_name, level_dump, 0, levels - 1);
                 end
-                $fdisplay(result_fd, "run %0d cycles %0d perf_cycles %0d done %0d timeout %0d bad_instruction %0d fifo_overflow %0d acc_overflow %0d rows %0d mismatches %0d first_row %0d first_lane %0d first_expected %0h first_got %0h state %0d pc %0d fold %0d instr_reads %0d act_steps %0d act_reads %0d wgt_reads %0d acc_reads %0d acc_writes %0d acc_add_rows %0d requant_words %0d const_reads %0d levels %0d",
+                $fdisplay(result_fd, "run %0d cycles %0d perf_cycles %0d done %0d timeout %0d bad_instruction %0d fifo_overflow %0d acc_overflow %0d rows %0d mismatches %0d first_row %0d first_lane %0d first_expected %0h first_got %0h state %0d pc %0d fold %0d instr_reads %0d act_steps %0d act_reads %0d wgt_reads %0d acc_reads %0d acc_writes %0d acc_add_rows %0d requant_words %0d const_reads %0d levels %0d dram_beats %0d dma_stalls %0d dma_weight_beats %0d dma_const_beats %0d",
                           run, cycles, perf_cycles, done, timed_out, bad_instruction, fifo_overflow,
                           acc_overflow, rows, mismatches, first_row,
                           first_lane, first_expected, first_got, dbg_state, dbg_pc, dbg_fold,
                           instr_reads, act_steps, act_reads, wgt_reads, acc_reads, acc_writes, acc_add_rows,
-                          requant_words, const_reads, levels);
+                          requant_words, const_reads, levels, dram_beats, dma_stalls, dma_weight_beats,
+                          dma_const_beats);
                 $fflush(result_fd);
                 run <= run + 1;
                 if (timed_out || run + 1 == runs) begin
@@ -340,7 +409,17 @@ module layer_bench #(
             requant_words <= 0;
             const_reads  <= 0;
             levels       <= 0;
+            dram_beats   <= 0;
+            dma_stalls   <= 0;
+            dma_weight_beats <= 0;
+            dma_const_beats  <= 0;
         end else if (state == S_RUN) begin
+            dram_beats   <= dram_beats + dram_rsp_valid;
+            dma_weight_beats <= dma_weight_beats + dut.dma_wgt_wr_en;
+            dma_const_beats  <= dma_const_beats + dut.dma_const_wr_en;
+            // the sequencer holds for a tile whose weights have not arrived
+            dma_stalls   <= dma_stalls + (dut.u_sequencer.state == 3'd3 && dut.u_sequencer.dma
+                                          && !dut.u_sequencer.tile_ready);
             instr_reads  <= instr_reads + dut.instr_rd_en;
             act_steps    <= act_steps + dut.act_step;
             act_reads    <= act_reads + dut.act_rd_en;

@@ -25,6 +25,22 @@ def dp16kd_blocks(words, width):
     return min(math.ceil(words / depth) * math.ceil(width / bits) for depth, bits in DP16KD_SHAPES)
 
 
+# The instruction word's bits the controller reads (rtl/controller.v): the opcode and flags (bits 0-5)
+# and ten 24-bit fields from bit 8; Yosys drops the memory's other bits.
+INSTRUCTION_BITS_READ = 6 + 10 * 24
+
+
+def core_blocks(p: BenchParameters, instruction_bits: int = INSTRUCTION_BITS_READ) -> int:
+    """DP16KD for every sdp_ram of the core (rtl/sdp_ram.v, marked block RAM): activations, weight beats,
+    the accumulator's two banks, instructions, each lane's constants; and the max-pool's row buffer."""
+    per_beat = p.shape.weight_beat_words
+    return (dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits)
+            + dp16kd_blocks(2**p.wgt_addr_bits // per_beat, per_beat * p.cols * p.weight_bits)
+            + 2 * dp16kd_blocks(2 ** (p.acc_addr_bits - 1), p.cols * p.psum_bits)
+            + dp16kd_blocks(2**p.instr_addr_bits, instruction_bits)
+            + p.cols * dp16kd_blocks(2**p.const_addr_bits, p.shape.constant_bits) + 1)
+
+
 def test_a_core_key_reads_back_into_its_parameters():
     for parameters in (network_parameters(CoreShape(8, 8, 8, 4, 32, True)),
                        BenchParameters(2, 4, 5, 4, 16, False, 6, 7, 8, 9, ofifo_depth_bits=1)):
@@ -56,7 +72,8 @@ def test_the_generic_mapping_keeps_every_memory_as_one_memory_of_the_cores_sizes
          "read_ports": 1, "write_ports": 1},
         *[{"name": f"u_readout.u_requant.g_lane[{lane}].constant_memory.mem", "words": 2**p.const_addr_bits,
            "width": 6 + p.psum_bits + 2 * p.mult_bits, "read_ports": 1, "write_ports": 1} for lane in range(p.cols)],
-        {"name": "u_wgt_mem.mem", "words": 2**p.wgt_addr_bits, "width": p.cols * p.weight_bits,
+        # Beats of 16 8-bit weight words: the DMA writes a beat per cycle.
+        {"name": "u_wgt_mem.mem", "words": 2**p.wgt_addr_bits // 16, "width": 16 * p.cols * p.weight_bits,
          "read_ports": 1, "write_ports": 1},
     ]
     for memory in expected:
@@ -80,20 +97,17 @@ def test_ecp5_multipliers_and_block_rams_follow_from_the_core(small_core_run):
     # One multiplier per PE serves both dataflows (rtl/mac_tile.v); each requantizer lane's 32 x 24-bit
     # product takes four (each operand split at 18 bits).
     assert ecp5["resources"]["MULT18X18D"] == p.rows * p.cols + 4 * p.cols
-    # The activation, weight and accumulator memories become block RAM (each accumulator bank's 64-bit
-    # words as PDPW16KD: a DP16KD in its 36-bit-wide pseudo dual-port mode), and the max-pool's row buffer
-    # (marked block RAM); the small ones distributed RAM.
-    assert ecp5["resources"]["DP16KD"] == (dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits)
-                                           + dp16kd_blocks(2**p.wgt_addr_bits, p.cols * p.weight_bits)
-                                           + 2 * dp16kd_blocks(2 ** (p.acc_addr_bits - 1), p.cols * p.psum_bits)
-                                           + 1) == 7
+    # Every memory but the column FIFOs becomes block RAM (the wide ones as PDPW16KD: a DP16KD in its
+    # 36-bit-wide pseudo dual-port mode): 1 activation, 4 weight, 2 x 2 accumulator, 7 instruction
+    # (246 bits read), 2 x 3 constant blocks and the row buffer's one. The FIFOs, read at a pointer
+    # register, are distributed RAM.
+    assert ecp5["resources"]["DP16KD"] == core_blocks(p) == 23
     assert {name: primitive for name, primitive in ecp5["memory_mapping"].items()} == {
-        "u_act_mem.mem": "DP16KD", "u_wgt_mem.mem": "DP16KD",
+        "u_act_mem.mem": "DP16KD", "u_wgt_mem.mem": "PDPW16KD", "u_instr_mem.mem": "PDPW16KD",
         **{f"u_accumulator.g_bank[{bank}].u_mem.mem": "PDPW16KD" for bank in range(2)},
         "u_readout.u_maxpool.row_buffer": "PDPW16KD",
-        "u_instr_mem.mem": "TRELLIS_DPR16X4", **{f"u_ofifo.g_column[{column}].u_fifo.entries": "TRELLIS_DPR16X4"
-                                                 for column in range(p.cols)},
-        **{f"u_readout.u_requant.g_lane[{lane}].constant_memory.mem": "TRELLIS_DPR16X4" for lane in range(p.cols)}}
+        **{f"u_ofifo.g_column[{column}].u_fifo.entries": "TRELLIS_DPR16X4" for column in range(p.cols)},
+        **{f"u_readout.u_requant.g_lane[{lane}].constant_memory.mem": "PDPW16KD" for lane in range(p.cols)}}
     assert ecp5["resources"]["TRELLIS_DPR16X4"] > 0 and ecp5["resources"]["LUT4"] > 0
     assert set(ecp5["resources"].items()) <= set(ecp5["cells"].items())
 
@@ -119,14 +133,12 @@ def test_memories_too_large_for_the_part_stop_synthesis_before_the_logic_naming_
     route refuses it, naming the resource and the counts."""
     key = "r2c2a8sw4p32k24l16-17.18.6.4.4"  # 2 Mbit of activations and 2 Mbit of weights
     p = parameters_from_key(key)
-    # and the max-pool's row buffer (marked block RAM); the 16-word constant memories are LUT RAM
-    blocks = (dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits)
-              + dp16kd_blocks(2**p.wgt_addr_bits, p.cols * p.weight_bits)
-              + 2 * dp16kd_blocks(2 ** (p.acc_addr_bits - 1), p.cols * p.psum_bits) + 1)
+    # Synthesis stops after mapping the memories, before the unread instruction bits are dropped.
+    blocks = core_blocks(p, instruction_bits=256)
     with open(tmp_path / "synth.log", "w") as log:
         report = synthesize(p, rtl_sources(), tmp_path / "netlist.json", "LFE5U-85F", 600, log, lambda line: None)
     ecp5 = report["ecp5"]
-    assert ecp5["fits"] is False and ecp5["resources"]["DP16KD"] == blocks == 260
+    assert ecp5["fits"] is False and ecp5["resources"]["DP16KD"] == blocks
     assert ecp5["refused"].startswith(f"core {key} does not fit LFE5U-85F: DP16KD {blocks} > 208 DP16KD "
                                       f"(memories: u_accumulator.g_bank[0].u_mem.mem 32 x 64 bits -> PDPW16KD, "
                                       f"u_accumulator.g_bank[1].u_mem.mem 32 x 64 bits -> PDPW16KD, "
@@ -134,6 +146,7 @@ def test_memories_too_large_for_the_part_stop_synthesis_before_the_logic_naming_
     generic_bits = {memory["name"]: memory["bits"] for memory in report["generic"]["memories"]}
     assert (generic_bits["u_act_mem.mem"], generic_bits["u_wgt_mem.mem"]) == (
         2**p.act_addr_bits * p.rows * p.act_bits, 2**p.wgt_addr_bits * p.cols * p.weight_bits)
+    assert blocks > 208
     assert json.loads((tmp_path / "netlist.json").read_text()) == {"not_mapped": ecp5["refused"]}
     assert "synth_ecp5 (logic)" not in (tmp_path / "synth.log").read_text()
     with pytest.raises(DoesNotFit, match=re.escape(ecp5["refused"])):

@@ -20,14 +20,16 @@ from qaccel.export.serialize import export_layer
 from qaccel.export.vectors import ManifestError
 from qaccel.model.layers import CONV_LAYERS
 from qaccel.rtl.bench_run import SimulationError, describe_stuck, run_programs
-from qaccel.rtl.build import BLOCK_MUTANTS, MUTANTS, BenchParameters, build_bench
+from qaccel.rtl.build import BLOCK_MUTANTS, MUTANTS, BenchParameters, address_bits, build_bench
 from qaccel.rtl.check import describe
 from qaccel.rtl.conv_runs import run_chain, run_convs
-from qaccel.rtl.cycles import DRAIN_OVERHEAD, chain_cycles, core_cycles, drain_cycles, fold_model_cycles
+from qaccel.rtl.cycles import (DRAIN_OVERHEAD, chain_cycles, chain_layer_cycles, core_cycles, drain_cycles,
+                               fold_model_cycles)
 from qaccel.rtl import isa
 from qaccel.rtl.layer_sim import simulate_layer
 from qaccel.rtl.vector_set import read_vector_set
-from qaccel.rtl.program import ConvShape, CoreShape, ProgramError, Readout, compile_chain, compile_layer, with_readout
+from qaccel.rtl.program import (ConvShape, CoreShape, ProgramError, Readout, chain_words, compile_chain, compile_layer,
+                                 with_readout)
 from rtl_helpers import flip_bit, random_layer, run_unit
 
 # (rows, cols, act_bits, act_signed, weight_bits, psum_bits): the seed's core, the default one,
@@ -107,8 +109,8 @@ def expected_events(result: dict, shape: CoreShape, cin: int, cout: int, height:
     output tile, and writes each output pixel's row once without reading. Every step passes all
     ROWS x COLS PEs. Both read each (pixel, tap) of the map that lies inside it once per input and
     output tile, (3H - 2)(3W - 2) per tile pair: the padding is not read. To these the host's accesses:
-    the RUN and HALT, the memory images it writes and the accumulator words it reads (sim.json's
-    memory). No DRAIN: nothing is requantized."""
+    the RUN and HALT, the memory images it writes (the weights a beat of weight_beat_words at a time)
+    and the accumulator words it reads (sim.json's memory). No DRAIN: nothing is requantized."""
     out_tiles, in_tiles = -(-cout // shape.cols), -(-cin // shape.rows)
     pixels = height * width
     act_reads = in_tiles * out_tiles * (3 * height - 2) * (3 * width - 2)
@@ -121,7 +123,8 @@ def expected_events(result: dict, shape: CoreShape, cin: int, cout: int, height:
         rows, acc_reads, adds = out_tiles * pixels, 0, 0  # a partial pixel tile's padding rows are not written
     memory = result["memory"]
     return {"macs": steps * shape.rows * shape.cols, "accumulator_adds": adds * shape.cols, "instr_accesses": 2 + 2,
-            "act_accesses": act_reads + memory["act_words"], "wgt_accesses": weight + memory["weight_words"],
+            "act_accesses": act_reads + memory["act_words"],
+            "wgt_accesses": weight + -(-memory["weight_words"] // shape.weight_beat_words),
             "acc_accesses": acc_reads + rows + memory["acc_words"], "requantizations": 0, "const_accesses": 0}
 
 
@@ -214,7 +217,7 @@ def test_activation_files_that_are_not_their_map_are_named(tmp_path, dataflow, f
 # the program of several RUNs at non-zero bases catches them (test_the_program_catches_...).
 PROGRAM_MUTANTS = ("MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD")
 # A fault in storing levels as the next map, which only a chain shows (test_the_chain_catches_...).
-CHAIN_MUTANTS = ("MUTANT_STORE_OFFSET", "MUTANT_RING_EARLY_READ")
+CHAIN_MUTANTS = ("MUTANT_STORE_OFFSET", "MUTANT_RING_EARLY_READ", "MUTANT_DMA_DROP_BEAT", "MUTANT_DMA_EARLY_SWAP")
 # Faults in the read-out, which only a DRAIN shows (test_the_readout_catches_each_fault_...).
 LAYER_MUTANTS = [mutant for mutant in MUTANTS
                  if mutant not in PROGRAM_MUTANTS and mutant not in BLOCK_MUTANTS and mutant not in CHAIN_MUTANTS]
@@ -478,43 +481,56 @@ def chain_case(rng):
 
 
 def chain_build(icarus_builds, program, mutant=None):
-    """Memories for the whole chain: both activation halves, every layer's weights and constants."""
+    """Memories for the chain alone (chain_words): the activation memory's two parts, two halves of the
+    weights' largest tile block, the accumulator's ring, the constant slots, the DRAM's tile blocks."""
     convs = [layer.conv for layer in program.layers]
-    bits = lambda words: max(1, (words - 1).bit_length())  # noqa: E731
-    return icarus_builds(DEFAULT, convs, mutant, act_addr_bits=bits(program.act_words),
-                         wgt_addr_bits=bits(len(program.weight_lanes)), const_addr_bits=bits(program.constant_tiles))
+    words = chain_words(convs, [layer.readout.pool for layer in program.layers], DEFAULT)
+    return icarus_builds(DEFAULT, convs, mutant, **{f"{memory}_addr_bits": address_bits(words[memory])
+                                                    for memory in ("act", "wgt", "acc", "const", "dram")},
+                         instr_addr_bits=address_bits(words["instr"]))
 
 
 @pytest.mark.parametrize("dataflow", ["ws", "os"])
 def test_a_chain_of_convs_passes_its_maps_on_chip(icarus_builds, tmp_path, dataflow):
     """One program of three convs from one start to one done (run_chain): each DRAIN but the last stores
-    its levels into the other half of the activation memory, where the next RUN reads them as its map;
-    the host writes only the first map. Every layer's levels the core sends equal the library's
-    integer-only path; the run takes exactly the chain's cycles (chain_cycles), each layer from the end
-    of the DRAIN before it to the end of its own exactly its RUN's and DRAIN's less the HALT's 3 that
-    drain_cycles counts (the last layer to done, with its HALT); the host moves the first map in and the
-    last layer's levels out, each layer its instructions, weights and constants."""
+    its levels into the other part of the activation memory, where the next RUN reads them as its map;
+    the host writes only the first map, the DMA brings every tile's constants and weights from the
+    bench's DRAM. Every layer's levels the core sends equal the library's integer-only path. Each
+    layer, from the end of the DRAIN before it to the end of its own, takes exactly its RUN's cycles,
+    the tile switches of a dma RUN, its ring DRAIN's (the last tile's words and 11), less the HALT's 3
+    (the last layer to done, with its HALT; the first with the first LOAD's fetch and decode), and the
+    cycles it waited for the DMA: only layer 0's first tile waits (its request's 2 cycles, the DRAM's
+    100 and its 44 beats), the later layers' first tiles arrive while the layer before computes. DRAM:
+    the host's instructions, first map and last levels, and every tile block the DMA reads."""
     act, layers, expected = chain_case(np.random.default_rng(31))
     program = compile_chain(dataflow, act, layers, DEFAULT, "chain")
-    assert [instruction.descriptor["store"] for instruction in program.instructions[1::2]] == [1, 1, 0]
+    run_op = "RUN_" + dataflow.upper()
+    assert [str(instruction).split()[0] for instruction in program.instructions] == [
+        "LOAD", run_op, "LOAD", "DRAIN", run_op, "LOAD", "DRAIN", run_op, "DRAIN", "HALT"]
+    drains = [instruction for instruction in program.instructions if instruction.opcode == isa.Opcode.DRAIN]
+    assert [drain.descriptor["store"] for drain in drains] == [1, 1, 0]
     results = run_chain(chain_build(icarus_builds, program), dataflow, act[None], layers, "chain", workdir=tmp_path)
     for index, (result, want) in enumerate(zip(results, expected)):
         assert np.array_equal(result.outputs[0], want), (index, np.argwhere(result.outputs[0] != want)[:5])
     assert len(np.unique(expected[1])) > 8  # the stored levels carry information into layer 2
     convs = [layer.conv for layer in program.layers]
-    # Ring: only the last tile's read-out (H*W words) follows the compute.
-    shares = [core_cycles(dataflow, conv, 8, 8) + conv.pixels + DRAIN_OVERHEAD - 1 - 3 * (index < 2)
-              for index, conv in enumerate(convs)]
-    assert [result.cycles[0] for result in results] == shares
-    assert sum(shares) == chain_cycles([(dataflow, conv) for conv in convs], 8, 8)
-    # DRAM, 1.3 nJ per 64 bits: instructions 256 bits, the map 64-bit words, weights 32-bit, constants
-    # 86 bits per lane, levels 8 lanes of 16 bits.
+    # A tile block: 8 lanes' constants, then in_tiles*9*8 weight words, 4 to a 128-bit beat.
     in_tiles, out_tiles = [-(-conv.in_channels // 8) for conv in convs], [-(-conv.out_channels // 8) for conv in convs]
-    bits = [(2 + (index == 2)) * 256 + in_tiles[index] * out_tiles[index] * 9 * 8 * 32 + out_tiles[index] * 8 * 86
-            for index in range(3)]
-    bits[0] += 2 * 24 * 64  # 12 channels (two tiles) of 4 x 6
-    bits[2] += 1 * 6 * 8 * 16  # 5 channels (one tile) of 2 x 3
+    block_beats = [8 + tiles * 9 * 8 // 4 for tiles in in_tiles]
+    assert block_beats == [44, 44, 44] and len(program.dram_bits) == sum(t * b for t, b in zip(out_tiles, block_beats))
+    switch = 8 + (1 if dataflow == "ws" else 2)
+    shares = [core_cycles(dataflow, conv, 8, 8) + conv.pixels + DRAIN_OVERHEAD - 1 + 1 + (tiles - 1) * switch
+              + 2 * (index == 0) - 3 * (index < 2) for index, (conv, tiles) in enumerate(zip(convs, out_tiles))]
+    assert shares == chain_layer_cycles([(dataflow, conv) for conv in convs], 8, 8)
+    assert [result.dma_stall_cycles for result in results] == [2 + 100 + 44, 0, 0]
+    assert [result.cycles[0] for result in results] == [share + result.dma_stall_cycles
+                                                         for share, result in zip(shares, results)]
+    # DRAM, 1.3 nJ per 64 bits: instructions 256 bits (LOAD, RUN, DRAIN; the HALT), the map 64-bit words,
+    # levels 8 lanes of 16 bits, and the DMA's 128-bit beats: layer 0 reads its two tiles and layer 1's
+    # first, layer 1 its second and layer 2's.
+    bits = [3 * 256 + 2 * 24 * 64 + 3 * 44 * 128, 3 * 256 + 2 * 44 * 128, 4 * 256 + 1 * 6 * 8 * 16]
     assert [result.energy_uj[0]["dram"] for result in results] == pytest.approx([b / 64 * 1.3e-3 for b in bits])
+    assert [result.dram_bytes for result in results] == [b / 8 for b in bits]
 
 
 def test_the_chain_catches_a_store_at_the_wrong_address(icarus_builds, tmp_path):
@@ -529,19 +545,22 @@ def test_the_chain_catches_a_store_at_the_wrong_address(icarus_builds, tmp_path)
 
 
 @pytest.mark.parametrize("dataflow", ["ws", "os"])
-def test_the_chain_catches_a_tile_read_out_before_its_sums_are_complete(icarus_builds, tmp_path, dataflow):
+@pytest.mark.parametrize("mutant", CHAIN_MUTANTS[1:])
+def test_the_chain_catches_each_fault_in_its_ring_and_its_dma(icarus_builds, tmp_path, mutant, dataflow):
     """MUTANT_RING_EARLY_READ: the ring DRAIN reads each tile one tile early, tile 0 while the array
-    still adds into it (WS: the bank's read port is the add's; OS: words not yet written); the levels
-    it sends are not the library's, or are unknown, and the run says so."""
+    still adds into it (WS: the bank's read port is the add's; OS: words not yet written).
+    MUTANT_DMA_DROP_BEAT: a weight beat of every tile never reaches the weight memory.
+    MUTANT_DMA_EARLY_SWAP: the DMA writes the next tile but one into the half the array still reads.
+    The levels the core sends are not the library's, or are unknown, and the run says so."""
     act, layers, expected = chain_case(np.random.default_rng(31))
     program = compile_chain(dataflow, act, layers, DEFAULT, "chain")
     try:
-        results = run_chain(chain_build(icarus_builds, program, "MUTANT_RING_EARLY_READ"), dataflow, act[None],
-                            layers, "chain", workdir=tmp_path)
-    except SimulationError as error:
-        assert "not a number" in str(error)
+        results = run_chain(chain_build(icarus_builds, program, mutant), dataflow, act[None], layers, "chain",
+                            workdir=tmp_path)
+    except SimulationError as error:  # an unknown value left the core, named
+        assert "not a number" in str(error) or "unknown bits (x/z): an X left the core" in str(error)
     else:
-        assert not np.array_equal(results[0].outputs[0], expected[0])
+        assert any(not np.array_equal(result.outputs[0], want) for result, want in zip(results, expected))
 
 
 def test_a_chain_needs_a_square_array_and_levels_that_fit_the_map():
@@ -560,10 +579,10 @@ def test_the_core_refuses_a_store_of_levels_wider_than_its_activation_lanes(icar
     (the test above); the levels still leave, clamped at 8 bits."""
     act, layers, _ = chain_case(np.random.default_rng(31))
     program = compile_chain("ws", act, layers, DEFAULT, "chain")
-    run, drain = program.instructions[:2]
+    build = chain_build(icarus_builds, program)
+    load, run, _, drain = program.instructions[:4]
     program.layers = program.layers[:1]
-    program.instructions = [run, isa.drain(**{**drain.descriptor, "level_bits": 8}), isa.halt()]
-    (result,), _ = run_programs(chain_build(icarus_builds, program), program, [program.act_lanes], tmp_path,
-                                max_cycles=10**5)
+    program.instructions = [load, run, isa.drain(ring=True, **{**drain.descriptor, "level_bits": 8}), isa.halt()]
+    (result,), _ = run_programs(build, program, [program.act_lanes], tmp_path, max_cycles=10**5)
     assert result.flags == {"bad_instruction": True, "fifo_overflow": False, "acc_overflow": False}
     assert result.values["done"] == 1

@@ -105,7 +105,8 @@ def test_schema_defaults_fill_missing_keys():
     config = {"train": {"recipes": {"seed": {"epochs": 1, "batch_size": 2, "lr": 0.1, "momentum": 0.9,
                                              "weight_decay": 0, "milestones": []}}}}
     validate_config(config)
-    assert config["hardware"] == {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32}
+    assert config["hardware"] == {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32,
+                                  "dram_latency": 100, "dram_bytes_per_cycle": 16}
     assert config["export"]["layers"] == [27] and config["train"]["recipe"] == "auto"
     assert config["train"]["recipes"]["seed"]["loader"] == "dataloader"
     assert config["train"]["recipes"]["seed"]["schedule"] == "step" and config["train"]["threads"] == 2

@@ -33,7 +33,8 @@ from qaccel.network.widths import (
     unsigned_bits,
 )
 
-HARDWARE = {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32}
+HARDWARE = {"rows": 8, "cols": 8, "act_bits": 8, "act_signed": True, "psum_bits": 32, "dram_latency": 100,
+            "dram_bytes_per_cycle": 16}
 WIDTHS = RequantWidths(mult_bits=24, feature_bits=16, feature_frac_bits=8)
 
 
@@ -254,9 +255,11 @@ def test_an_image_range_beyond_the_test_split_is_refused_before_the_backend_runs
 
 def shard_file(tmp_path, first, rows, cycles):
     layers = [{**LayerRange(0, 3, 64, 32, 32, True, -4 - first, 4, 300 + first).as_dict(),
-               "model_cycles": 100 if cycles else None, "ideal_cycles": 50 if cycles else None},
+               "model_cycles": 100 if cycles else None, "ideal_cycles": 50 if cycles else None,
+               "dma_stall_cycles": 7 if cycles else None, "dram_bytes": 1000.0 if cycles else None},
               {**LayerRange(3, 64, 64, 32, 32, False, 0, 15, 2000).as_dict(),
-               "model_cycles": 200 if cycles else None, "ideal_cycles": 150 if cycles else None}]
+               "model_cycles": 200 if cycles else None, "ideal_cycles": 150 if cycles else None,
+               "dma_stall_cycles": 0 if cycles else None, "dram_bytes": 3000.0 if cycles else None}]
     last = first + len(rows) - 1
     results = {"dataflow": "os", "backend": "test", "first": first, "last": last, "images": rows, "layers": layers}
     timing = {"dataflow": "os", "first": first, "last": last, "images": len(rows),
@@ -290,7 +293,8 @@ def test_shards_merge_into_predictions_summary_and_report_tables(tmp_path):
     assert summary["correct"] == {"rtl": 3, "integer": 3, "float": 2, "integer_only": 2}
     assert summary["agreement"] == {"rtl_integer": 3, "rtl_float": 2, "integer_float": 2, "integer_only_float": 3,
                                     "integer_only_integer": 2}
-    assert summary["cycles_per_image"] == {"core": 120 + 1 / 3 + 230, "model": 300, "ideal": 200}
+    assert summary["cycles_per_image"] == {"core": 120 + 1 / 3 + 230, "model": 300, "ideal": 200, "dma_stalls": 7}
+    assert summary["dram_bytes_per_image"] == 4000.0
     layer0_compute, layer3_compute = (120 + 121 + 120) / 300, (230 + 231 + 229) / 300
     assert summary["energy_uj_per_image"] == pytest.approx(
         {"compute": layer0_compute + layer3_compute, "sram": 2.0, "dram": 4.0,
@@ -317,9 +321,9 @@ def test_shards_merge_into_predictions_summary_and_report_tables(tmp_path):
         f"{summary['energy_uj_per_image']['total']}")
     layer0, layer3 = summary["layers"]
     assert (tmp_path / "layers.tsv").read_text().splitlines()[1:] == [
-        f"os\t0\t3\t64\t32\t32\tTrue\t-8\t4\t4\t304\t10\t{120 + 1 / 3}\t100\t50\t"
+        f"os\t0\t3\t64\t32\t32\tTrue\t-8\t4\t4\t304\t10\t{120 + 1 / 3}\t100\t50\t7\t1000.0\t"
         f"{layer0['energy_compute_uj']}\t1.0\t2.0\t{layer0['energy_total_uj']}",
-        f"os\t3\t64\t64\t32\t32\tFalse\t0\t15\t4\t2000\t12\t230.0\t200\t150\t"
+        f"os\t3\t64\t64\t32\t32\tFalse\t0\t15\t4\t2000\t12\t230.0\t200\t150\t0\t3000.0\t"
         f"{layer3['energy_compute_uj']}\t1.0\t2.0\t{layer3['energy_total_uj']}",
     ]
     assert (layer0["energy_compute_uj"], layer3["energy_total_uj"]) == pytest.approx(

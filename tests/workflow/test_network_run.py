@@ -18,7 +18,7 @@ from qaccel.export.requant import RequantWidths
 from qaccel.network.backends import IntegerConvBackend
 from qaccel.network.integer_only import IntegerOnlyNetwork
 from qaccel.network.paths import IntegerNetwork
-from qaccel.rtl.cycles import chain_cycles, core_cycles, drain_cycles
+from qaccel.rtl.cycles import chain_cycles, core_cycles
 from qaccel.rtl.program import ConvShape
 
 pytestmark = pytest.mark.slow
@@ -27,6 +27,18 @@ WIDTHS = RequantWidths(mult_bits=24, feature_bits=16, feature_frac_bits=8)  # th
 RESULTS = ["results/network/ws/predictions.tsv", "results/network/os/predictions.tsv",
            "results/network/ws/summary.json", "results/network/os/summary.json",
            "results/network/accuracy.tsv", "results/network/layers.tsv"]
+
+
+VGG16 = [ConvShape(c.in_channels, c.out_channels, c.height, c.width) for c in CONV_LAYERS.values()]
+
+
+def formula_shares(dataflow: str) -> list[int]:
+    """Each layer's cycles of the 8x8 core's program when no tile waits for the DMA (rtl/README.md: the
+    RUN's, its tile switches and its ring DRAIN's, less the HALT's 3 but for the last layer's; the first
+    LOAD's 2 in layer 0)."""
+    return [core_cycles(dataflow, conv, 8, 8) + conv.pixels + 11 + 1 - 3 * (position < len(VGG16) - 1)
+            + (-(-conv.out_channels // 8) - 1) * (9 if dataflow == "ws" else 10) + 2 * (position == 0)
+            for position, conv in enumerate(VGG16)]
 
 
 def reference_levels(x: np.ndarray, alpha: float, levels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -72,6 +84,11 @@ def test_the_workflow_writes_every_path_per_image(tiny_workflow):
     header = ("image\tlabel\trtl\tinteger\tfloat\tinteger_only\tcycles\t" + "".join(
         f"layer{layer}_cycles\t" for layer in CONV_LAYERS)
         + "first_level_difference")
+    layer_table = [line.split("\t") for line in
+                   (tiny_workflow / "results/network/layers.tsv").read_text().splitlines()]
+    stall_column = layer_table[0].index("dma_stall_cycles")
+    stalls = {dataflow: [int(line[stall_column]) for line in layer_table[1:] if line[0] == dataflow]
+              for dataflow in ("ws", "os")}
     for dataflow in ("ws", "os"):
         lines = (tiny_workflow / f"results/network/{dataflow}/predictions.tsv").read_text().splitlines()
         assert lines[0] == header
@@ -87,13 +104,14 @@ def test_the_workflow_writes_every_path_per_image(tiny_workflow):
             assert (label, float_class, rtl, integer_only) == (int(test["test_labels"][image]), expected_float,
                                                                expected_integer_only, expected_integer_only)
             # The network is one program per image; each layer's cycles, from the end of the DRAIN before to
-            # the end of its own, are its timing formula's (rtl/README.md: the RUN's and the DRAIN's, less
-            # the HALT's 3 but for the last layer's), and add up to the chain's.
-            convs = [ConvShape(c.in_channels, c.out_channels, c.height, c.width) for c in CONV_LAYERS.values()]
-            formula = [core_cycles(dataflow, conv, 8, 8) + drain_cycles(conv, 8) - 3 * (position < len(convs) - 1)
-                       for position, conv in enumerate(convs)]
-            assert [int(value) for value in row[7:20]] == formula
-            assert int(row[6]) == sum(formula) == chain_cycles([(dataflow, conv) for conv in convs], 8, 8)
+            # the end of its own, are its timing formula's (rtl/README.md: the RUN's, its tile switches and
+            # its ring DRAIN's, less the HALT's 3 but for the last layer's; the first LOAD's 2 in layer 0)
+            # and the cycles its tiles waited for the DMA (layers.tsv, the same for every image).
+            formula = formula_shares(dataflow)
+            assert sum(formula) == chain_cycles([(dataflow, conv) for conv in VGG16], 8, 8)
+            assert [int(value) for value in row[7:20]] == [f + stall for f, stall in zip(formula, stalls[dataflow])]
+            assert int(row[6]) == sum(formula) + sum(stalls[dataflow])
+            assert stalls[dataflow][0] > 100  # the first tile waits for the DRAM's latency
         summary = json.loads((tiny_workflow / f"results/network/{dataflow}/summary.json").read_text())
         for path, column in (("rtl", 2), ("integer", 3), ("float", 4), ("integer_only", 5)):
             assert summary["correct"][path] == sum(row[column] == row[1] for row in rows)

@@ -23,7 +23,7 @@ from support import (
 from qaccel.export.tile_check import reference_output
 from qaccel.export.vectors import read_vectors
 from qaccel.model.checkpoint import load_model
-from qaccel.rtl.build import network_parameters
+from qaccel.rtl.build import layer_parameters, network_parameters
 from qaccel.rtl.limits import core_shape
 
 pytestmark = pytest.mark.slow
@@ -81,9 +81,13 @@ NETWORK = {"network_shard": 4, "network_merge": 2, "network_report": 1, "network
                                        **NETWORK}),
     # The files' partial-sum fields: new files, the same core.
     ({"export": {"psum_bits": 20}}, {"serialize": 2, **CHECKS, **REPORTED_AFTER_VECTORS}),
-    # The network's build is Verilator's already (auto); layer 27 and core_tb.v move to it.
-    ({"sim": {"simulator": "verilator"}}, {"simulate": 2, "tb_build": 1, "tb": 2, "summary": 1, "rtl_figures": 1,
-                                           "jobs_figure": 1}),
+    # Layer 27 and core_tb.v move to Verilator: the layer build's Verilator build is new (the network's
+    # accelerator is a build of its own, Verilator's already).
+    ({"sim": {"simulator": "verilator"}}, {"sim_build": 1, "simulate": 2, "tb_build": 1, "tb": 2, "summary": 1,
+                                           "rtl_figures": 1, "jobs_figure": 1}),
+    # The DRAM is the bench's model, not the core: the network runs again, nothing is rebuilt.
+    ({"hardware": {"dram_bytes_per_cycle": 8}}, {**NETWORK, "jobs_figure": 1}),
+    ({"hardware": {"dram_latency": 50}}, {**NETWORK, "jobs_figure": 1}),
     # A planted fault is a core of its own; core_tb.v's build and its files are not the pipeline's core.
     ({"sim": {"mutant": "MUTANT_ACC_FIRST"}}, {"sim_build": 2, "simulate": 2, "summary": 1, "rtl_figures": 1,
                                                "jobs_figure": 1, **NETWORK}),
@@ -281,10 +285,11 @@ def test_a_fault_planted_in_the_core_fails_the_layer_and_the_network_naming_wher
     assert re.search(r"image 0, layer 0, pixel \d+ \(y \d+, x \d+\), channel \d+: the backend \d+, integer-only path "
                      r"\d+", network.stdout), network.stdout[-3000:]
     builds = {path.name for path in (workdir / "resources/sim_build").iterdir()}
-    key = network_parameters(core_shape(DEFAULTS)).key()
-    assert {name for name in builds if "MUTANT" in name} == {
-        f"{simulator}-{key}-MUTANT_PE_ADDER_BIT" for simulator in ("icarus", "verilator")}
-    assert {f"icarus-{key}", f"verilator-{key}"} <= builds
+    # Layer 27 on the layer simulations' build (Icarus), the network on the accelerator's (Verilator).
+    layer_key, network_key = layer_parameters(core_shape(DEFAULTS)).key(), network_parameters(core_shape(DEFAULTS)).key()
+    assert {name for name in builds if "MUTANT" in name} == {f"icarus-{layer_key}-MUTANT_PE_ADDER_BIT",
+                                                             f"verilator-{network_key}-MUTANT_PE_ADDER_BIT"}
+    assert {f"icarus-{layer_key}", f"verilator-{network_key}"} <= builds
 
 
 def test_the_real_first_and_deep_layers_pass_on_a_16x16_core(copy_of_tiny_workflow):

@@ -13,7 +13,7 @@ from qaccel.workflow.config import (
 from qaccel.model.layers import conv_layer
 from qaccel.network.images import shard_ranges
 from qaccel.hw.core import parameters_from_key
-from qaccel.rtl.build import choose_simulator, network_parameters
+from qaccel.rtl.build import choose_simulator, layer_parameters, network_parameters
 from qaccel.rtl.cycles import core_cycles
 from qaccel.rtl.limits import core_shape
 from qaccel.rtl.program import ConvShape
@@ -41,10 +41,13 @@ LIBRARY = use_one_copy(workflow.basedir)
 RTL_DIR = os.path.realpath(os.path.join(workflow.basedir, "rtl"))
 RTL_SOURCES = sorted(glob.glob(os.path.join(RTL_DIR, "*.v")))
 BENCH_SOURCES = sorted(glob.glob(os.path.join(RTL_DIR, "bench", "layer_bench*")))
-# The core config.yaml describes, and the one build (per simulator) every layer and dataflow runs
-# on: memories sized for all 13 convs of VGG16. Its name holds every build parameter.
+# The core config.yaml describes, and its two builds (per simulator), each named by every build
+# parameter: the layer simulations' (one conv per program, its weights and sums whole in the core,
+# memories for any conv of VGG16), and the accelerator the network runs on (one program per image,
+# weights by DMA; results/hw costs it).
 CORE = core_shape(config)
-BUILD_PARAMETERS = network_parameters(CORE)
+LAYER_BUILD = layer_parameters(CORE)
+NETWORK_BUILD = network_parameters(CORE)
 
 
 def library_code(script):
@@ -116,10 +119,11 @@ def build_of_key(key):
     return parameters_from_key(core), f"MUTANT_{mutant}" if mutant else None
 
 
-def sim_build(simulator):
-    """The build directory of ``simulator`` for the configured core (and its planted fault, if any)."""
+def sim_build(simulator, parameters):
+    """The build directory of ``simulator`` for ``parameters`` (LAYER_BUILD or NETWORK_BUILD) and the
+    planted fault, if any."""
     mutant = config["sim"]["mutant"]
-    return f"resources/sim_build/{simulator}-{BUILD_PARAMETERS.key()}" + (
+    return f"resources/sim_build/{simulator}-{parameters.key()}" + (
         f"-{mutant}" if mutant else ""
     )
 
@@ -135,7 +139,7 @@ def layer_simulator(layer, dataflow):
 
 
 def simulate_build(wildcards):
-    return sim_build(layer_simulator(wildcards.layer, wildcards.dataflow))
+    return sim_build(layer_simulator(wildcards.layer, wildcards.dataflow), LAYER_BUILD)
 
 
 def tb_simulator(layer, dataflow):
@@ -169,7 +173,7 @@ def network_build(wildcards):
     if config["network"]["backend"] != "core":
         return []
     simulator = config["sim"]["simulator"]
-    return sim_build("verilator" if simulator == "auto" else simulator)
+    return sim_build("verilator" if simulator == "auto" else simulator, NETWORK_BUILD)
 
 
 def layer_figure_targets():
@@ -205,7 +209,7 @@ def job_benchmarks():
         for stage in ("tile", "serialize", "simulate", "tb")
     ]
     pairs = [(layer, dataflow) for layer in layers for dataflow in dataflows]
-    builds = {sim_build(layer_simulator(*pair)) for pair in pairs}
+    builds = {sim_build(layer_simulator(*pair), LAYER_BUILD) for pair in pairs}
     if config["network"]["backend"] == "core":
         builds.add(network_build(None))
     builds = sorted(

@@ -17,7 +17,7 @@ from qaccel.rtl.bench_run import CONTROLLER_STATES
 from qaccel.rtl.cycles import core_cycles, program_cycles, watchdog_cycles
 from qaccel.rtl.hexfile import words_to_lanes
 from qaccel.export.tiling import tile
-from qaccel.rtl.program import ConvShape, CoreShape, LayerProgram, compile_layer
+from qaccel.rtl.program import ConvShape, CoreShape, LayerProgram, compile_layer, weight_beats
 from unit_common import CLOCK_NS, resolved, start_and_reset
 
 SELECT = {"instr": 0, "act": 1, "wgt": 2}
@@ -92,7 +92,7 @@ async def run(dut, max_cycles: int) -> None:
 async def load(dut, program, act_words: list[int | None]) -> None:
     shape = program.shape
     await host_write(dut, "instr", [instruction.encode() for instruction in program.instructions])
-    await host_write(dut, "wgt", packed(program.weight_lanes, shape.weight_bits))
+    await host_write(dut, "wgt", packed(weight_beats(program.weight_lanes, shape), shape.weight_bits))
     for address, word in enumerate(act_words):
         if word is not None:
             dut.host_wr_en.value = 1
@@ -177,7 +177,10 @@ def placed_program(dut) -> tuple[list[tuple[LayerProgram, dict[str, int], np.nda
                          else (0, (1 << shape.act_bits) - 1))
     weight_limit = 1 << (shape.weight_bits - 1)
     # distinct gaps per memory: a base read from the wrong field points elsewhere
-    next_free = {"act_base": 3, "wgt_base": 7, "acc_base": 5}
+    # The weight memory takes whole beats: a layer's weights start at a beat (word base a multiple of
+    # weight_beat_words).
+    per_beat = shape.weight_beat_words
+    next_free = {"act_base": 3, "wgt_base": 3 * per_beat, "acc_base": 5}
     layers, instructions = [], []
     for index, layer_spec in enumerate(spec["layers"]):
         conv = ConvShape(layer_spec["in_channels"], layer_spec["out_channels"], layer_spec["height"],
@@ -192,7 +195,7 @@ def placed_program(dut) -> tuple[list[tuple[LayerProgram, dict[str, int], np.nda
                              ("acc_base", "ACC_ADDR_BITS")):
             end = bases[name] + sizes[name]
             assert end <= 1 << int(getattr(dut, memory).value), f"layer {index}: {name} region ends at {end}"
-            next_free[name] = end + 2
+            next_free[name] = end + 2 if name != "wgt_base" else -(-(end + 2) // per_beat) * per_beat
         (run_instruction,) = [instruction for instruction in program.instructions if instruction.opcode != isa.Opcode.HALT]
         instructions.append(isa.run(layer_spec["dataflow"], **{**run_instruction.descriptor, **bases}))
         layers.append((program, bases, reference_conv(act, weight)))
@@ -210,7 +213,8 @@ async def program_of_several_runs_at_base_addresses(dut):
     await host_write(dut, "instr", [instruction.encode() for instruction in instructions])
     for program, bases, _ in layers:
         await host_write(dut, "act", packed(program.act_lanes, shape.act_bits), bases["act_base"])
-        await host_write(dut, "wgt", packed(program.weight_lanes, shape.weight_bits), bases["wgt_base"])
+        await host_write(dut, "wgt", packed(weight_beats(program.weight_lanes, shape), shape.weight_bits),
+                         bases["wgt_base"] // shape.weight_beat_words)
     formula = program_cycles([(program.dataflow, program.conv) for program, _, _ in layers], shape.rows, shape.cols)
     await run(dut, watchdog_cycles(formula))
     for index, (program, bases, expected) in enumerate(layers):
