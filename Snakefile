@@ -50,6 +50,7 @@ localrules:
     layer_figure,
     rtl_figures,
     network_figure,
+    memory_bound_figure,
     jobs_figure,
     scalesim_all,
     dse,

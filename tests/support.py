@@ -81,7 +81,7 @@ def offline_archive() -> Path:
 
 def tiny_settings() -> dict:
     """A hundred CPU training steps (two epochs) on a subset of the offline archive; layer 27, WS and OS; the
-    whole network on test images 0 and 1, one image per shard."""
+    whole network on test images 0 and 1, one image per shard; its bandwidth sweep at 4 and 16 bytes per cycle."""
     return {
         "data": {"source": "archive", "archive": str(offline_archive()), "archive_sha256": ARCHIVE_SHA256},
         "train": {
@@ -91,7 +91,7 @@ def tiny_settings() -> dict:
                                  "weight_decay": 4.0e-4, "loader": "device"}},
         },
         "capture": {"batch_size": 8},
-        "network": {"first": 0, "count": 2, "shard": 1},
+        "network": {"first": 0, "count": 2, "shard": 1, "bandwidths": [4, 16]},
     }
 
 

@@ -367,3 +367,34 @@ def dse_energy(rows: list[dict], path: Path) -> None:
                   "µJ per image (Horowitz, ISSCC 2014, 45 nm)")
     axis.set_title("energy per image against gates (lower is better)")
     _save(figure, path)
+
+
+def memory_bound(rows: list[dict], path: Path) -> None:
+    """One panel per dataflow: the image's core cycles at each DRAM bandwidth (bytes per cycle), beside
+    the compute-only cycles (no tile waiting for the DMA) and the ideal (MACs / (rows x cols)); each
+    point labelled with its cycles waiting for the DMA."""
+    from qaccel.network.bandwidth import totals
+
+    dataflows = sorted({row["dataflow"] for row in rows}, key=["ws", "os"].index)
+    figure, axes = plt.subplots(1, len(dataflows), figsize=(6.5 * len(dataflows), 4.6), squeeze=False,
+                                sharey=True, constrained_layout=True)
+    for axis, dataflow in zip(axes[0], dataflows):
+        sums = totals(rows, dataflow)
+        x = sums["bytes_per_cycle"]
+        axis.plot(x, sums["cycles"] / 1e6, "o-", color="#3949ab", label="core (RTL): start to done")
+        axis.plot(x, sums["compute_cycles"] / 1e6, "--", color="#43a047", label="compute only (no DMA wait)")
+        axis.plot(x, sums["ideal_cycles"] / 1e6, ":", color="#757575", label="ideal: MACs / (rows x cols)")
+        for bandwidth, cycles, stalls in zip(x, sums["cycles"], sums["dma_stall_cycles"]):
+            axis.annotate(f"{stalls:,.0f} waiting", (bandwidth, cycles / 1e6), textcoords="offset points",
+                          xytext=(0, 8), ha="center", fontsize=7)
+        axis.set_xscale("log", base=2)
+        axis.set_xticks(x, [f"{value:g}" for value in x])
+        axis.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        axis.set(xlabel="DRAM bytes per cycle", title=f"{dataflow.upper()}: one image, "
+                 f"{sums['dram_bytes'][0] / 1e6:.2f} MB from DRAM")
+        axis.set_ylim(0, 1.15 * sums["cycles"].max() / 1e6)
+        axis.margins(x=0.12)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8, loc="lower right")
+    axes[0][0].set_ylabel("million cycles per image")
+    _save(figure, path)

@@ -123,6 +123,44 @@ def test_the_workflow_writes_every_path_per_image(tiny_workflow):
     assert len(layers) == 1 + 2 * 13 and layers[1].startswith("ws\t0\t3\t64\t32\t32\tTrue\t-")
 
 
+def table(path: Path) -> list[dict]:
+    lines = [line.split("\t") for line in path.read_text().splitlines()]
+    return [dict(zip(lines[0], line)) for line in lines[1:]]
+
+
+def test_the_bandwidth_sweep_moves_every_tile_block_and_waits_only_where_the_dram_is_too_slow(tiny_workflow):
+    """results/network/bandwidth.tsv: image 0 at 4 and 16 bytes per cycle (the tiny run's sweep)."""
+    rows = table(tiny_workflow / "results/network/bandwidth.tsv")
+    assert [(row["dataflow"], int(row["bytes_per_cycle"])) for row in rows[::13]] == [
+        ("ws", 4), ("ws", 16), ("os", 4), ("os", 16)]
+    assert [int(row["layer"]) for row in rows] == list(CONV_LAYERS) * 4
+    # Every tile block from DRAM once, in 16-byte beats: per output-channel tile (8 channels) its 8
+    # constant sets, one beat each, and its in_tiles x 9 taps x 8 rows weight words, 4 to a beat; and
+    # what the host moves: the program (a LOAD, RUN and DRAIN per layer, a HALT; 32 bytes each), the
+    # first map (1024 pixels, 8 one-byte lanes) and the last layer's levels (512 channels, 2 bytes each).
+    block_beats = sum(-(-conv.out_channels // 8) * (8 + -(-(-(-conv.in_channels // 8) * 9 * 8) // 4))
+                      for conv in VGG16)
+    image_bytes = block_beats * 16 + (3 * len(VGG16) + 1) * 32 + 1024 * 8 + 512 * 2
+    stalls_at_16 = {(line["dataflow"], int(line["layer"])): int(line["dma_stall_cycles"])
+                    for line in table(tiny_workflow / "results/network/layers.tsv")}
+    for dataflow in ("ws", "os"):
+        for bandwidth in (4, 16):
+            picked = [row for row in rows if (row["dataflow"], int(row["bytes_per_cycle"])) == (dataflow, bandwidth)]
+            assert sum(float(row["dram_bytes"]) for row in picked) == image_bytes
+            assert [int(row["compute_cycles"]) for row in picked] == formula_shares(dataflow)
+            for row in picked:
+                cycles, stalls = int(row["cycles"]), int(row["dma_stall_cycles"])
+                assert cycles == int(row["compute_cycles"]) + stalls
+                assert cycles >= float(row["dram_bytes"]) / bandwidth  # the DRAM keeps to its bandwidth
+                if bandwidth == 16:  # the network's own runs: hardware.dram_bytes_per_cycle
+                    assert stalls == stalls_at_16[(dataflow, int(row["layer"]))]
+            stalls = [int(row["dma_stall_cycles"]) for row in picked]
+            # Layers 3 to 27 compute each tile longer than its block takes at 4 bytes per cycle; the
+            # 512-channel layers 33 to 39 (2.4 M weights each) need about 4 bytes per MAC cycle and wait.
+            assert stalls[1:9] == [0] * 8
+            assert all(stall > 0 for stall in stalls[10:]) == (bandwidth == 4)
+
+
 def test_sharding_gives_the_same_results_byte_for_byte(copy_of_tiny_workflow, tiny_workflow):
     workdir = copy_of_tiny_workflow
     one_job = overlay(workdir, "one_job", {"network": {"shard": 2}})
@@ -133,14 +171,15 @@ def test_sharding_gives_the_same_results_byte_for_byte(copy_of_tiny_workflow, ti
         assert (workdir / name).read_bytes() == (tiny_workflow / name).read_bytes(), name
 
 
-# The jobs figure shows every shard job's benchmark.
+# The jobs figure shows every shard job's benchmark; the bandwidth sweep runs image network.first.
 NETWORK_AFTER_SHARDS = {"network_merge": 2, "network_report": 1, "network_figure": 1, "jobs_figure": 1}
+SWEEP = {"network_bandwidth": 1, "memory_bound_figure": 1}
 
 
 @pytest.mark.parametrize("network,expected", [
     ({"count": 3}, {"network_shard": 2, **NETWORK_AFTER_SHARDS}),  # image 2 in both dataflows
-    ({"first": 1, "count": 1}, NETWORK_AFTER_SHARDS),  # images1-1 exists
-    ({"first": 1, "count": 3, "shard": 2}, {"network_shard": 2, **NETWORK_AFTER_SHARDS}),  # 1-1 kept, 2-3 new
+    ({"first": 1, "count": 1}, {**NETWORK_AFTER_SHARDS, **SWEEP}),  # images1-1 exists
+    ({"first": 1, "count": 3, "shard": 2}, {"network_shard": 2, **NETWORK_AFTER_SHARDS, **SWEEP}),  # 1-1 kept, 2-3 new
 ])
 def test_a_changed_image_range_reruns_only_the_shards_it_touches(tiny_workflow, tmp_path, network, expected):
     jobs = planned_jobs(tiny_workflow, overlay(tmp_path, "range", {"network": network}))
@@ -179,5 +218,5 @@ def test_the_report_shows_accuracy_and_cycles(tiny_workflow, tmp_path):
                   "--report", str(tmp_path / "report.zip"))
     with zipfile.ZipFile(tmp_path / "report.zip") as report:
         tables = {Path(name).name: report.read(name) for name in report.namelist() if name.endswith(".tsv")}
-    for name in ("accuracy.tsv", "layers.tsv"):
+    for name in ("accuracy.tsv", "layers.tsv", "bandwidth.tsv"):
         assert tables[name] == (tiny_workflow / "results/network" / name).read_bytes()

@@ -16,6 +16,7 @@ FIGURES = {  # figure -> its caption (workflow/report/*.rst)
     "results/figures/jobs.png": "jobs.rst",
     "results/figures/network_accuracy.png": "network_figure.rst",
     "results/figures/network_energy.png": "network_energy.rst",
+    "results/figures/memory_bound.png": "memory_bound.rst",
 }
 
 

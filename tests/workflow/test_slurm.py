@@ -113,12 +113,12 @@ def test_slurm_run_reproduces_the_local_run(slurm_cluster, tiny_workflow, tiny_c
     # The profile's group: the layer's chain in one SLURM job; each network shard its own; the light
     # rules (localrules) beside Snakemake. Training and the builds came from the local run.
     assert rules("    rule ") == {"capture", "integerize", "tile", "serialize", "simulate", "tb"}, result.stdout[-4000:]
-    assert rules("rule ") == {"network_shard"}
+    assert rules("rule ") == {"network_shard", "network_bandwidth"}
     assert rules("localrule ") == {"summary", "network_merge", "network_report", "training_figures", "layer_figure",
-                                   "rtl_figures", "network_figure", "jobs_figure", "all"}
+                                   "rtl_figures", "network_figure", "memory_bound_figure", "jobs_figure", "all"}
     network = tiny_settings()["network"]
     shards = network["count"] // network["shard"] * len(DEFAULTS["network"]["dataflows"])
-    assert result.stdout.count("has been submitted with SLURM jobid") == 1 + shards
+    assert result.stdout.count("has been submitted with SLURM jobid") == 1 + shards + 1  # layer, shards, sweep
 
     local_files, cluster_files = output_files(tiny_workflow), output_files(workdir)
     assert cluster_files == local_files

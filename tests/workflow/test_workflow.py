@@ -69,7 +69,9 @@ def test_a_finished_run_has_nothing_left_to_do(tiny_workflow):
     assert planned_jobs(tiny_workflow) == {}
 
 
-NETWORK = {"network_shard": 4, "network_merge": 2, "network_report": 1, "network_figure": 1}  # 2 images, 1 per shard
+# The network's runs (2 images, 1 per shard, both dataflows) and its bandwidth sweep with the figure of it.
+NETWORK_RUNS = {"network_shard": 4, "network_merge": 2, "network_report": 1, "network_figure": 1}
+NETWORK = {**NETWORK_RUNS, "network_bandwidth": 1, "memory_bound_figure": 1}
 
 
 @pytest.mark.parametrize("change,expected", [
@@ -85,9 +87,11 @@ NETWORK = {"network_shard": 4, "network_merge": 2, "network_report": 1, "network
     # accelerator is a build of its own, Verilator's already).
     ({"sim": {"simulator": "verilator"}}, {"sim_build": 1, "simulate": 2, "tb_build": 1, "tb": 2, "summary": 1,
                                            "rtl_figures": 1, "jobs_figure": 1}),
-    # The DRAM is the bench's model, not the core: the network runs again, nothing is rebuilt.
-    ({"hardware": {"dram_bytes_per_cycle": 8}}, {**NETWORK, "jobs_figure": 1}),
+    # The DRAM is the bench's model, not the core: the network runs again, nothing is rebuilt; the sweep
+    # sets its own bandwidths, its latency is the configuration's.
+    ({"hardware": {"dram_bytes_per_cycle": 8}}, {**NETWORK_RUNS, "jobs_figure": 1}),
     ({"hardware": {"dram_latency": 50}}, {**NETWORK, "jobs_figure": 1}),
+    ({"network": {"bandwidths": [2, 16]}}, {"network_bandwidth": 1, "memory_bound_figure": 1, "jobs_figure": 1}),
     # A planted fault is a core of its own; core_tb.v's build and its files are not the pipeline's core.
     ({"sim": {"mutant": "MUTANT_ACC_FIRST"}}, {"sim_build": 2, "simulate": 2, "summary": 1, "rtl_figures": 1,
                                                "jobs_figure": 1, **NETWORK}),
@@ -318,11 +322,12 @@ def test_every_job_has_a_benchmark_beside_its_log(tiny_workflow):
     benchmarks = {path.with_name(path.name.removesuffix(".benchmark.tsv"))
                   for path in (tiny_workflow / "logs").rglob("*.benchmark.tsv")}
     # data, train, 3 per layer (capture, integerize, figure), 4 per dataflow (tile, serialize, simulate, tb),
-    # 2 core builds (Icarus for layer 27, Verilator for the network), core_tb.v's build, summary, 4
-    # run-wide figure rules (training, RTL, network, jobs), 2 shards and a merge per dataflow, the network report
-    assert logs == benchmarks and len(logs) == 1 + 1 + 3 + 8 + 2 + 1 + 1 + 4 + 2 * 3 + 1
+    # 2 core builds (Icarus for layer 27, Verilator for the network), core_tb.v's build, summary, 5
+    # run-wide figure rules (training, RTL, network, memory bound, jobs), 2 shards and a merge per
+    # dataflow, the network report, the bandwidth sweep
+    assert logs == benchmarks and len(logs) == 1 + 1 + 3 + 8 + 2 + 1 + 1 + 5 + 2 * 3 + 1 + 1
     # The jobs figure shows every other job.
-    assert "(27 jobs)" in (tiny_workflow / "logs/figures/jobs.log").read_text()
+    assert "(29 jobs)" in (tiny_workflow / "logs/figures/jobs.log").read_text()
     header = (tiny_workflow / "logs/train.benchmark.tsv").read_text().splitlines()[0].split("\t")
     assert header[:3] == ["s", "h:m:s", "max_rss"]
 

@@ -190,6 +190,11 @@ def figure_targets():
         "results/figures/jobs.png",
         "results/figures/network_accuracy.png",
         "results/figures/network_energy.png",
+        *(
+            ["results/figures/memory_bound.png"]
+            if config["network"]["backend"] == "core"
+            else []
+        ),
     ]
 
 
@@ -229,6 +234,9 @@ def job_benchmarks():
         "logs/figures/rtl.benchmark.tsv",
         "logs/figures/network.benchmark.tsv",
     ]
+    if config["network"]["backend"] == "core":
+        network.append("logs/network/bandwidth.benchmark.tsv")
+        figures.append("logs/figures/memory_bound.benchmark.tsv")
     return [
         "logs/data.benchmark.tsv",
         "logs/train.benchmark.tsv",

@@ -117,6 +117,27 @@ rule network_figure:
         "../../scripts/network_figure.py"
 
 
+rule memory_bound_figure:
+    input:
+        table="results/network/bandwidth.tsv",
+        code=library_code("memory_bound_figure.py"),
+    output:
+        figure=report(
+            "results/figures/memory_bound.png",
+            caption="../report/memory_bound.rst",
+            category="Network",
+        ),
+    log:
+        "logs/figures/memory_bound.log",
+    benchmark:
+        "logs/figures/memory_bound.benchmark.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    script:
+        "../../scripts/memory_bound_figure.py"
+
+
 rule jobs_figure:
     input:
         benchmarks=job_benchmarks(),

@@ -79,3 +79,36 @@ rule network_report:
         runtime=5,
     script:
         "../../scripts/network_report.py"
+
+
+rule network_bandwidth:
+    input:
+        model=MODEL,
+        data=DATA,
+        build=network_build,
+        code=library_code("network_bandwidth.py"),
+    output:
+        table=report(
+            "results/network/bandwidth.tsv",
+            caption="../report/network_bandwidth.rst",
+            category="Network",
+        ),
+    log:
+        "logs/network/bandwidth.log",
+    benchmark:
+        "logs/network/bandwidth.benchmark.tsv"
+    threads: 1
+    resources:
+        mem_mb=config["network"]["mem_mb"],
+        runtime=config["network"]["runtime_min"],
+    params:
+        image=config["network"]["first"],
+        bandwidths=config["network"]["bandwidths"],
+        dataflows=config["network"]["dataflows"],
+        latency=config["hardware"]["dram_latency"],
+        mean=config["data"]["mean"],
+        std=config["data"]["std"],
+        integer_tolerance=config["integerize"]["integer_tolerance"],
+        requant=config["requant"],
+    script:
+        "../../scripts/network_bandwidth.py"
