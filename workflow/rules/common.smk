@@ -300,7 +300,8 @@ DSE_CORES = [
 
 
 def core_hardware(core):
-    """The hardware settings (config key hardware) of a core key."""
+    """The hardware settings (config key hardware) of a core key, and the bench's DRAM (the same for
+    every core)."""
     parameters = parameters_from_key(core)
     return {
         "rows": parameters.rows,
@@ -308,6 +309,8 @@ def core_hardware(core):
         "act_bits": parameters.act_bits,
         "act_signed": parameters.act_signed,
         "psum_bits": parameters.psum_bits,
+        "dram_latency": config["hardware"]["dram_latency"],
+        "dram_bytes_per_cycle": config["hardware"]["dram_bytes_per_cycle"],
     }
 
 
