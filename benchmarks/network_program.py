@@ -28,7 +28,7 @@ from qaccel import data
 from qaccel.export.capture import capture_batch
 from qaccel.export.requant import RequantWidths
 from qaccel.model.checkpoint import load_model
-from qaccel.model.layers import pooled_after
+from qaccel.network.backends import readout_layers
 from qaccel.network.integer_only import IntegerOnlyNetwork, check_requantized
 from qaccel.hw.energy import core_memories
 from qaccel.rtl.bench_run import DramTiming
@@ -36,7 +36,7 @@ from qaccel.rtl.build import BenchBuild, build_bench, network_parameters
 from qaccel.rtl.conv_runs import run_chain
 from qaccel.rtl.cycles import chain_cycles, ideal_cycles
 from qaccel.rtl.limits import core_shape
-from qaccel.rtl.program import Readout, compile_chain, map_lanes
+from qaccel.rtl.program import compile_chain, map_lanes
 from qaccel.workflow.config import load_config_files
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,10 +60,7 @@ def main() -> None:
                                  config["integerize"]["integer_tolerance"])
     expected = network.run(images)
     levels = network.input_levels(images)
-    layers = [(network.weights[index], Readout(constants.multiplier, constants.bias, constants.shift,
-                                               constants.out_bits, pooled_after(index)))
-              for index, constants in sorted(network.constants.items())]
-    order = sorted(network.constants)
+    order, layers = readout_layers(network.weights, network.constants)
     names = [f"layer {index}" for index in order]
     parameters = network_parameters(shape)
     dram = DramTiming(config["hardware"]["dram_latency"], config["hardware"]["dram_bytes_per_cycle"])

@@ -21,11 +21,17 @@ def _nibbles(word_bits: np.ndarray) -> np.ndarray:
     return nibbles[:, ::-1]
 
 
-def format_words(lanes: np.ndarray, bits: int) -> bytes:
-    """The file body for ``lanes`` (words, lanes), one hex word per line."""
+def lane_bits(lanes: np.ndarray, bits: int) -> np.ndarray:
+    """(words, lanes) ints -> (words, lanes * bits) 0/1: each lane's ``bits`` low bits, least significant
+    first, lane 0 lowest."""
     lanes = np.asarray(lanes, dtype=np.int64)
     words, count = lanes.shape
-    return format_bits(((lanes[:, :, None] >> np.arange(bits, dtype=np.int64)) & 1).reshape(words, count * bits))
+    return ((lanes[:, :, None] >> np.arange(bits, dtype=np.int64)) & 1).astype(np.uint8).reshape(words, count * bits)
+
+
+def format_words(lanes: np.ndarray, bits: int) -> bytes:
+    """The file body for ``lanes`` (words, lanes), one hex word per line."""
+    return format_bits(lane_bits(lanes, bits))
 
 
 def format_bits(word_bits: np.ndarray) -> bytes:

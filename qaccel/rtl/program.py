@@ -30,6 +30,7 @@ from qaccel.export.geometry import KERNEL, KIJ, ceil_div
 from qaccel.export.vectors import field_range
 
 from . import isa
+from .hexfile import lane_bits
 
 
 # S_c's width in the requantizer's constants (rtl/requant.v).
@@ -336,7 +337,6 @@ class ChainProgram:
     instructions: list[isa.Instruction]
     act_lanes: np.ndarray     # the first layer's map, at activation word 0
     odd_base: int             # where odd layers read their map (even layers' maps end below it)
-    act_words: int            # the activation memory's words the program needs
     dram_bits: np.ndarray     # (beats, dram_beat_bits) 0/1: every layer's tile blocks
     drains = True             # every layer has its DRAIN
     weight_lanes = np.zeros((0, 1), dtype=np.int64)  # nothing for the host to load: the DMA brings them
@@ -346,13 +346,23 @@ class ChainProgram:
         return f"{self.dataflow} program of {len(self.layers)} layers"
 
     @property
+    def memory_words(self) -> dict[str, int]:
+        """The words each memory needs for this program (chain_words)."""
+        return chain_words([layer.conv for layer in self.layers], [layer.readout.pool for layer in self.layers],
+                           self.shape)
+
+    @property
+    def act_words(self) -> int:
+        return self.memory_words["act"]
+
+    @property
     def acc_words(self) -> int:
-        return ring_words(max(layer.conv.pixels for layer in self.layers))
+        return self.memory_words["acc"]
 
     @property
     def wgt_words(self) -> int:
         """The weight memory's words: two halves of the largest tile block."""
-        return ring_words(max(tile_block_words(layer.conv, self.shape) for layer in self.layers))
+        return self.memory_words["wgt"]
 
     @property
     def level_words(self) -> int:
@@ -394,7 +404,7 @@ def compile_chain(dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndar
     convs = [ConvShape(act_int.shape[0], len(layers[0][0]), *act_int.shape[1:])]
     for (weight_int, _), (_, previous) in zip(layers[1:], layers):
         convs.append(ConvShape(convs[-1].out_channels, len(weight_int), *_pooled(convs[-1], previous)))
-    odd_base, act_words = map_bases(convs, shape)
+    odd_base = map_bases(convs, shape)[0]
     programs, blocks, loads, runs, drains = [], [], [], [], []
     dram_base = tiles_before = 0
     for index, ((weight_int, readout), conv) in enumerate(zip(layers, convs)):
@@ -425,7 +435,7 @@ def compile_chain(dataflow: str, act_int: np.ndarray, layers: list[tuple[np.ndar
     for index in range(1, len(layers)):
         instructions += [loads[index], drains[index - 1], runs[index]]
     instructions += [drains[-1], isa.halt()]
-    return ChainProgram(dataflow, shape, programs, instructions, map_lanes(act_int, shape.rows), odd_base, act_words,
+    return ChainProgram(dataflow, shape, programs, instructions, map_lanes(act_int, shape.rows), odd_base,
                         np.concatenate(blocks))
 
 
@@ -451,12 +461,8 @@ def tile_blocks(program: LayerProgram, shape: CoreShape) -> np.ndarray:
     for address, data in program.readout.constant_entries(shape):
         tile, lane = address >> shape.lane_bits, address & ((1 << shape.lane_bits) - 1)
         constants[tile * shape.cols + lane] = _bits(data, beat_bits)
-    words = program.weight_lanes.reshape(tiles, -1, shape.cols)
-    per_beat = shape.weight_beat_words
-    words = np.pad(words, ((0, 0), (0, -words.shape[1] % per_beat), (0, 0)))
-    lanes = words.reshape(tiles, -1, per_beat * shape.cols)
-    weight_bits = ((lanes[..., None] >> np.arange(shape.weight_bits)) & 1).astype(np.uint8)
-    weight_bits = weight_bits.reshape(*lanes.shape[:2], -1)
+    beats = np.stack([weight_beats(words, shape) for words in program.weight_lanes.reshape(tiles, -1, shape.cols)])
+    weight_bits = lane_bits(beats.reshape(-1, beats.shape[-1]), shape.weight_bits).reshape(*beats.shape[:2], -1)
     weights = np.zeros((*weight_bits.shape[:2], beat_bits), dtype=np.uint8)
     weights[..., : weight_bits.shape[-1]] = weight_bits
     return np.concatenate([constants.reshape(tiles, shape.cols, beat_bits), weights], axis=1)
