@@ -257,7 +257,7 @@ def network_accuracy(summaries: list[dict], path: Path) -> None:
 
 ENERGY_PARTS = (("compute", "compute: multiply-adds, accumulator adds, requantization", "#3949ab"),
                 ("sram", "on-chip SRAM accesses", "#00897b"),
-                ("dram", "DRAM: what the host moves in and out", "#8d6e63"))
+                ("dram", "DRAM: the DMA's weights and constants, the host's moves", "#8d6e63"))
 
 
 def network_energy(summaries: list[dict], path: Path) -> None:
