@@ -2,15 +2,19 @@
 from pathlib import Path
 
 from qaccel.rtl.build import BenchParameters, build_bench
+from qaccel.rtl.profile_training import train
 from qaccel.workflow.stage_log import StageLog
 
 simulator = snakemake.wildcards.simulator
 parameters = BenchParameters(**snakemake.params.parameters)
 with StageLog(snakemake.log[0], f"sim_build {simulator}") as log:
     mutant = snakemake.params.mutant
+    profiled = snakemake.params.profile_guided
     log(f"building rtl/bench/layer_bench.v with {simulator} for {parameters.key()}"
         + (f" with the planted fault {mutant}" if mutant else "")
-        + (" (Verilator: about a minute)" if simulator == "verilator" else ""))
+        + (" (Verilator: about a minute" + (", profile-guided: twice that; sim.profile_guided: false builds once)"
+                                             if profiled else ")") if simulator == "verilator" else ""))
     build = build_bench(simulator, parameters, Path(snakemake.output[0]), mutant=mutant,
-                        rtl_dir=Path(snakemake.input.rtl[0]).parent, jobs=snakemake.threads)
+                        rtl_dir=Path(snakemake.input.rtl[0]).parent, jobs=snakemake.threads,
+                        training=train if profiled else None)
     log(f"built in {build.build_seconds:.1f} s; compiler output in {build.directory / 'build.log'}")

@@ -15,6 +15,7 @@ import subprocess
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from qaccel.export.geometry import KIJ, ceil_div
 
@@ -284,13 +285,44 @@ def _run(command: list[str], log_path: Path, what: str, env: dict | None = None)
         raise BuildError(f"{what} failed (exit {completed.returncode}); see {log_path}:\n{tail}")
 
 
+# g++ options of a profile-guided build (build_bench's ``training``): the instrumented build counts
+# branches and calls into .gcda files beside its objects; the final build reads them (code the
+# training did not reach is optimised as usual).
+PROFILE_GENERATE = "-fprofile-generate -fprofile-update=single"
+PROFILE_USE = "-fprofile-use -fprofile-partial-training -Wno-missing-profile"
+COMPILER_OPTIMISATION = "-O2"
+
+
+def _verilator_command(parameters: BenchParameters, directory: Path, defines: list[str], sources: list[str],
+                       rtl_dir: Path, jobs: int, cflags: str, ldflags: str | None) -> list[str]:
+    return ["verilator", "--cc", "--exe", "--build", "-j", str(jobs), "-O3", "--x-assign", "fast",
+            "--x-initial", "fast", "--top-module", BENCH_TOP, "-Mdir", str(directory / "obj"),
+            "-o", "layer_bench", "-CFLAGS", cflags, *(["-LDFLAGS", ldflags] if ldflags else []), "-Wno-fatal",
+            *[f"-D{name}" for name in defines],
+            *[f"-G{name}={value}" for name, value in parameters.verilog().items()],
+            *sources, str(Path(rtl_dir) / "bench" / f"{BENCH_TOP}_main.cpp")]
+
+
+def _remove_compiled(objects: Path) -> None:
+    """The instrumented build's compiler outputs, so that make compiles everything again; the
+    profile (.gcda) stays."""
+    for path in objects.iterdir():
+        if path.suffix in (".o", ".a", ".gch") or path.name == "layer_bench":
+            path.unlink()
+
+
 def build_bench(simulator: str, parameters: BenchParameters, directory: Path, mutant: str | None = None,
-                rtl_dir: Path = RTL_DIR, jobs: int = 2) -> BenchBuild:
-    """Build the bench into ``directory`` (replacing what is there) and return it."""
+                rtl_dir: Path = RTL_DIR, jobs: int = 2,
+                training: Callable[[BenchBuild, Path], str] | None = None) -> BenchBuild:
+    """Build the bench into ``directory`` (replacing what is there) and return it. With ``training``
+    (Verilator only; qaccel.rtl.profile_training.train), a profile-guided build: instrumented, then
+    ``training(instrumented build, scratch directory)`` runs it, then compiled with its profile."""
     if simulator not in SIMULATORS:
         raise BuildError(f"simulator {simulator!r}: expected one of {', '.join(SIMULATORS)}")
     if mutant is not None and mutant not in MUTANTS:
         raise BuildError(f"mutant {mutant!r}: expected one of {', '.join(MUTANTS)}")
+    if training is not None and simulator != "verilator":
+        raise BuildError(f"a profile-guided build needs Verilator (g++), not {simulator}")
     began = time.perf_counter()
     directory = Path(directory).resolve()
     shutil.rmtree(directory, ignore_errors=True)
@@ -298,6 +330,7 @@ def build_bench(simulator: str, parameters: BenchParameters, directory: Path, mu
     log_path = directory / "build.log"
     defines = ["QACCEL_MUTANTS", mutant] if mutant else []
     sources = [str(path) for path in bench_sources(rtl_dir)]
+    trained = None
     if simulator == "icarus":
         image = directory / "layer_bench.vvp"
         command = ["iverilog", "-g2005", "-o", str(image), "-s", BENCH_TOP, "-DQACCEL_SELF_CLOCK",
@@ -308,17 +341,25 @@ def build_bench(simulator: str, parameters: BenchParameters, directory: Path, mu
     else:
         ensure_verilator_on_path()
         env = verilator_environment()
-        command = ["verilator", "--cc", "--exe", "--build", "-j", str(jobs), "-O3", "--x-assign", "fast",
-                   "--x-initial", "fast", "--top-module", BENCH_TOP, "-Mdir", str(directory / "obj"),
-                   "-o", "layer_bench", "-CFLAGS", "-O2", "-Wno-fatal",
-                   *[f"-D{name}" for name in defines],
-                   *[f"-G{name}={value}" for name, value in parameters.verilog().items()],
-                   *sources, str(Path(rtl_dir) / "bench" / f"{BENCH_TOP}_main.cpp")]
-        _run(command, log_path, f"verilator build of {BENCH_TOP} in {directory}", env=env)
         run_command = (str(directory / "obj" / "layer_bench"),)
+        what = f"verilator build of {BENCH_TOP} in {directory}"
+        if training is None:
+            _run(_verilator_command(parameters, directory, defines, sources, rtl_dir, jobs, COMPILER_OPTIMISATION,
+                                    None), log_path, what, env=env)
+        else:
+            _run(_verilator_command(parameters, directory, defines, sources, rtl_dir, jobs,
+                                    f"{COMPILER_OPTIMISATION} {PROFILE_GENERATE}", "-fprofile-generate"),
+                 log_path, what + " (instrumented)", env=env)
+            instrumented = BenchBuild(directory, simulator, parameters, mutant, run_command, 0.0)
+            trained = training(instrumented, directory / "training")
+            shutil.rmtree(directory / "training")
+            _remove_compiled(directory / "obj")
+            _run(_verilator_command(parameters, directory, defines, sources, rtl_dir, jobs,
+                                    f"{COMPILER_OPTIMISATION} {PROFILE_USE}", "-fprofile-use"),
+                 log_path, what + " (with the training's profile)", env=env)
     build = BenchBuild(directory, simulator, parameters, mutant, run_command, time.perf_counter() - began)
     (directory / "build.json").write_text(json.dumps(
         {"simulator": simulator, "simulator_version": simulator_version(simulator),
          "parameters": asdict(parameters), "mutant": mutant, "command": list(run_command),
-         "build_seconds": build.build_seconds}, indent=1) + "\n")
+         "build_seconds": build.build_seconds, "profile_training": trained}, indent=1) + "\n")
     return build

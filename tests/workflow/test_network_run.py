@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from support import MEAN, STD, config_args, overlay, planned_jobs, run_snakemake
+from support import MEAN, REPO, STD, config_args, overlay, planned_jobs, run_snakemake
 
 from qaccel import data
 from qaccel.export.capture import capture_batch, capture_conv_inputs
@@ -18,8 +18,11 @@ from qaccel.export.requant import RequantWidths
 from qaccel.network.backends import IntegerConvBackend
 from qaccel.network.integer_only import IntegerOnlyNetwork
 from qaccel.network.paths import IntegerNetwork
+from qaccel.rtl.build import network_parameters
 from qaccel.rtl.cycles import chain_cycles, core_cycles
+from qaccel.rtl.limits import core_shape
 from qaccel.rtl.program import ConvShape
+from qaccel.workflow.config import load_config_files
 
 pytestmark = pytest.mark.slow
 
@@ -121,6 +124,23 @@ def test_the_workflow_writes_every_path_per_image(tiny_workflow):
     assert [line.split("\t")[:3] for line in accuracy[1:]] == [["ws", "core", "2"], ["os", "core", "2"]]
     layers = (tiny_workflow / "results/network/layers.tsv").read_text().splitlines()
     assert len(layers) == 1 + 2 * 13 and layers[1].startswith("ws\t0\t3\t64\t32\t32\tTrue\t-")
+
+
+def test_the_network_core_is_a_profile_guided_build(tiny_workflow):
+    """sim.profile_guided (the default): the network's Verilator build was compiled instrumented, ran
+    the training chain in both dataflows (its branch counts are in the .gcda files), and was compiled
+    again with that profile; every network result above comes from that build."""
+    config = load_config_files([REPO / "config.yaml"])
+    build = tiny_workflow / "resources/sim_build" / f"verilator-{network_parameters(core_shape(config)).key()}"
+    stored = json.loads((build / "build.json").read_text())
+    assert stored["profile_training"] == ("ws: a chain of 3 convs on a 16x16 map; "
+                                          "os: a chain of 3 convs on a 16x16 map")
+    commands = [line for line in (build / "build.log").read_text().splitlines() if line.startswith("$ verilator")]
+    assert len(commands) == 2
+    assert "-fprofile-generate" in commands[0] and "-fprofile-use" in commands[1]
+    profiles = sorted(path.name for path in (build / "obj").glob("*.gcda"))
+    assert "Vlayer_bench___024root__0.gcda" in profiles and (build / "obj/Vlayer_bench___024root__0.gcda").stat().st_size
+    assert not (build / "training").exists()
 
 
 def table(path: Path) -> list[dict]:

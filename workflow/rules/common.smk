@@ -119,6 +119,12 @@ def build_of_key(key):
     return parameters_from_key(core), f"MUTANT_{mutant}" if mutant else None
 
 
+def profile_guided(simulator, key):
+    """Whether a build is profile-guided (sim.profile_guided): Verilator builds of the core as
+    designed, not Icarus's nor a planted fault's."""
+    return config["sim"]["profile_guided"] and simulator == "verilator" and build_of_key(key)[1] is None
+
+
 def sim_build(simulator, parameters):
     """The build directory of ``simulator`` for ``parameters`` (LAYER_BUILD or NETWORK_BUILD) and the
     planted fault, if any."""
