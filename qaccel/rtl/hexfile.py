@@ -12,12 +12,13 @@ HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 def _nibbles(word_bits: np.ndarray) -> np.ndarray:
     """(words, bits) 0/1, least significant first -> (words, digits) nibble values, most significant
-    digit first."""
+    digit first (in bytes: a DRAM image is millions of bits)."""
     words, count = word_bits.shape
     digits = -(-count // 4)
-    padded = np.zeros((words, digits * 4), dtype=np.int64)
+    padded = np.zeros((words, digits * 4), dtype=np.uint8)
     padded[:, :count] = word_bits
-    nibbles = (padded.reshape(words, digits, 4) << np.arange(4)).sum(axis=2)
+    quads = padded.reshape(words, digits, 4)
+    nibbles = quads[:, :, 0] | quads[:, :, 1] << 1 | quads[:, :, 2] << 2 | quads[:, :, 3] << 3
     return nibbles[:, ::-1]
 
 
@@ -37,7 +38,7 @@ def format_words(lanes: np.ndarray, bits: int) -> bytes:
 def format_bits(word_bits: np.ndarray) -> bytes:
     """The file body for ``word_bits`` (words, bits) 0/1, least significant bit first, one hex word per
     line (words wider than an int: a DRAM beat of constants and weights)."""
-    nibbles = _nibbles(np.asarray(word_bits, dtype=np.int64))
+    nibbles = _nibbles(np.asarray(word_bits))
     if nibbles.shape[0] == 0:
         return b""
     chars = HEX_DIGITS[nibbles]
