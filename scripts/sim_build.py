@@ -12,8 +12,9 @@ with StageLog(snakemake.log[0], f"sim_build {simulator}") as log:
     profiled = snakemake.params.profile_guided
     log(f"building rtl/bench/layer_bench.v with {simulator} for {parameters.key()}"
         + (f" with the planted fault {mutant}" if mutant else "")
-        + (" (Verilator: about a minute" + (", profile-guided: twice that; sim.profile_guided: false builds once)"
-                                             if profiled else ")") if simulator == "verilator" else ""))
+        + ((" (Verilator, profile-guided: built twice with a training run between, about half a minute on 2 "
+            "cores; sim.profile_guided: false builds once)" if profiled else " (Verilator: about a quarter of a minute)")
+           if simulator == "verilator" else ""))
     build = build_bench(simulator, parameters, Path(snakemake.output[0]), mutant=mutant,
                         rtl_dir=Path(snakemake.input.rtl[0]).parent, jobs=snakemake.threads,
                         training=train if profiled else None)
