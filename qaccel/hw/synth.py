@@ -162,8 +162,17 @@ def memory_mapping(lines: list[str]) -> dict[str, str]:
 
 
 def _memory_shapes(found: list[dict], mapping: dict[str, str]) -> str:
-    return ", ".join(f"{memory['name']} {memory['words']} x {memory['width']} bits -> "
-                     f"{mapping.get(memory['name'], 'logic')}" for memory in found)
+    """Each memory's shape and primitive; the copies of one memory in a generate loop (the same
+    name but for their indices, the same shape and primitive) once, with their count
+    (u_ofifo.g_column[*].u_fifo.u_entries.mem 32 x 64 x 32 bits)."""
+    groups: dict[tuple, list[str]] = {}
+    for memory in found:
+        key = (re.sub(r"\[\d+\]", "[*]", memory["name"]), memory["words"], memory["width"],
+               mapping.get(memory["name"], "logic"))
+        groups.setdefault(key, []).append(memory["name"])
+    return ", ".join(f"{names[0] if len(names) == 1 else pattern} {f'{len(names)} x ' if len(names) > 1 else ''}"
+                     f"{words} x {width} bits -> {primitive}"
+                     for (pattern, words, width, primitive), names in groups.items())
 
 
 def _ecp5_counts(cells: dict[str, int], mapping: dict[str, str], cpu_seconds: float) -> dict:

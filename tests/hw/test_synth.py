@@ -144,8 +144,7 @@ def test_memories_too_large_for_the_part_stop_synthesis_before_the_logic_naming_
     ecp5 = report["ecp5"]
     assert ecp5["fits"] is False and ecp5["resources"]["DP16KD"] == blocks
     assert ecp5["refused"].startswith(f"core {key} does not fit LFE5U-85F: DP16KD {blocks} > 208 DP16KD "
-                                      f"(memories: u_accumulator.g_bank[0].u_mem.mem 32 x 64 bits -> PDPW16KD, "
-                                      f"u_accumulator.g_bank[1].u_mem.mem 32 x 64 bits -> PDPW16KD, "
+                                      f"(memories: u_accumulator.g_bank[*].u_mem.mem 2 x 32 x 64 bits -> PDPW16KD, "
                                       f"u_act_mem.mem 131072 x 16 bits -> DP16KD, ")
     generic_bits = {memory["name"]: memory["bits"] for memory in report["generic"]["memories"]}
     assert (generic_bits["u_act_mem.mem"], generic_bits["u_wgt_mem.mem"]) == (
