@@ -3,7 +3,8 @@ Verilator, once per parameter set; every layer and dataflow then runs on that bu
 
 A build directory holds ``build.json`` (simulator, parameters, the command that runs it), so a
 later process finds everything from the directory alone. Verilator builds a C++ model clocked from
-rtl/bench/layer_bench_main.cpp; Icarus compiles the bench with its own clock (QACCEL_SELF_CLOCK).
+rtl/bench/layer_bench_main.cpp, optionally profile-guided (build_bench's ``training``); Icarus
+compiles the bench with its own clock (QACCEL_SELF_CLOCK).
 """
 from __future__ import annotations
 
@@ -351,7 +352,12 @@ def build_bench(simulator: str, parameters: BenchParameters, directory: Path, mu
                                     f"{COMPILER_OPTIMISATION} {PROFILE_GENERATE}", "-fprofile-generate"),
                  log_path, what + " (instrumented)", env=env)
             instrumented = BenchBuild(directory, simulator, parameters, mutant, run_command, 0.0)
-            trained = training(instrumented, directory / "training")
+            try:
+                trained = training(instrumented, directory / "training")
+            except Exception as error:  # the training's own error, named as this build's
+                raise BuildError(f"{what}: the profile-guided build's training run failed ({error}); its files are "
+                                 f"in {directory / 'training'}; sim.profile_guided: false builds without "
+                                 f"one") from error
             shutil.rmtree(directory / "training")
             _remove_compiled(directory / "obj")
             _run(_verilator_command(parameters, directory, defines, sources, rtl_dir, jobs,

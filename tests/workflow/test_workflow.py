@@ -87,6 +87,9 @@ NETWORK = {**NETWORK_RUNS, "network_bandwidth": 1, "memory_bound_figure": 1}
     # accelerator is a build of its own, Verilator's already).
     ({"sim": {"simulator": "verilator"}}, {"sim_build": 1, "simulate": 2, "tb_build": 1, "tb": 2, "summary": 1,
                                            "rtl_figures": 1, "jobs_figure": 1}),
+    # A plain build of the network's core (no profile): rebuilt, and the network runs again on it; the
+    # layer build is Icarus's, which has no profile.
+    ({"sim": {"profile_guided": False}}, {"sim_build": 1, **NETWORK, "jobs_figure": 1}),
     # The DRAM is the bench's model, not the core: the network runs again, nothing is rebuilt; the sweep
     # sets its own bandwidths, its latency is the configuration's.
     ({"hardware": {"dram_bytes_per_cycle": 8}}, {**NETWORK_RUNS, "jobs_figure": 1}),
