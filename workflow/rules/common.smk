@@ -122,7 +122,11 @@ def build_of_key(key):
 def profile_guided(simulator, key):
     """Whether a build is profile-guided (sim.profile_guided): Verilator builds of the core as
     designed, not Icarus's nor a planted fault's."""
-    return config["sim"]["profile_guided"] and simulator == "verilator" and build_of_key(key)[1] is None
+    return (
+        config["sim"]["profile_guided"]
+        and simulator == "verilator"
+        and build_of_key(key)[1] is None
+    )
 
 
 def sim_build(simulator, parameters):

@@ -20,7 +20,9 @@ rule sim_build:
     params:
         parameters=lambda wildcards: build_of_key(wildcards.key)[0].__dict__,
         mutant=lambda wildcards: build_of_key(wildcards.key)[1],
-        profile_guided=lambda wildcards: profile_guided(wildcards.simulator, wildcards.key),
+        profile_guided=lambda wildcards: profile_guided(
+            wildcards.simulator, wildcards.key
+        ),
     script:
         "../../scripts/sim_build.py"
 
