@@ -22,7 +22,8 @@ from qaccel.hw.energy import chain_host_words, host_words, run_energy, split_uj
 
 from .bench_run import CoreRun, DramTiming, SimulationError, describe_stuck, run_programs
 from .build import BenchBuild
-from .cycles import chain_layer_cycles, core_cycles, drain_cycles, fold_model_cycles, ideal_cycles, watchdog_cycles
+from .cycles import (chain_cycles, chain_layer_cycles, core_cycles, drain_cycles, fold_model_cycles, ideal_cycles,
+                     watchdog_cycles)
 from .program import ConvShape, Readout, compile_chain, compile_layer, map_images, with_readout
 
 
@@ -61,10 +62,10 @@ def run_convs(build: BenchBuild, dataflow: str, act_int: np.ndarray, weight_int:
     if readout is not None:
         program = with_readout(program, readout, label)
         formula += drain_cycles(conv, shape.cols)
+    limit = watchdog_cycles(formula)
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
-        runs, seconds = run_programs(build, program, map_images(act_int, shape, label), Path(scratch),
-                                     watchdog_cycles(formula))
-    _check_runs(runs, images, program, label, formula)
+        runs, seconds = run_programs(build, program, map_images(act_int, shape, label), Path(scratch), limit)
+    _check_runs(runs, images, program, label, limit)
     outputs = np.empty((images, conv.out_channels, *program.out_size), dtype=np.int64)
     for index, run in enumerate(runs):
         outputs[index] = (program.levels_output(run.levels) if readout is not None
@@ -92,11 +93,11 @@ def run_chain(build: BenchBuild, dataflow: str, act_int: np.ndarray, layers: lis
     act_int = np.asarray(act_int, dtype=np.int64)
     program = compile_chain(dataflow, act_int[0], layers, shape, label, names)
     shares = chain_layer_cycles([(dataflow, layer.conv) for layer in program.layers], shape.rows, shape.cols)
-    formula = sum(shares)
+    limit = chain_cycle_limit(program, dram)
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
-        runs, seconds = run_programs(build, program, map_images(act_int, shape, label), Path(scratch),
-                                     watchdog_cycles(formula + dma_stall_bound(program, dram)), dram=dram)
-    _check_runs(runs, len(act_int), program, label, formula)
+        runs, seconds = run_programs(build, program, map_images(act_int, shape, label), Path(scratch), limit,
+                                     dram=dram)
+    _check_runs(runs, len(act_int), program, label, limit)
     per_image = [run.layer_values() for run in runs]
     levels = [program.levels_outputs(run.levels) for run in runs]  # per image, per layer
     moved = chain_host_words(program)
@@ -124,22 +125,26 @@ def run_chain(build: BenchBuild, dataflow: str, act_int: np.ndarray, layers: lis
     return results
 
 
-def dma_stall_bound(program, dram: DramTiming) -> int:
-    """At most the cycles a chain could wait for its DMA: every beat of DRAM brought with nothing
-    overlapped, each tile's request paying the latency (the watchdog's allowance beside the formula)."""
+def chain_cycle_limit(program, dram: DramTiming) -> int:
+    """The bench's cycle limit for a chain: the watchdog over its formula and the most it could wait for
+    its DMA, every beat of DRAM brought with nothing overlapped and each tile's request paying the
+    latency."""
+    shape = program.shape
+    formula = chain_cycles([(program.dataflow, layer.conv) for layer in program.layers], shape.rows, shape.cols)
     tiles = sum(layer.out_tiles for layer in program.layers)
-    per_beat = program.shape.dram_beat_bits / (dram.bytes_per_cycle * 8)
-    return int(tiles * (dram.latency + 4) + len(program.dram_bits) * max(1.0, per_beat))
+    per_beat = shape.dram_beat_bits / (dram.bytes_per_cycle * 8)
+    return watchdog_cycles(formula + int(tiles * (dram.latency + 4) + len(program.dram_bits) * max(1.0, per_beat)))
 
 
-def _check_runs(runs: list[CoreRun], images: int, program, label: str, formula: int) -> None:
-    """Every image ran to done with no status flag raised, or a SimulationError naming it."""
+def _check_runs(runs: list[CoreRun], images: int, program, label: str, limit: int) -> None:
+    """Every image ran to done within the bench's cycle ``limit`` with no status flag raised, or a
+    SimulationError naming it."""
     if len(runs) != images:
         raise SimulationError(f"{label}: the bench reported {len(runs)} of {images} images")
     for index, run in enumerate(runs):
         where = f"{label} image {index}"
         if run.timed_out:
-            raise SimulationError(describe_stuck(run, program, where, watchdog_cycles(formula)))
+            raise SimulationError(describe_stuck(run, program, where, limit))
         raised = [name for name, value in run.flags.items() if value]
         if raised:
             raise SimulationError(f"{where}: the core raised {', '.join(raised)}")

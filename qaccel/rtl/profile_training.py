@@ -17,9 +17,9 @@ import numpy as np
 
 from .bench_run import DramTiming, run_programs
 from .build import BenchBuild
-from .conv_runs import dma_stall_bound
-from .cycles import chain_cycles, core_cycles, watchdog_cycles
-from .program import Readout, compile_chain, compile_layer, map_images
+from .conv_runs import chain_cycle_limit
+from .cycles import core_cycles, watchdog_cycles
+from .program import CoreShape, Readout, compile_chain, compile_layer, map_images
 
 TRAINING_SEED = 20261207
 MAP_SIZE = 16  # the first conv's map (pixels a side); the chain pools it once
@@ -36,9 +36,8 @@ def _map(rng: np.random.Generator, channels: int, size: int, act_bits: int, sign
     return rng.integers(low, high, (1, channels, size, size))
 
 
-def _chain_layers(rng: np.random.Generator, build: BenchBuild) -> tuple[np.ndarray, list]:
+def _chain_layers(rng: np.random.Generator, shape: CoreShape) -> tuple[np.ndarray, list]:
     """Two input tiles of channels in, two output tiles out (pooled), two, then one tile with wide levels."""
-    shape = build.parameters.shape
     rows, cols = shape.rows, shape.cols
     plan = [(2 * rows, 2 * cols, True), (2 * cols, 2 * cols, False), (2 * cols, cols, False)]
     stored_bits = shape.act_bits - shape.act_signed  # levels stored as the next layer's map
@@ -66,13 +65,11 @@ def train(build: BenchBuild, workdir: Path) -> str:
     ran = []
     for dataflow in ("ws", "os"):
         if chain_trainable(build):
-            first, layers = _chain_layers(rng, build)
+            first, layers = _chain_layers(rng, shape)
             program = compile_chain(dataflow, first[0], layers, shape, "profile training")
             dram = DramTiming()
-            formula = chain_cycles([(dataflow, layer.conv) for layer in program.layers], shape.rows, shape.cols)
-            limit = watchdog_cycles(formula + dma_stall_bound(program, dram))
-            run_programs(build, program, map_images(first, shape, "profile training"), workdir / dataflow, limit,
-                         dram=dram)
+            run_programs(build, program, map_images(first, shape, "profile training"), workdir / dataflow,
+                         chain_cycle_limit(program, dram), dram=dram)
             ran.append(f"{dataflow}: a chain of {len(layers)} convs on a {MAP_SIZE}x{MAP_SIZE} map")
         else:
             act = _map(rng, 2 * shape.rows, MAP_SIZE, shape.act_bits, shape.act_signed)
