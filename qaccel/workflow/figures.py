@@ -333,6 +333,11 @@ def _pareto_panel(axis, rows: list[dict], cost: str, benefit: str, flag: str, xl
         axis.annotate(f"{row['rows']}x{row['cols']}", (row[cost], row[benefit]), textcoords="offset points",
                       xytext=(5, 4) if row["dataflow"] == "ws" else (5, -11), fontsize=8)
     axis.set(xscale="log", xlabel=xlabel, ylabel=ylabel)
+    # Ticks at 1, 2 and 5 of each decade, labelled 200k, 1M: matplotlib's own minor labels
+    # (3x10^5, 4x10^5, ...) run into each other.
+    axis.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    axis.xaxis.set_major_formatter(matplotlib.ticker.EngFormatter(sep=""))
+    axis.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axis.grid(alpha=0.3, which="both")
     axis.legend(fontsize=8)
 
