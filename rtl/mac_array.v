@@ -1,6 +1,6 @@
-// ROWS x COLS grid of mac_tile. Row r receives activations (with their fold tag) on its west edge;
-// column c receives weights on its north edge and emits partial sums (WS) or drained results (OS)
-// at its south edge.
+// ROWS x COLS grid of PEs, one mac_row per row. Row r receives activations (with their fold tag) on
+// its west edge; column c receives weights on its north edge and emits partial sums (WS) or drained
+// results (OS) at its south edge.
 //
 // Skew is the caller's job (skew_buffer): row r and column c must be delayed by r and c cycles.
 // `busy` stays high for as long as a word that entered can still be inside the array; `overflow`
@@ -26,91 +26,73 @@ module mac_array #(
     output                      overflow,
     output                      busy
 );
-    // Links are per-PE wires inside the generate blocks rather than slices of one flat bus:
-    // a flat bus with ROWS*COLS drivers makes event-driven simulators (Icarus) re-evaluate every
-    // reader whenever any PE's output changes.
-    wire [ROWS*COLS-1:0] pe_overflow;
+    wire [ROWS-1:0] row_overflow;
 
-    genvar r, c;
+    genvar r;
     generate
         for (r = 0; r < ROWS; r = r + 1) begin : g_row
-            for (c = 0; c < COLS; c = c + 1) begin : g_col
-                wire [ACT_BITS-1:0]  act_in;
-                wire                 act_valid_in, act_tag_in;
-                wire [WGT_BITS-1:0]  wgt_in;
-                wire                 wgt_valid_in;
-                wire [PSUM_BITS-1:0] psum_in;
-                wire                 psum_valid_in;
-                wire [PSUM_BITS-1:0] psum_out;
-                wire                 psum_valid_out;
-                // Activations leaving the east edge and weights leaving the south edge are dropped.
-                /* verilator lint_off UNUSEDSIGNAL */
-                wire [ACT_BITS-1:0]  act_out;
-                wire                 act_valid_out, act_tag_out;
-                wire [WGT_BITS-1:0]  wgt_out;
-                wire                 wgt_valid_out;
-                /* verilator lint_on UNUSEDSIGNAL */
+            wire [COLS*WGT_BITS-1:0]  wgt_in;
+            wire [COLS-1:0]           wgt_valid_in;
+            wire [COLS*PSUM_BITS-1:0] psum_in;
+            wire [COLS-1:0]           psum_valid_in;
+            wire [COLS*PSUM_BITS-1:0] psum_out;
+            wire [COLS-1:0]           psum_valid_out;
+            // Activations leaving the east edge and weights leaving the south edge are dropped.
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire [COLS*WGT_BITS-1:0]  wgt_out;
+            wire [COLS-1:0]           wgt_valid_out;
+            wire [ACT_BITS-1:0]       act_out;
+            wire                      act_valid_out, act_tag_out;
+            /* verilator lint_on UNUSEDSIGNAL */
 
-                if (c == 0) begin : g_west_edge
-                    assign act_in       = west_act[r*ACT_BITS +: ACT_BITS];
-                    assign act_valid_in = west_valid[r];
-                    assign act_tag_in   = west_tag[r];
-                end else begin : g_from_west
-                    assign act_in       = g_row[r].g_col[c-1].act_out;
-                    assign act_valid_in = g_row[r].g_col[c-1].act_valid_out;
-                    assign act_tag_in   = g_row[r].g_col[c-1].act_tag_out;
-                end
-
-                if (r == 0) begin : g_north_edge
-                    assign wgt_in        = north_wgt[c*WGT_BITS +: WGT_BITS];
-                    assign wgt_valid_in  = north_valid[c];
-                    // The top row of a WS column adds to zero; nothing drains into it in OS.
-                    assign psum_in       = {PSUM_BITS{1'b0}};
-                    assign psum_valid_in = 1'b0;
-                end else begin : g_from_north
-                    assign wgt_in        = g_row[r-1].g_col[c].wgt_out;
-                    assign wgt_valid_in  = g_row[r-1].g_col[c].wgt_valid_out;
-                    assign psum_in       = g_row[r-1].g_col[c].psum_out;
-                    assign psum_valid_in = g_row[r-1].g_col[c].psum_valid_out;
-                end
-
-                if (r == ROWS - 1) begin : g_south_edge
-                    assign south_data[c*PSUM_BITS +: PSUM_BITS] = psum_out;
-                    assign south_valid[c]                      = psum_valid_out;
-                end
-
-                mac_tile #(
-                    .ACT_BITS  (ACT_BITS),
-                    .WGT_BITS  (WGT_BITS),
-                    .PSUM_BITS (PSUM_BITS),
-                    .ACT_SIGNED(ACT_SIGNED)
-`ifdef QACCEL_MUTANTS
-                    // Mutations that target one PE hit PE (1, 1).
-                  , .MUTANT_SITE(r == 1 && c == 1)
-`endif
-                ) u_tile (
-                    .clk           (clk),
-                    .rst           (rst),
-                    .mode_os       (mode_os),
-                    .act_in        (act_in),
-                    .act_valid_in  (act_valid_in),
-                    .act_tag_in    (act_tag_in),
-                    .act_out       (act_out),
-                    .act_valid_out (act_valid_out),
-                    .act_tag_out   (act_tag_out),
-                    .wgt_in        (wgt_in),
-                    .wgt_valid_in  (wgt_valid_in),
-                    .wgt_out       (wgt_out),
-                    .wgt_valid_out (wgt_valid_out),
-                    .psum_in       (psum_in),
-                    .psum_valid_in (psum_valid_in),
-                    .psum_out      (psum_out),
-                    .psum_valid_out(psum_valid_out),
-                    .overflow      (pe_overflow[r*COLS+c])
-                );
+            if (r == 0) begin : g_north_edge
+                assign wgt_in        = north_wgt;
+                assign wgt_valid_in  = north_valid;
+                // The top row of a WS column adds to zero; nothing drains into it in OS.
+                assign psum_in       = {COLS*PSUM_BITS{1'b0}};
+                assign psum_valid_in = {COLS{1'b0}};
+            end else begin : g_from_north
+                assign wgt_in        = g_row[r-1].wgt_out;
+                assign wgt_valid_in  = g_row[r-1].wgt_valid_out;
+                assign psum_in       = g_row[r-1].psum_out;
+                assign psum_valid_in = g_row[r-1].psum_valid_out;
             end
+
+            mac_row #(
+                .COLS      (COLS),
+                .ACT_BITS  (ACT_BITS),
+                .WGT_BITS  (WGT_BITS),
+                .PSUM_BITS (PSUM_BITS),
+                .ACT_SIGNED(ACT_SIGNED)
+`ifdef QACCEL_MUTANTS
+                // Mutations that target one PE hit PE (1, 1).
+              , .MUTANT_LANE(r == 1 ? 1 : -1)
+`endif
+            ) u_row (
+                .clk             (clk),
+                .rst             (rst),
+                .mode_os         (mode_os),
+                .west_act        (west_act[r*ACT_BITS +: ACT_BITS]),
+                .west_valid      (west_valid[r]),
+                .west_tag        (west_tag[r]),
+                .east_act        (act_out),
+                .east_valid      (act_valid_out),
+                .east_tag        (act_tag_out),
+                .north_wgt       (wgt_in),
+                .north_wgt_valid (wgt_valid_in),
+                .north_psum      (psum_in),
+                .north_psum_valid(psum_valid_in),
+                .south_wgt       (wgt_out),
+                .south_wgt_valid (wgt_valid_out),
+                .south_psum      (psum_out),
+                .south_psum_valid(psum_valid_out),
+                .overflow        (row_overflow[r])
+            );
         end
     endgenerate
+
+    assign south_data  = g_row[ROWS-1].psum_out;
+    assign south_valid = g_row[ROWS-1].psum_valid_out;
 
     // How many cycles after its last activation the array can still emit at its south edge (only
     // activations make results; a weight that arrives later is a preload). WS: row ROWS-1's last
@@ -136,5 +118,5 @@ module mac_array #(
     end
 
     assign busy     = quiet < (mode_os ? OS_FLUSHED : WS_FLUSHED);
-    assign overflow = |pe_overflow;
+    assign overflow = |row_overflow;
 endmodule

@@ -61,7 +61,7 @@ class CoreShape:
 
     def __post_init__(self):
         # A WS column adds `rows` products before the accumulator sees the sum, and its adds are not
-        # checked for overflow (rtl/mac_tile.v): that sum must always fit.
+        # checked for overflow (rtl/mac_row.v): that sum must always fit.
         column_bits = self.act_bits + 1 + self.weight_bits + math.ceil(math.log2(self.rows))
         if self.psum_bits < column_bits:
             raise ProgramError(f"{self}: psum_bits must be at least act_bits + 1 + weight_bits + log2(rows) = "

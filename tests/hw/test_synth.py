@@ -99,7 +99,7 @@ def test_ecp5_multipliers_and_block_rams_follow_from_the_core(small_core_run):
     p = parameters_from_key(small_core_run.key)
     ecp5 = small_core_run.synth["ecp5"]
     assert ecp5["fits"] is True and "refused" not in ecp5
-    # One multiplier per PE serves both dataflows (rtl/mac_tile.v); each requantizer lane's 32 x 24-bit
+    # One multiplier per PE serves both dataflows (rtl/mac_row.v); each requantizer lane's 32 x 24-bit
     # product takes four (each operand split at 18 bits).
     assert ecp5["resources"]["MULT18X18D"] == p.rows * p.cols + 4 * p.cols
     # Every memory becomes block RAM (the wide ones as PDPW16KD: a DP16KD in its 36-bit-wide pseudo

@@ -1,5 +1,5 @@
 """Unit benches per block, each against a Python/numpy model of the block's header comment on random
-stimulus with the extremes. The arithmetic blocks (mac_tile, accumulator) run on both simulators;
+stimulus with the extremes. The arithmetic blocks (mac_row, accumulator) run on both simulators;
 the others run under Icarus, whose build takes a second where a Verilator build takes tens of
 seconds (the whole array runs under Verilator in the core tests)."""
 from __future__ import annotations
@@ -13,10 +13,12 @@ from rtl_helpers import run_unit, unit_failures
 WIDTHS = {"ACT_BITS": 4, "WGT_BITS": 4}
 
 
-# Verilator builds one tile, the signed one (sign extension is where simulators' arithmetic differs).
+# One PE: a row of one lane. Verilator builds the signed one (sign extension is where simulators'
+# arithmetic differs).
 @pytest.mark.parametrize("simulator, act_signed", [("icarus", 0), ("icarus", 1), ("verilator", 1)])
-def test_mac_tile(build_root, simulator, act_signed):
-    run_unit(build_root, simulator, "mac_tile", "bench_mac_tile", {**WIDTHS, "PSUM_BITS": 12, "ACT_SIGNED": act_signed})
+def test_mac_row_pe(build_root, simulator, act_signed):
+    run_unit(build_root, simulator, "mac_row", "bench_mac_row",
+             {"COLS": 1, **WIDTHS, "PSUM_BITS": 12, "ACT_SIGNED": act_signed})
 
 
 @pytest.mark.parametrize("rows, cols, act_signed", [(8, 8, 0), (3, 5, 1), (5, 3, 0), (2, 2, 1), (16, 16, 0)])

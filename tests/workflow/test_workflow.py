@@ -167,7 +167,7 @@ def test_an_edited_module_reruns_exactly_the_rules_whose_results_depend_on_it(ti
 def test_an_edited_verilog_file_rebuilds_and_simulates_only(tiny_workflow, tmp_path):
     rtl = tmp_path / "rtl"
     shutil.copytree(REPO / "rtl", rtl)
-    edit(rtl / "mac_tile.v", "endmodule", "wire edited;\nendmodule")
+    edit(rtl / "mac_row.v", "endmodule", "wire edited;\nendmodule")
     expected = {**CORE_REBUILT, **CHECKS, "summary": 1, "rtl_figures": 1, "jobs_figure": 1, **NETWORK}
     assert planned_jobs_of(checkout_copy(tmp_path, rtl), tiny_workflow) == expected
 

@@ -1,9 +1,10 @@
-"""mac_tile against a Python model of its header comment, cycle by cycle: every output of every
-cycle is compared (data words only where their valid bit is set).
+"""One PE (mac_row with COLS = 1) against a Python model of its header comment, cycle by cycle: every
+output of every cycle is compared (data words only where their valid bit is set). Rows of several
+lanes run in the array's bench (bench_mac_array.py).
 
 WS: the preload wave (the first weight stays while the shadow is empty, later ones pass south),
 the swap on a tagged activation (which multiplies with the shadow weight and keeps a weight that
-arrives on the same cycle), psum_in + act * weight on every valid activation, every activation
+arrives on the same cycle), north_psum + act * weight on every valid activation, every activation
 times every weight. OS: accumulation, capture on the tagged step, the drain bus (north traffic
 first, its own value on a free cycle), sticky overflow on exactly the overflowing add, wrap-around.
 Widths and ACT_SIGNED come from the build.
@@ -18,9 +19,9 @@ from cocotb.triggers import FallingEdge
 
 from unit_common import reset, resolved, start_and_reset, wrap
 
-INPUTS = {"mode_os": 0, "act_in": 0, "act_valid_in": 0, "act_tag_in": 0, "wgt_in": 0, "wgt_valid_in": 0,
-          "psum_in": 0, "psum_valid_in": 0}
-OUTPUTS = ["act_valid_out", "wgt_valid_out", "psum_valid_out", "overflow"]
+INPUTS = {"mode_os": 0, "west_act": 0, "west_valid": 0, "west_tag": 0, "north_wgt": 0, "north_wgt_valid": 0,
+          "north_psum": 0, "north_psum_valid": 0}
+OUTPUTS = ["east_valid", "south_wgt_valid", "south_psum_valid", "overflow"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Widths:
 
     @classmethod
     def of(cls, dut) -> "Widths":
-        return cls(len(dut.act_in), len(dut.wgt_in), len(dut.psum_in), bool(int(dut.ACT_SIGNED.value)))
+        return cls(len(dut.west_act), len(dut.north_wgt), len(dut.north_psum), bool(int(dut.ACT_SIGNED.value)))
 
     def act_range(self) -> range:
         if self.act_signed:
@@ -58,7 +59,7 @@ class Cycle:
     psum_valid: int = 0
 
 
-class TileModel:
+class PeModel:
     """The PE as its header comment describes it. ``step`` takes one cycle's inputs and returns the
     outputs expected after that cycle's rising edge (None where the word is not qualified)."""
 
@@ -80,22 +81,22 @@ class TileModel:
         self.events[event] = self.events.get(event, 0) + 1
 
     def passthrough(self, cycle: Cycle) -> dict:
-        return {"act_valid_out": cycle.act_valid,
-                "act_out": cycle.act if cycle.act_valid else None,
-                "act_tag_out": cycle.tag if cycle.act_valid else None}
+        return {"east_valid": cycle.act_valid,
+                "east_act": cycle.act if cycle.act_valid else None,
+                "east_tag": cycle.tag if cycle.act_valid else None}
 
     def ws(self, cycle: Cycle) -> dict:
         swap = bool(cycle.act_valid and cycle.tag)
         keep = bool(cycle.wgt_valid and (not self.shadow_full or swap))
         out = self.passthrough(cycle)
-        out.update(wgt_valid_out=int(cycle.wgt_valid and not keep), wgt_out=cycle.wgt if cycle.wgt_valid and not keep
-                   else None, psum_valid_out=cycle.act_valid, overflow=0)
+        out.update(south_wgt_valid=int(cycle.wgt_valid and not keep), south_wgt=cycle.wgt if cycle.wgt_valid and not keep
+                   else None, south_psum_valid=cycle.act_valid, overflow=0)
         if cycle.act_valid:
             weight = self.shadow if swap else self.active
             assert weight is not None, "stimulus error: an activation before any weight was swapped in"
-            out["psum_out"] = wrap(cycle.psum + cycle.act * weight, self.widths.psum)
+            out["south_psum"] = wrap(cycle.psum + cycle.act * weight, self.widths.psum)
         else:
-            out["psum_out"] = None
+            out["south_psum"] = None
         if swap:
             self.active = self.shadow
             self.shadow_full = False
@@ -111,16 +112,16 @@ class TileModel:
     def os(self, cycle: Cycle) -> dict:
         capture = bool(cycle.act_valid and cycle.tag)
         out = self.passthrough(cycle)
-        out.update(wgt_valid_out=cycle.wgt_valid, wgt_out=cycle.wgt if cycle.wgt_valid else None)
+        out.update(south_wgt_valid=cycle.wgt_valid, south_wgt=cycle.wgt if cycle.wgt_valid else None)
         if cycle.psum_valid:
-            out.update(psum_valid_out=1, psum_out=wrap(cycle.psum, self.widths.psum))
+            out.update(south_psum_valid=1, south_psum=wrap(cycle.psum, self.widths.psum))
             self.count("forward" + (" while full" if self.drain_full else ""))
         elif self.drain_full:
-            out.update(psum_valid_out=1, psum_out=self.drain)
+            out.update(south_psum_valid=1, south_psum=self.drain)
             self.drain_full = False
             self.count("emit own")
         else:
-            out.update(psum_valid_out=0, psum_out=None)
+            out.update(south_psum_valid=0, south_psum=None)
         if cycle.act_valid:
             exact = self.acc + cycle.act * cycle.wgt
             if exact not in self.widths.psum_range():
@@ -139,16 +140,16 @@ class TileModel:
 
 
 def drive(dut, widths: Widths, cycle: Cycle) -> None:
-    dut.act_in.value = cycle.act & ((1 << widths.act) - 1)
-    dut.act_valid_in.value = cycle.act_valid
-    dut.act_tag_in.value = cycle.tag
-    dut.wgt_in.value = cycle.wgt & ((1 << widths.wgt) - 1)
-    dut.wgt_valid_in.value = cycle.wgt_valid
-    dut.psum_in.value = cycle.psum & ((1 << widths.psum) - 1)
-    dut.psum_valid_in.value = cycle.psum_valid
+    dut.west_act.value = cycle.act & ((1 << widths.act) - 1)
+    dut.west_valid.value = cycle.act_valid
+    dut.west_tag.value = cycle.tag
+    dut.north_wgt.value = cycle.wgt & ((1 << widths.wgt) - 1)
+    dut.north_wgt_valid.value = cycle.wgt_valid
+    dut.north_psum.value = cycle.psum & ((1 << widths.psum) - 1)
+    dut.north_psum_valid.value = cycle.psum_valid
 
 
-async def step(dut, model: TileModel, cycle: Cycle, what: str) -> None:
+async def step(dut, model: PeModel, cycle: Cycle, what: str) -> None:
     """Drive one cycle, then compare every qualified output with the model."""
     drive(dut, model.widths, cycle)
     expected = model.os(cycle) if int(dut.mode_os.value) else model.ws(cycle)
@@ -166,10 +167,10 @@ def pick(rng: random.Random, values: range) -> int:
     return rng.choice([values[0], values[-1]]) if rng.random() < 0.25 else rng.choice(values)
 
 
-async def start(dut, mode_os: int) -> tuple[Widths, TileModel]:
+async def start(dut, mode_os: int) -> tuple[Widths, PeModel]:
     await start_and_reset(dut, {**INPUTS, "mode_os": mode_os}, OUTPUTS)
     widths = Widths.of(dut)
-    return widths, TileModel(widths)
+    return widths, PeModel(widths)
 
 
 @cocotb.test()
@@ -241,7 +242,7 @@ async def os_overflow_is_sticky_and_sums_wrap(dut):
         overflowing_step = limit // abs(product)  # the first step whose exact sum is out of range
         for steps in (overflowing_step + 1, overflowing_step + 4):
             await reset(dut, {**INPUTS, "mode_os": 1}, OUTPUTS)
-            model = TileModel(widths)
+            model = PeModel(widths)
             for index in range(steps):
                 await step(dut, model, Cycle(act=act, act_valid=1, tag=int(index == steps - 1), wgt=wgt),
                            f"product {product} step {index} of {steps}")
