@@ -4,7 +4,9 @@
     python benchmarks/network_rate.py --directory <built tree> --configfile ... --count 100 --shard 10 --cores 2
 
 The tree needs the model and the data (results/train/model.pt, resources/cifar10.npz); the core's
-build is made if it is missing (and then counts in the wall time). The run is the workflow's own:
+build is made if it is missing (and then counts in the wall time). A dry run first: a tree on which the
+run would also make other jobs (the data, the training: a tree built with other settings or code) is
+refused, naming them, before anything runs. The run is the workflow's own:
 `snakemake --cores N results/network/{ws,os}/predictions.tsv` with `network={first, count, shard}`,
 its shard jobs forced, so a finished range is timed again. Printed:
 
@@ -38,13 +40,52 @@ TARGET_CYCLES_PER_SECOND = 2_000_000  # issue 16: Verilator, the 8x8 core, one s
 DATAFLOWS = ("ws", "os")
 
 
-def run_network(directory: Path, configfiles: list[str], first: int, count: int, shard: int, cores: int) -> float:
+# The jobs the timed run may make: the shards it times, their merges, and the core's build (which then
+# counts in the wall time).
+TIMED_RULES = ("network_shard", "network_merge", "sim_build")
+
+
+def network_command(directory: Path, configfiles: list[str], first: int, count: int, shard: int, cores: int,
+                    *options: str) -> list[str]:
     targets = [f"results/network/{dataflow}/predictions.tsv" for dataflow in DATAFLOWS]
     # --forcerun, --configfile and --config take several values: targets first, --config last.
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory",
-               str(directory), "--cores", str(cores), *targets, "--forcerun", "network_shard",
-               *(["--configfile", *configfiles] if configfiles else []),
-               "--config", f"network={{first: {first}, count: {count}, shard: {shard}}}"]
+    return [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory",
+            str(directory), "--cores", str(cores), *targets, *options, "--forcerun", "network_shard",
+            *(["--configfile", *configfiles] if configfiles else []),
+            "--config", f"network={{first: {first}, count: {count}, shard: {shard}}}"]
+
+
+def planned_jobs(command: list[str], directory: Path) -> dict[str, int]:
+    """Rule -> number of jobs, from the "Job stats" table of ``command`` (a dry run)."""
+    result = subprocess.run(command, cwd=directory, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-4000:]}")
+    lines = result.stdout.splitlines()
+    if "Job stats:" not in lines:
+        return {}
+    jobs = {}
+    for line in lines[lines.index("Job stats:") + 3:]:  # after the header and its rule
+        rule, _, number = line.partition(" ")
+        if rule == "total" or not number.strip().isdigit():
+            break
+        jobs[rule] = int(number)
+    return jobs
+
+
+def check_built(directory: Path, command: list[str]) -> None:
+    """Exit, naming them, if the run would make jobs besides TIMED_RULES'."""
+    others = {rule: jobs for rule, jobs in planned_jobs(command, directory).items() if rule not in TIMED_RULES}
+    if others:
+        sys.exit(f"{directory} is not built for this benchmark: besides the shards the run would make "
+                 f"{', '.join(f'{jobs} {rule}' for rule, jobs in others.items())} (its data, model or settings differ "
+                 f"from what these config files ask); run the workflow there with them first "
+                 f"(`snakemake --cores N results/network/ws/predictions.tsv --configfile ...`), or pass the "
+                 f"config files it was built with")
+
+
+def run_network(directory: Path, configfiles: list[str], first: int, count: int, shard: int, cores: int) -> float:
+    command = network_command(directory, configfiles, first, count, shard, cores)
+    check_built(directory, network_command(directory, configfiles, first, count, shard, cores, "--dry-run"))
     print(f"running {count} images x {len(DATAFLOWS)} dataflows, shards of {shard}, --cores {cores} ...", flush=True)
     began = time.perf_counter()
     result = subprocess.run(command, cwd=directory, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -124,3 +124,17 @@ def test_network_rate_benchmark_times_both_dataflows_and_estimates_a_cluster(cop
         assert " simulated cycles/s (target 2,000,000: " in line
     # one image per dataflow, 200 shard slots: one round
     assert lines[4].startswith("cluster of 100 nodes like this one (") and ": 2 jobs in 1 round(s) of about " in lines[4]
+
+
+def test_network_rate_benchmark_refuses_a_tree_that_would_train_first(copy_of_tiny_workflow):
+    """A tree whose model is gone (or was built with other settings): the run would train before it
+    times anything. The benchmark names the jobs and runs none of them."""
+    workdir = copy_of_tiny_workflow
+    (workdir / "results/train/model.pt").unlink()
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks/network_rate.py"), "--directory", str(workdir), "--configfile",
+         str(REPO / "config.yaml"), str(workdir / "tiny.yaml"), "--count", "1", "--shard", "1"],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0 and result.stdout == ""
+    assert f"{workdir} is not built for this benchmark: besides the shards the run would make 1 train (" in result.stderr
+    assert not (workdir / "results/train/model.pt").exists()
