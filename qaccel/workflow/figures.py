@@ -338,6 +338,7 @@ def _pareto_panel(axis, rows: list[dict], cost: str, benefit: str, flag: str, xl
     axis.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
     axis.xaxis.set_major_formatter(matplotlib.ticker.EngFormatter(sep=""))
     axis.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    axis.margins(x=0.1)  # room for the rightmost point's label inside the frame
     axis.grid(alpha=0.3, which="both")
     axis.legend(fontsize=8)
 
