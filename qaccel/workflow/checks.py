@@ -17,6 +17,7 @@ from qaccel.model.layers import ConvLayer, conv_layer
 from qaccel.rtl.limits import core_problem, core_refusal
 
 from .config import ConfigError
+from .file_digests import file_digest
 
 # Counting an archive's test images reads all of it (seconds): the count is kept here, in the working
 # directory, per archive path, size and modification time.
@@ -72,9 +73,25 @@ def images_at_hand(config: dict, data_path: Path, counts: Path = ARCHIVE_COUNTS)
     return TEST_IMAGES, "torchvision's CIFAR-10"
 
 
+def check_archive_pin(config: dict) -> None:
+    """A pinned archive (data.archive_sha256) is the file at data.archive. The data rule ignores the
+    archive's time stamp and re-runs on the pin (workflow/rules/common.smk, archive_content), so a
+    different archive under a pin must stop the run rather than stand beside data made from another."""
+    data = config["data"]
+    archive = Path(data["archive"]) if data["source"] == "archive" and data["archive"] else None
+    if archive is None or not data["archive_sha256"] or not archive.is_file():
+        return
+    actual = file_digest(archive)
+    if actual != data["archive_sha256"].lower():
+        raise ConfigError(f"config key data.archive_sha256: {archive} (data.archive) has sha256 {actual}, not "
+                          f"{data['archive_sha256']}: restore that archive, or set the key to the new digest (the "
+                          f"data, training and everything after them are then made again)")
+
+
 def check_data(config: dict, data_path: str | Path, counts: Path = ARCHIVE_COUNTS) -> None:
-    """The captured image and the network's and the sweep's images lie in the test split at hand; an
-    archive that must still be read exists."""
+    """The archive is the pinned one; the captured image and the network's and the sweep's images lie
+    in the test split at hand; an archive that must still be read exists."""
+    check_archive_pin(config)
     test_images, source = images_at_hand(config, Path(data_path), counts)
     check_test_image(config["capture"]["image"], test_images, source)
     network = config["network"]

@@ -1,6 +1,7 @@
 """Config validation: every error names the config key; the schema is the one source of defaults,
 types, ranges and documentation."""
 import copy
+import hashlib
 import json
 import re
 
@@ -202,6 +203,21 @@ def test_a_missing_archive_is_named_while_the_data_is_not_built(tmp_path):
     config["data"].update(source="archive", archive=str(tmp_path / "missing.tar.gz"))
     with pytest.raises(ConfigError, match=rf"config key data\.archive: {tmp_path / 'missing.tar.gz'} does not exist"):
         check_data(config, tmp_path / "cifar10.npz")
+
+
+def test_an_archive_other_than_the_pinned_one_is_refused_naming_both_digests(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the digests' cache lives in the working directory
+    archive = make_archive(tmp_path / "small.tar.gz", per_class=1)
+    pinned = hashlib.sha256(archive.read_bytes()).hexdigest()
+    config = validated()
+    config["data"].update(source="archive", archive=str(archive), archive_sha256=pinned.upper())
+    check_data(config, tmp_path / "not-built.npz", tmp_path / "counts.json")
+    other = make_archive(tmp_path / "other.tar.gz", per_class=2)
+    other.replace(archive)
+    actual = hashlib.sha256(archive.read_bytes()).hexdigest()
+    with pytest.raises(ConfigError, match=rf"config key data\.archive_sha256: {archive} \(data\.archive\) has sha256 "
+                                          rf"{actual}, not {pinned.upper()}: restore that archive, or set the key"):
+        check_data(config, tmp_path / "built.npz", tmp_path / "counts.json")
 
 
 def test_the_images_are_checked_against_the_archives_test_split_counted_once(tmp_path):

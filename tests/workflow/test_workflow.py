@@ -1,7 +1,10 @@
 """The workflow end to end with the tiny configuration: outputs, rerun job lists, bad input."""
+import hashlib
 import json
+import os
 import re
 import shutil
+import time
 
 import numpy as np
 import pytest
@@ -170,6 +173,44 @@ def test_an_edited_verilog_file_rebuilds_and_simulates_only(tiny_workflow, tmp_p
     edit(rtl / "mac_row.v", "endmodule", "wire edited;\nendmodule")
     expected = {**CORE_REBUILT, **CHECKS, "summary": 1, "rtl_figures": 1, "jobs_figure": 1, **NETWORK}
     assert planned_jobs_of(checkout_copy(tmp_path, rtl), tiny_workflow) == expected
+
+
+def test_time_stamps_alone_rerun_nothing(tiny_workflow):
+    """A checkout, a copy or a save without an edit renews the Verilog's time stamps: nothing re-runs (only
+    an edit does, above), through the checksums Snakemake keeps of small inputs. The checkout's own rtl/
+    is touched (and restored): another rtl/ would be another set of inputs."""
+    sources = [path for path in (REPO / "rtl").rglob("*") if path.is_file()]
+    stamps = {path: os.stat(path) for path in sources}
+    later = time.time_ns() + 60 * 10**9
+    try:
+        for path in sources:
+            os.utime(path, ns=(later, later))
+        assert planned_jobs_of(REPO, tiny_workflow) == {}
+    finally:
+        for path, stamp in stamps.items():
+            os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+
+
+def test_the_archive_reruns_the_data_for_its_content_not_its_time_stamp(tmp_path):
+    archive = make_archive(tmp_path / "small.tar.gz", per_class=1)
+    settings = tiny_settings()
+    settings["data"].update(archive=str(archive), archive_sha256=None)
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(settings))
+    target = ("resources/cifar10.npz",)
+    run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), "--cores", "1", "--workflow-profile", "none",
+                  *target)
+    later = time.time_ns() + 60 * 10**9
+    os.utime(archive, ns=(later, later))
+    assert planned_jobs(tmp_path, target=target) == {}
+    before = hashlib.sha256(archive.read_bytes()).hexdigest()
+    make_archive(tmp_path / "other.tar.gz", per_class=2).replace(archive)
+    now = hashlib.sha256(archive.read_bytes()).hexdigest()
+    result = run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), "--dry-run", "--workflow-profile", "none",
+                           *target)
+    # The data rule alone, for its param archive_sha256: the archive's digest before and now.
+    assert re.findall(r"^rule (\w+):|^\s+reason: (.*)$", result.stdout, flags=re.MULTILINE) == [
+        ("data", ""), ("", "Params have changed since last execution: Union of exclusive params before and now across "
+                           f"all output: before: '{before}' now: '{now}' ")]
 
 
 def test_a_rerun_names_the_edited_module(tiny_workflow, tmp_path):

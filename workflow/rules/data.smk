@@ -13,7 +13,7 @@ rule data:
         runtime=30,
     params:
         source=config["data"]["source"],
-        archive_sha256=config["data"]["archive_sha256"],
+        archive_sha256=archive_content(),
         download_root=config["data"]["download_root"],
     script:
         "../../scripts/data.py"
