@@ -1,9 +1,9 @@
 // qaccel core: a ROWS x COLS systolic array that runs 3x3 convolutions weight stationary (WS) or
-// output stationary (OS), with its memories, input skew, output FIFO, accumulator and an
+// output stationary (OS), with its memories, input skew, output de-skew, accumulator and an
 // instruction-driven controller. rtl/README.md has the datapath diagram, the instruction set,
 // the memory layouts and the cycle formula.
 //
-//   instr_mem -> controller -> sequencer -> act_mem -(OS: transpose)-> row skew --> mac_array -> ofifo
+//   instr_mem -> controller -> sequencer -> act_mem -(OS: transpose)-> row skew --> mac_array -> de-skew
 //                                        \-> wgt_mem -> col skew ------------------/     -> accumulator
 //                                                              (acc memory, ReLU on host read-out)
 //                         \-> readout: accumulator -> requant -> maxpool -> level_valid/level_data
@@ -12,7 +12,9 @@
 // host_rd_relu; only while the core is not busy). A DRAIN instruction sends a layer's sums out
 // requantized and pooled, one word of COLS levels per level_valid; a storing DRAIN also writes them
 // into the activation memory as the next layer's map (ROWS = COLS only: a level word is a map word). psum_row_valid/psum_row show every row of partial sums that leaves the array, as the
-// accumulator receives it, for monitors. Status flags are sticky until reset.
+// accumulator receives it, for monitors. Status flags are sticky until reset; fifo_overflow (named
+// after the output FIFO the de-skew replaced, for the benches that read it) says a row of results
+// lost a word on its way out of the array.
 module core #(
     parameter ROWS            = 8,
     parameter COLS            = 8,
@@ -28,9 +30,7 @@ module core #(
     parameter MULT_BITS       = 24,  // M_c of the requantization constants (requant.mult_bits)
     parameter LEVEL_BITS      = 16,  // a level lane: the widest clamp (a_bits, requant.feature_bits)
     parameter CONST_ADDR_BITS = 6,   // output-channel tiles of requantization constants
-    // Derived, leave at the default: output FIFO depth (at least COLS words per column: the
-    // array cannot be stalled), host port address and data widths.
-    parameter OFIFO_DEPTH_BITS = $clog2(COLS) + 1,
+    // Derived, leave at the default: host port address and data widths.
     parameter LANE_BITS        = (COLS > 1) ? $clog2(COLS) : 1,
     parameter MEMORY_ADDR_BITS = (ACT_ADDR_BITS > WGT_ADDR_BITS)
                                ? (ACT_ADDR_BITS > INSTR_ADDR_BITS ? ACT_ADDR_BITS : INSTR_ADDR_BITS)
@@ -54,7 +54,7 @@ module core #(
     output                        done,
     output                        busy,
     output                        bad_instruction,
-    output                        fifo_overflow,
+    output                        fifo_overflow,  // a row of results lost a word (output_deskew)
     output                        acc_overflow,
     output [31:0]                 perf_cycles,
     output [2:0]                  dbg_state,
@@ -452,21 +452,19 @@ module core #(
         .busy       (array_busy)
     );
 
-    wire ofifo_empty;
-    ofifo #(
-        .COLS      (COLS),
-        .WIDTH     (PSUM_BITS),
-        .DEPTH_BITS(OFIFO_DEPTH_BITS)
-    ) u_ofifo (
-        .clk      (clk),
-        .rst      (rst),
-        .wr_en    (south_valid),
-        .wr_data  (south_data),
-        .rd_en    (psum_row_valid),
-        .rd_data  (psum_row),
-        .row_valid(psum_row_valid),
-        .empty    (ofifo_empty),
-        .overflow (fifo_overflow)
+    wire deskew_busy;
+    output_deskew #(
+        .COLS (COLS),
+        .WIDTH(PSUM_BITS)
+    ) u_deskew (
+        .clk       (clk),
+        .rst       (rst),
+        .in_valid  (south_valid),
+        .in_data   (south_data),
+        .out_valid (psum_row_valid),
+        .out_data  (psum_row),
+        .misaligned(fifo_overflow),
+        .busy      (deskew_busy)
     );
 
     wire [ACC_ADDR_BITS-1:0] row_addr;
@@ -635,5 +633,5 @@ module core #(
     assign acc_overflow = acc_memory_overflow || array_overflow;
 
     assign datapath_busy = sequencer_busy || act_word_valid || gather_busy || wgt_word_valid || row_skew_busy
-                        || col_skew_busy || array_busy || !ofifo_empty || acc_busy || readout_busy;
+                        || col_skew_busy || array_busy || deskew_busy || acc_busy || readout_busy;
 endmodule

@@ -138,8 +138,7 @@ module mac_row #(
         integer             lane;
         reg [PSUM_BITS-1:0] product;
         reg [PSUM_BITS-1:0] sum;
-        reg [PSUM_BITS-1:0] overflow_bits;
-        reg                 any_overflow;
+        reg [PSUM_BITS-1:0] overflow_bits;  // OS: bit PSUM_BITS-1 set by a lane's add that overflowed
 
         act_out     <= act_in;
         act_tag_out <= act_tag_in;
@@ -160,23 +159,27 @@ module mac_row #(
             south_wgt_valid  <= north_wgt_valid;
             south_psum_valid <= north_psum_valid | drain_full;
             drain_full       <= first_of_fold | (drain_full & north_psum_valid);
-            any_overflow = 1'b0;
+            overflow_bits = {PSUM_BITS{1'b0}};
             for (lane = 0; lane < COLS; lane = lane + 1) begin
                 product = operand(act_in[lane*ACT_BITS +: ACT_BITS]) * $signed(lane_weight(lane));
                 sum     = (addend[lane*PSUM_BITS +: PSUM_BITS] + product) ^ sum_flip(lane);
-                south_psum[lane*PSUM_BITS +: PSUM_BITS] <= north_psum_valid[lane] ? north_psum[lane*PSUM_BITS +: PSUM_BITS]
-                                                                                  : drain[lane*PSUM_BITS +: PSUM_BITS];
+                // The drain bus: what arrives from the north, else this PE's drain register (loaded
+                // only when one of them is valid).
+                if (north_psum_valid[lane]) begin
+                    south_psum[lane*PSUM_BITS +: PSUM_BITS] <= north_psum[lane*PSUM_BITS +: PSUM_BITS];
+                end else if (drain_full[lane]) begin
+                    south_psum[lane*PSUM_BITS +: PSUM_BITS] <= drain[lane*PSUM_BITS +: PSUM_BITS];
+                end
                 if (act_valid_in[lane]) begin
                     // A signed add overflows when both operands' signs differ from the sum's.
-                    overflow_bits = (addend[lane*PSUM_BITS +: PSUM_BITS] ^ sum) & (product ^ sum);
-                    any_overflow  = any_overflow | overflow_bits[PSUM_BITS-1];
+                    overflow_bits = overflow_bits | ((addend[lane*PSUM_BITS +: PSUM_BITS] ^ sum) & (product ^ sum));
                     acc[lane*PSUM_BITS +: PSUM_BITS] <= act_tag_in[lane] ? {PSUM_BITS{1'b0}} : sum;
                     if (act_tag_in[lane]) begin
                         drain[lane*PSUM_BITS +: PSUM_BITS] <= sum;
                     end
                 end
             end
-            overflow <= overflow | any_overflow;
+            overflow <= overflow | overflow_bits[PSUM_BITS-1];
         end else begin
             act_valid_out    <= act_valid_in;
             south_wgt_valid  <= north_wgt_valid & ~keep_weight;

@@ -30,7 +30,7 @@ How the table is applied (each a stated choice, not from the paper):
   array still clocks it), but a step whose tap lies in the padding reads no activation word;
 - a DRAIN's requantization: per accumulator word, each lane's constants read from its own constant
   memory and one psum_bits x mult_bits multiply and one (psum_bits + mult_bits)-bit add;
-- registers, wires, skew buffers, the output FIFO and the clock tree are not counted; nor are the
+- registers, wires, skew buffers, the output de-skew and the clock tree are not counted; nor are the
   max-pool's compares (on the core) or the classifier (on the host).
 """
 from __future__ import annotations

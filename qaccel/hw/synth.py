@@ -164,7 +164,7 @@ def memory_mapping(lines: list[str]) -> dict[str, str]:
 def _memory_shapes(found: list[dict], mapping: dict[str, str]) -> str:
     """Each memory's shape and primitive; the copies of one memory in a generate loop (the same
     name but for their indices, the same shape and primitive) once, with their count
-    (u_ofifo.g_column[*].u_fifo.u_entries.mem 32 x 64 x 32 bits)."""
+    (u_readout.u_requant.g_lane[*].constant_memory.mem 8 x 16 x 104 bits)."""
     groups: dict[tuple, list[str]] = {}
     for memory in found:
         key = (re.sub(r"\[\d+\]", "[*]", memory["name"]), memory["words"], memory["width"],

@@ -26,7 +26,7 @@ SIMULATORS = ("icarus", "verilator")
 RTL_DIR = Path(__file__).resolve().parents[2] / "rtl"
 BENCH_TOP = "layer_bench"
 # Deliberate faults for the mutation check (rtl/README.md), each selected by its macro.
-MUTANTS = ("MUTANT_PE_ADDER_BIT", "MUTANT_STUCK_WEIGHT", "MUTANT_FIFO_DROP", "MUTANT_LOOP_BOUND",
+MUTANTS = ("MUTANT_PE_ADDER_BIT", "MUTANT_STUCK_WEIGHT", "MUTANT_DESKEW_DROP", "MUTANT_LOOP_BOUND",
            "MUTANT_ACC_FIRST", "MUTANT_RUN_IGNORES_BUSY", "MUTANT_ACT_BASE_FIELD", "MUTANT_REQUANT_TIES_DOWN",
            "MUTANT_REQUANT_LANE_CONSTANTS", "MUTANT_POOL_WINDOW", "MUTANT_PAD_EDGE", "MUTANT_TRANSPOSE_ORDER", "MUTANT_STORE_OFFSET",
            "MUTANT_RING_EARLY_READ", "MUTANT_DMA_DROP_BEAT", "MUTANT_DMA_EARLY_SWAP")
@@ -59,9 +59,6 @@ class BenchParameters:
     wgt_addr_bits: int
     acc_addr_bits: int
     expect_addr_bits: int
-    # The output FIFO's depth (address bits); None keeps the core's default, deep enough for the
-    # array. Tests set it too small to see the core report a FIFO overflow.
-    ofifo_depth_bits: int | None = None
     mult_bits: int = 24  # the requantizer's (CoreShape)
     level_bits: int = 16
     const_addr_bits: int = 6  # output-channel tiles of requantization constants (rtl/core.v's default)
@@ -94,7 +91,6 @@ class BenchParameters:
                 "ACT_ADDR_BITS": self.act_addr_bits, "WGT_ADDR_BITS": self.wgt_addr_bits,
                 "ACC_ADDR_BITS": self.acc_addr_bits, "MULT_BITS": self.mult_bits, "LEVEL_BITS": self.level_bits,
                 "CONST_ADDR_BITS": self.const_addr_bits, "EXPECT_ADDR_BITS": self.expect_addr_bits,
-                **({"OFIFO_DEPTH_BITS": self.ofifo_depth_bits} if self.ofifo_depth_bits is not None else {}),
                 **({"LEVEL_ADDR_BITS": self.level_addr_bits} if self.level_addr_bits is not None else {}),
                 **({"DRAM_ADDR_BITS": self.dram_addr_bits} if self.dram_addr_bits is not None else {}),
                 **({"ACT_WORDS": self.act_words} if self.act_words is not None else {})}
@@ -107,18 +103,17 @@ class BenchParameters:
     def key(self) -> str:
         """A short directory name: r8c8a8sw4p32k24l16-13.19.13.20.6 (s: signed activations, u: unsigned;
         k, l: the requantizer's M_c and level bits; then the memories' address bits: activations,
-        weights, accumulator, the bench's monitor, requantization constants; where not the default, -f the
-        output FIFO's, -i the instruction memory's, -v the bench's store of levels, -d its DRAM, and -w the
-        activation memory's words)."""
+        weights, accumulator, the bench's monitor, requantization constants; where not the default, -i the
+        instruction memory's, -v the bench's store of levels, -d its DRAM, and -w the activation memory's
+        words)."""
         sign = "s" if self.act_signed else "u"
-        fifo = f"-f{self.ofifo_depth_bits}" if self.ofifo_depth_bits is not None else ""
-        fifo += f"-i{self.instr_addr_bits}" if self.instr_addr_bits != INSTR_ADDR_BITS else ""
-        fifo += f"-v{self.level_addr_bits}" if self.level_addr_bits is not None else ""
-        fifo += f"-d{self.dram_addr_bits}" if self.dram_addr_bits is not None else ""
-        fifo += f"-w{self.act_words}" if self.act_words is not None else ""
+        depths = f"-i{self.instr_addr_bits}" if self.instr_addr_bits != INSTR_ADDR_BITS else ""
+        depths += f"-v{self.level_addr_bits}" if self.level_addr_bits is not None else ""
+        depths += f"-d{self.dram_addr_bits}" if self.dram_addr_bits is not None else ""
+        depths += f"-w{self.act_words}" if self.act_words is not None else ""
         return (f"r{self.rows}c{self.cols}a{self.act_bits}{sign}w{self.weight_bits}p{self.psum_bits}"
                 f"k{self.mult_bits}l{self.level_bits}-{self.act_addr_bits}.{self.wgt_addr_bits}.{self.acc_addr_bits}."
-                f"{self.expect_addr_bits}.{self.const_addr_bits}{fifo}")
+                f"{self.expect_addr_bits}.{self.const_addr_bits}{depths}")
 
 
 def choose_simulator(setting: str, auto_cycles: int, cycles: int) -> str:

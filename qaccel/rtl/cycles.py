@@ -12,8 +12,8 @@ model, and the ideal.
            (input tile, tap) and the transpose turns it into R steps, R cycles later. Around them:
            fetching and decoding the RUN, WS's preload of fold 0 (R), OS's transpose (R), and the
            last fold's flush: the skew,
-           the array (WS: a row crosses C PEs; OS: a column drains its R results), the output FIFO
-           and the accumulator. A program of several RUNs saves NEXT_RUN_SAVES cycles per RUN
+           the array (WS: a row crosses C PEs; OS: a column drains its R results), the output
+           de-skew and the accumulator. A program of several RUNs saves NEXT_RUN_SAVES cycles per RUN
            after the first (program_cycles). A DRAIN after the RUN adds drain_cycles.
   per-fold the im2col mapping of SCALE-Sim 3, folds back to back with no overlap: the layer is a
   model    (H*W) x (Cin*9) by (Cin*9) x Cout product.

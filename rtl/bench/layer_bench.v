@@ -46,8 +46,7 @@ module layer_bench #(
     parameter CONST_ADDR_BITS = 6,
     parameter EXPECT_ADDR_BITS = 10,
     parameter LEVEL_ADDR_BITS = ACC_ADDR_BITS,  // the words of levels a run's DRAINs may send
-    parameter DRAM_ADDR_BITS  = 1,              // the DRAM's beats
-    parameter OFIFO_DEPTH_BITS = $clog2(COLS) + 1
+    parameter DRAM_ADDR_BITS  = 1               // the DRAM's beats
 ) (
 `ifndef QACCEL_SELF_CLOCK
     input clk
@@ -128,8 +127,7 @@ module layer_bench #(
         .ACC_ADDR_BITS  (ACC_ADDR_BITS),
         .MULT_BITS      (MULT_BITS),
         .LEVEL_BITS     (LEVEL_BITS),
-        .CONST_ADDR_BITS(CONST_ADDR_BITS),
-        .OFIFO_DEPTH_BITS(OFIFO_DEPTH_BITS)
+        .CONST_ADDR_BITS(CONST_ADDR_BITS)
     ) dut (
         .clk            (clk),
         .rst            (rst),

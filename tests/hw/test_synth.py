@@ -30,26 +30,20 @@ def dp16kd_blocks(words, width):
 INSTRUCTION_BITS_READ = 6 + 10 * 24
 
 
-def fifo_words(p: BenchParameters) -> int:
-    return 2 ** (math.ceil(math.log2(p.cols)) + 1)  # core.v's OFIFO_DEPTH_BITS default
-
-
 def core_blocks(p: BenchParameters, instruction_bits: int = INSTRUCTION_BITS_READ) -> int:
     """DP16KD for every sdp_ram of the core (rtl/sdp_ram.v, marked block RAM): activations, weight beats,
-    the accumulator's two banks, instructions, each lane's constants, each column's output FIFO; and the
-    max-pool's row buffer."""
+    the accumulator's two banks, instructions, each lane's constants; and the max-pool's row buffer."""
     per_beat = p.shape.weight_beat_words
     return (dp16kd_blocks(2**p.act_addr_bits, p.rows * p.act_bits)
             + dp16kd_blocks(2**p.wgt_addr_bits // per_beat, per_beat * p.cols * p.weight_bits)
             + 2 * dp16kd_blocks(2 ** (p.acc_addr_bits - 1), p.cols * p.psum_bits)
             + dp16kd_blocks(2**p.instr_addr_bits, instruction_bits)
-            + p.cols * dp16kd_blocks(2**p.const_addr_bits, p.shape.constant_bits)
-            + p.cols * dp16kd_blocks(fifo_words(p), p.psum_bits) + 1)
+            + p.cols * dp16kd_blocks(2**p.const_addr_bits, p.shape.constant_bits) + 1)
 
 
 def test_a_core_key_reads_back_into_its_parameters():
     for parameters in (network_parameters(CoreShape(8, 8, 8, 4, 32, True)),
-                       BenchParameters(2, 4, 5, 4, 16, False, 6, 7, 8, 9, ofifo_depth_bits=1)):
+                       BenchParameters(2, 4, 5, 4, 16, False, 6, 7, 8, 9, instr_addr_bits=5, dram_addr_bits=3)):
         assert parameters_from_key(parameters.key()) == parameters
     assert core_verilog_parameters(parameters_from_key("r8c8a8sw4p32k24l16-17.19.13.20.6")) == {
         "ROWS": 8, "COLS": 8, "ACT_BITS": 8, "ACT_SIGNED": 1, "WGT_BITS": 4, "PSUM_BITS": 32, "INSTR_ADDR_BITS": 4,
@@ -69,8 +63,6 @@ def test_the_generic_mapping_keeps_every_memory_as_one_memory_of_the_cores_sizes
         {"name": "u_act_mem.mem", "words": 2**p.act_addr_bits, "width": p.rows * p.act_bits,
          "read_ports": 1, "write_ports": 1},
         {"name": "u_instr_mem.mem", "words": 16, "width": 256, "read_ports": 1, "write_ports": 1},
-        *[{"name": f"u_ofifo.g_column[{column}].u_fifo.u_entries.mem", "words": fifo_words(p), "width": p.psum_bits,
-           "read_ports": 1, "write_ports": 1} for column in range(p.cols)],
         # The read-out: the max-pool's row buffer (16 pairs of levels), a constant memory per lane
         # ({S, B, M}: 6 + (psum + mult) + mult bits per output-channel tile).
         {"name": "u_readout.u_maxpool.row_buffer", "words": 16, "width": p.cols * p.level_bits,
@@ -85,7 +77,7 @@ def test_the_generic_mapping_keeps_every_memory_as_one_memory_of_the_cores_sizes
         memory["bits"] = memory["words"] * memory["width"]
     generic = small_core_run.synth["generic"]
     assert generic["memories"] == expected
-    assert generic["memory_bits"] == sum(memory["bits"] for memory in expected) == 57600 + 512 + 2 * 1376
+    assert generic["memory_bits"] == sum(memory["bits"] for memory in expected) == 57344 + 512 + 2 * 1376
 
 
 def test_the_generic_mapping_is_gates_of_the_fixed_set_weighted_as_the_readme_states(small_core_run):
@@ -104,13 +96,13 @@ def test_ecp5_multipliers_and_block_rams_follow_from_the_core(small_core_run):
     assert ecp5["resources"]["MULT18X18D"] == p.rows * p.cols + 4 * p.cols
     # Every memory becomes block RAM (the wide ones as PDPW16KD: a DP16KD in its 36-bit-wide pseudo
     # dual-port mode): 1 activation, 4 weight, 2 x 2 accumulator, 7 instruction (246 bits read), 2 x 3
-    # constant blocks, 2 FIFO blocks and the row buffer's one; nothing is distributed RAM.
-    assert ecp5["resources"]["DP16KD"] == core_blocks(p) == 25
+    # constant blocks and the row buffer's one; nothing is distributed RAM (the output de-skew is
+    # registers).
+    assert ecp5["resources"]["DP16KD"] == core_blocks(p) == 23
     assert {name: primitive for name, primitive in ecp5["memory_mapping"].items()} == {
         "u_act_mem.mem": "DP16KD", "u_wgt_mem.mem": "PDPW16KD", "u_instr_mem.mem": "PDPW16KD",
         **{f"u_accumulator.g_bank[{bank}].u_mem.mem": "PDPW16KD" for bank in range(2)},
         "u_readout.u_maxpool.row_buffer": "PDPW16KD",
-        **{f"u_ofifo.g_column[{column}].u_fifo.u_entries.mem": "PDPW16KD" for column in range(p.cols)},
         **{f"u_readout.u_requant.g_lane[{lane}].constant_memory.mem": "PDPW16KD" for lane in range(p.cols)}}
     assert ecp5["resources"]["TRELLIS_DPR16X4"] == 0 and ecp5["resources"]["LUT4"] > 0
     assert all(ecp5["cells"].get(cell, 0) == count for cell, count in ecp5["resources"].items())

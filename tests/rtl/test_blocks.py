@@ -31,14 +31,9 @@ def test_skew_buffer(build_root):
     run_unit(build_root, "icarus", "skew_buffer", "bench_skew_buffer", {"LANES": 8, "WIDTH": 4})
 
 
-def test_sync_fifo(build_root):
-    run_unit(build_root, "icarus", "sync_fifo", "bench_fifos", {"WIDTH": 16, "DEPTH_BITS": 3},
-             testcase="sync_fifo_matches_deque")
-
-
-def test_ofifo(build_root):
-    run_unit(build_root, "icarus", "ofifo", "bench_fifos", {"COLS": 8, "WIDTH": 16, "DEPTH_BITS": 4},
-             testcase="ofifo_realigns_skewed_columns")
+@pytest.mark.parametrize("cols", [8, 2])
+def test_output_deskew(build_root, cols):
+    run_unit(build_root, "icarus", "output_deskew", "bench_output_deskew", {"COLS": cols, "WIDTH": 16})
 
 
 # Verilator builds the 32-bit one: 128-bit words take its wide-word code.

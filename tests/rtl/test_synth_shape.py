@@ -43,9 +43,8 @@ def test_memories_are_one_write_one_synchronous_read_and_nothing_is_a_latch(tmp_
     design = yosys(tmp_path, "core", CORE_PARAMETERS, "proc; flatten; opt; memory -nomap")
     memories = {name: {key: int(cell["parameters"][key], 2) for key in ("RD_PORTS", "WR_PORTS", "RD_CLK_ENABLE")}
                 for name, cell in cells(design).items() if cell["type"] == "$mem_v2"}
-    # Every memory is an sdp_ram, the column FIFOs' entries too.
+    # Every memory is an sdp_ram (the output de-skew is registers).
     expected = ["u_accumulator.g_bank[0].u_mem.mem", "u_accumulator.g_bank[1].u_mem.mem", "u_act_mem.mem", "u_instr_mem.mem", "u_wgt_mem.mem",
-                *[f"u_ofifo.g_column[{column}].u_fifo.u_entries.mem" for column in range(COLS)],
                 # the read-out: one constant memory per lane, the max-pool's row buffer
                 *[f"u_readout.u_requant.g_lane[{lane}].constant_memory.mem" for lane in range(COLS)],
                 "u_readout.u_maxpool.row_buffer"]

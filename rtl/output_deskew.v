@@ -1,0 +1,75 @@
+// Output de-skew: column c of the array delivers a row's word c cycles after column 0 (the array's
+// skew), so lane c is delayed COLS - c cycles and a row leaves whole, the cycle after its last
+// column's word: a triangle of shift registers, COLS (COLS + 1) / 2 words. The array cannot be
+// stalled and every column sees column 0's pattern shifted by its skew, so the lanes' valid bits
+// agree at the output. A row whose lanes disagree would leave with a word missing: it is dropped and
+// the sticky `misaligned` flag says so (a lost result must be visible, not silent). Only the valid
+// bits are reset (a word is used only with its valid bit).
+module output_deskew #(
+    parameter COLS  = 8,
+    parameter WIDTH = 32
+) (
+    input                   clk,
+    input                   rst,
+    input  [COLS-1:0]       in_valid,
+    input  [COLS*WIDTH-1:0] in_data,
+    output                  out_valid,
+    output [COLS*WIDTH-1:0] out_data,
+    output reg              misaligned,
+    output                  busy
+);
+`ifdef MUTANT_DESKEW_DROP
+    // Mutation: column 1 loses its fifth word after reset, silently.
+    reg [2:0] column_words;
+    always @(posedge clk) begin
+        if (rst) column_words <= 3'd0;
+        else if (in_valid[1] && column_words != 3'd7) column_words <= column_words + 1'b1;
+    end
+    wire [COLS-1:0] entering = in_valid & ~({{(COLS-1){1'b0}}, in_valid[1] && column_words == 3'd4} << 1);
+`else
+    wire [COLS-1:0] entering = in_valid;
+`endif
+
+    wire [COLS-1:0] lane_valid;
+    wire [COLS-1:0] lane_busy;
+
+    genvar c;
+    generate
+        for (c = 0; c < COLS; c = c + 1) begin : g_lane
+            localparam DELAY = COLS - c;
+            if (DELAY == 1) begin : g_one
+                reg             valid_q;
+                reg [WIDTH-1:0] data_q;
+                always @(posedge clk) begin
+                    valid_q <= entering[c] && !rst;
+                    data_q  <= in_data[c*WIDTH +: WIDTH];
+                end
+                assign lane_valid[c]              = valid_q;
+                assign out_data[c*WIDTH +: WIDTH] = data_q;
+                assign lane_busy[c]               = valid_q;
+            end else begin : g_delay
+                // Stage 0 holds the word that entered a cycle ago, stage DELAY-1 the oldest.
+                reg [DELAY-1:0]       valid_q;
+                reg [DELAY*WIDTH-1:0] data_q;
+                always @(posedge clk) begin
+                    valid_q <= rst ? {DELAY{1'b0}} : {valid_q[DELAY-2:0], entering[c]};
+                    data_q  <= {data_q[(DELAY-1)*WIDTH-1:0], in_data[c*WIDTH +: WIDTH]};
+                end
+                assign lane_valid[c]              = valid_q[DELAY-1];
+                assign out_data[c*WIDTH +: WIDTH] = data_q[(DELAY-1)*WIDTH +: WIDTH];
+                assign lane_busy[c]               = |valid_q;
+            end
+        end
+    endgenerate
+
+    assign out_valid = &lane_valid;
+    assign busy      = |lane_busy;
+
+    always @(posedge clk) begin
+        if (rst) begin
+            misaligned <= 1'b0;
+        end else if (|lane_valid && !out_valid) begin
+            misaligned <= 1'b1;
+        end
+    end
+endmodule
