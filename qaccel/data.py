@@ -63,7 +63,8 @@ def from_jpeg_archive(archive: Path, expected_sha256: str | None, log=print) -> 
     if expected_sha256:
         actual = sha256_of(archive)
         if actual != expected_sha256.lower():
-            raise DatasetError(f"data.archive: {archive} has sha256 {actual}, config says {expected_sha256}")
+            raise DatasetError(f"data.archive: {archive} has sha256 {actual}, expected {expected_sha256} "
+                               f"(data.archive_sha256, or the digest the workflow read while parsing)")
     images: dict[str, list[tuple[str, int, np.ndarray]]] = {split: [] for split in SPLITS}
     try:
         with tarfile.open(archive, "r:*") as tar:

@@ -297,7 +297,7 @@ def test_an_x_leaving_the_core_is_named(icarus_builds, tmp_path, dataflow, messa
 
 def test_a_word_lost_on_the_way_out_is_reported(icarus_builds, tmp_path):
     """MUTANT_DESKEW_DROP: column 1 loses a word in the output de-skew; its row cannot leave whole, and
-    the core says so (fifo_overflow), besides the sums that miss the row."""
+    the core says so (fifo_overflow)."""
     conv = ConvShape(8, 8, 4, 4)
     build = icarus_builds(DEFAULT, [conv], "MUTANT_DESKEW_DROP")
     rng = np.random.default_rng(2)

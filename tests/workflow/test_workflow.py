@@ -203,6 +203,9 @@ def test_the_archive_reruns_the_data_for_its_content_not_its_time_stamp(tmp_path
     os.utime(archive, ns=(later, later))
     assert planned_jobs(tmp_path, target=target) == {}
     before = hashlib.sha256(archive.read_bytes()).hexdigest()
+    # Pinning the archive it was made from (in either case) re-runs nothing either.
+    assert planned_jobs(tmp_path, overlay(tmp_path, "pinned", {"data": {"archive_sha256": before.upper()}}),
+                        target=target) == {}
     make_archive(tmp_path / "other.tar.gz", per_class=2).replace(archive)
     now = hashlib.sha256(archive.read_bytes()).hexdigest()
     result = run_snakemake(tmp_path, *config_args(tmp_path / "tiny.yaml"), "--dry-run", "--workflow-profile", "none",
