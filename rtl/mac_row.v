@@ -17,7 +17,8 @@
 // to the accumulator. The last step of a fold carries the tag: its sum moves to the drain register
 // and the accumulator restarts at zero, so the next fold accumulates while this one drains. The
 // partial-sum link is the drain bus: a PE forwards whatever arrives from the north and, on a cycle
-// when nothing arrives, puts its own drain register on the bus. A column therefore emits rows
+// when nothing arrives and its drain register is full, puts that register on the bus (the bus
+// register loads only a valid word). A column therefore emits rows
 // 0, 1, ..., ROWS-1 on consecutive cycles; row r holds its result r + 1 cycles, so folds start at
 // least ROWS cycles apart (the sequencer's fold period).
 //

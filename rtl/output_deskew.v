@@ -19,7 +19,8 @@ module output_deskew #(
     output                  busy
 );
 `ifdef MUTANT_DESKEW_DROP
-    // Mutation: column 1 loses its fifth word after reset, silently.
+    // Mutation: column 1 (COLS >= 2, as in the core) loses its fifth word after reset; its row then
+    // leaves with a word missing, which the check below flags.
     reg [2:0] column_words;
     always @(posedge clk) begin
         if (rst) column_words <= 3'd0;
