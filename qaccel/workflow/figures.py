@@ -318,12 +318,14 @@ DATAFLOW_MARKERS = {"ws": "o", "os": "s"}
 
 def _pareto_panel(axis, rows: list[dict], cost: str, benefit: str, flag: str, xlabel: str, ylabel: str) -> None:
     """One point per array and dataflow, filled where no other point beats it (the Pareto front, joined
-    by a line), hollow where one does; each labelled with its array."""
+    by a line), hollow where one does; each labelled with its array. Hollow points are drawn larger and
+    on top: where an array's two dataflows meet, the dominated one rings the other."""
     for dataflow, marker in DATAFLOW_MARKERS.items():
         for best in (True, False):
             chosen = [row for row in rows if row["dataflow"] == dataflow and bool(row[flag]) == best]
             if chosen:
-                axis.scatter([row[cost] for row in chosen], [row[benefit] for row in chosen], marker=marker, s=60,
+                axis.scatter([row[cost] for row in chosen], [row[benefit] for row in chosen], marker=marker,
+                             s=60 if best else 150, zorder=2 if best else 3,
                              facecolors="#1e88e5" if best else "none", edgecolors="#1e88e5",
                              label=f"{dataflow.upper()}, " + ("Pareto front" if best else "dominated"))
     front = sorted((row[cost], row[benefit]) for row in rows if row[flag])

@@ -92,10 +92,11 @@ def data_inputs(wildcards):
 
 def archive_content():
     """What the data is made of, as the data rule's param: the pinned data.archive_sha256 (checked
-    against the archive while parsing), else the archive's own digest (qaccel.workflow.file_digests)."""
+    against the archive while parsing; lower case, so the same content is the same param), else the
+    archive's own digest (qaccel.workflow.file_digests)."""
     data = config["data"]
     if data["archive_sha256"]:
-        return data["archive_sha256"].lower()  # the same content, the same param, whatever the case
+        return data["archive_sha256"].lower()
     if data["source"] != "archive" or not os.path.isfile(data["archive"]):
         return None
     return file_digest(data["archive"])
