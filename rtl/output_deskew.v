@@ -1,10 +1,9 @@
 // Output de-skew: column c of the array delivers a row's word c cycles after column 0 (the array's
-// skew), so lane c is delayed COLS - c cycles and a row leaves whole, the cycle after its last
-// column's word: a triangle of shift registers, COLS (COLS + 1) / 2 words. The array cannot be
-// stalled and every column sees column 0's pattern shifted by its skew, so the lanes' valid bits
-// agree at the output. A row whose lanes disagree would leave with a word missing: it is dropped and
-// the sticky `misaligned` flag says so (a lost result must be visible, not silent). Only the valid
-// bits are reset (a word is used only with its valid bit).
+// skew), so lane c is delayed COLS - c cycles (a delay_line) and a row leaves whole, the cycle after
+// its last column's word: a triangle of shift registers, COLS (COLS + 1) / 2 words. The array
+// cannot be stalled and every column sees column 0's pattern shifted by its skew, so the lanes'
+// valid bits agree at the output. A row whose lanes disagree would leave with a word missing: it is
+// dropped and the sticky `misaligned` flag says so (a lost result must be visible, not silent).
 module output_deskew #(
     parameter COLS  = 8,
     parameter WIDTH = 32
@@ -37,29 +36,18 @@ module output_deskew #(
     genvar c;
     generate
         for (c = 0; c < COLS; c = c + 1) begin : g_lane
-            localparam DELAY = COLS - c;
-            if (DELAY == 1) begin : g_one
-                reg             valid_q;
-                reg [WIDTH-1:0] data_q;
-                always @(posedge clk) begin
-                    valid_q <= entering[c] && !rst;
-                    data_q  <= in_data[c*WIDTH +: WIDTH];
-                end
-                assign lane_valid[c]              = valid_q;
-                assign out_data[c*WIDTH +: WIDTH] = data_q;
-                assign lane_busy[c]               = valid_q;
-            end else begin : g_delay
-                // Stage 0 holds the word that entered a cycle ago, stage DELAY-1 the oldest.
-                reg [DELAY-1:0]       valid_q;
-                reg [DELAY*WIDTH-1:0] data_q;
-                always @(posedge clk) begin
-                    valid_q <= rst ? {DELAY{1'b0}} : {valid_q[DELAY-2:0], entering[c]};
-                    data_q  <= {data_q[(DELAY-1)*WIDTH-1:0], in_data[c*WIDTH +: WIDTH]};
-                end
-                assign lane_valid[c]              = valid_q[DELAY-1];
-                assign out_data[c*WIDTH +: WIDTH] = data_q[(DELAY-1)*WIDTH +: WIDTH];
-                assign lane_busy[c]               = |valid_q;
-            end
+            delay_line #(
+                .DELAY(COLS - c),
+                .WIDTH(WIDTH)
+            ) u_delay (
+                .clk      (clk),
+                .rst      (rst),
+                .in_valid (entering[c]),
+                .in_data  (in_data[c*WIDTH +: WIDTH]),
+                .out_valid(lane_valid[c]),
+                .out_data (out_data[c*WIDTH +: WIDTH]),
+                .busy     (lane_busy[c])
+            );
         end
     endgenerate
 
