@@ -8,7 +8,6 @@ No rule script imports this module, so editing it re-runs no job; it imports no 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from qaccel.rtl.limits import core_problem, core_refusal
 
 from .config import ConfigError
 from .file_digests import file_digest
+from .rule_code import replace_text
 
 # Counting an archive's test images reads all of it (seconds): the count is kept here, in the working
 # directory, per archive path, size and modification time.
@@ -53,10 +53,7 @@ def counted_archive(archive: Path, counts: Path = ARCHIVE_COUNTS) -> int:
     if key not in known:
         print(f"counting the test images of {archive} (once; kept in {counts})", file=sys.stderr)
         known[key] = archive_test_images(archive)
-        counts.parent.mkdir(parents=True, exist_ok=True)
-        partial = counts.with_name(counts.name + ".partial")
-        partial.write_text(json.dumps(known, indent=1) + "\n")
-        os.replace(partial, counts)
+        replace_text(counts, json.dumps(known, indent=1) + "\n")
     return known[key]
 
 

@@ -20,7 +20,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from .rule_code import CODE_DIR
+from .rule_code import CODE_DIR, replace_text
 
 STAMPS = "file_stamps.json"  # in CODE_DIR
 
@@ -46,10 +46,7 @@ class _FileStamps:
                     digest.update(block)
             entry = {"stamp": stamp, "sha256": digest.hexdigest()}
             self.entries[str(source)] = entry
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.partial")  # cluster jobs parse too
-            partial.write_text(json.dumps(self.entries, indent=0, sort_keys=True))
-            partial.replace(self.path)
+            replace_text(self.path, json.dumps(self.entries, indent=0, sort_keys=True))
         return entry["sha256"]
 
 

@@ -238,11 +238,13 @@ class _SourceStamps:
 
     def save(self) -> None:
         if self.changed:
-            _replace(self.path, json.dumps(self.entries, indent=0, sort_keys=True))
+            replace_text(self.path, json.dumps(self.entries, indent=0, sort_keys=True))
             self.changed = False
 
 
-def _replace(path: Path, text: str) -> None:
+def replace_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all, through a partial file of this process (parses
+    of one working directory may run at once: cluster jobs parse too)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")  # cluster jobs parse too
     partial.write_text(text)
@@ -268,5 +270,5 @@ def code_inputs(script: Path, root: Path = ROOT) -> list[str]:
 def _current_digest_file(module: Path, root: Path, digest: str) -> str:
     path = Path(digest_file(module, root))
     if not path.is_file() or path.read_text() != digest + "\n":
-        _replace(path, digest + "\n")
+        replace_text(path, digest + "\n")
     return path.as_posix()
